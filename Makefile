@@ -1,0 +1,43 @@
+# Two commands on a fresh machine (see README): `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+SHARED_GEOJSON := ../shared/data/constituencies/france-circonscriptions-legislatives-2012.geojson
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: setup run test test-sqlite test-postgres compile-translations clean
+
+setup: $(VENV)/.installed node_modules/.installed compile-translations
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+compile-translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q
+
+# Starts the platform at http://127.0.0.1:5000 on SQLite under instance/.
+run: setup
+	$(FLASK) db upgrade heads
+	$(FLASK) constituencies bootstrap
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# The whole suite, on SQLite then on PostgreSQL (pure tally tests and browsers run once).
+test: setup test-sqlite test-postgres
+
+test-sqlite:
+	CONSTITUENCIES_GEOJSON=$(SHARED_GEOJSON) $(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-postgres:
+	TEST_DATABASE_URL=$(PG_TEST_URL) CONSTITUENCIES_GEOJSON=$(SHARED_GEOJSON) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/tally --ignore=tests/browser
+
+clean:
+	rm -rf $(VENV) node_modules instance translations/*/LC_MESSAGES/*.mo

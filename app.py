@@ -1,0 +1,4 @@
+"""WSGI entry point: `flask --app app …` and `gunicorn app:app`."""
+from participatory import create_app
+
+app = create_app()

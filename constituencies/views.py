@@ -1,0 +1,33 @@
+"""Pages: the national map (home) and one page per constituency."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+
+from constituencies import queries
+from constituencies.services import boundaries_loaded
+from participatory.extensions import db
+
+bp = Blueprint("constituencies", __name__)
+
+
+@bp.get("/")
+def home():
+    items = queries.all_constituencies(db.session)
+    return render_template(
+        "constituencies/home.html",
+        constituencies=[c for c in items if not c.is_abroad],
+        abroad=[c for c in items if c.is_abroad],
+        boundaries_loaded=boundaries_loaded(db.session),
+        tile_url=current_app.config["MAP_TILE_URL"],
+        tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
+    )
+
+
+@bp.get("/circonscriptions/<code>")
+def detail(code: str):
+    item = queries.get(db.session, code.upper())
+    if item is None:
+        abort(404)
+    return render_template("constituencies/detail.html", constituency=item,
+                           tile_url=current_app.config["MAP_TILE_URL"],
+                           tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"])

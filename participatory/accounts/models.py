@@ -1,0 +1,91 @@
+"""Users and their role grants."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participatory.accounts.rules import MP, RESIDENT
+from participatory.extensions import db
+
+
+def new_pseudonym() -> str:
+    return "u_" + secrets.token_hex(8)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Lower-cased; None once the account is deleted (ballots stay, unlinked from the person).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    # Stable random id used wherever an actor must be named without naming the person (audit log).
+    pseudonym: Mapped[str] = mapped_column(String(20), unique=True, default=new_pseudonym)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Residence: the exact point is private, only the constituency is ever shown.
+    constituency_code: Mapped[str | None] = mapped_column(ForeignKey("constituency.code"), nullable=True, index=True)
+    home_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    home_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    residence_declared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    residence_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", foreign_keys="RoleGrant.user_id", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deleted accounts cannot sign in
+        return self.deleted_at is None
+
+    def active_grants(self) -> list[RoleGrant]:
+        return [g for g in self.grants if g.revoked_at is None]
+
+    def has_role(self, role: str, constituency_code: str | None = None) -> bool:
+        if role == RESIDENT:
+            return self.deleted_at is None
+        for grant in self.active_grants():
+            if grant.role == role and (constituency_code is None or grant.constituency_code == constituency_code):
+                return True
+        return False
+
+    def mp_constituencies(self) -> list[str]:
+        return [g.constituency_code for g in self.active_grants() if g.role == MP and g.constituency_code]
+
+
+class RoleGrant(db.Model):
+    """A role given to a user, optionally bound to one constituency; revoking keeps the row (history)."""
+
+    __tablename__ = "role_grant"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    constituency_code: Mapped[str | None] = mapped_column(ForeignKey("constituency.code"), nullable=True, index=True)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+
+
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.deleted_at is None else None
+
+
+def current_mp_of(session, constituency_code: str) -> User | None:
+    return session.scalar(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == MP, RoleGrant.constituency_code == constituency_code, RoleGrant.revoked_at.is_(None))
+        .limit(1)
+    )

@@ -1,0 +1,4 @@
+"""/api/v1 endpoints for calls (routes added to the shared API blueprint)."""
+from __future__ import annotations
+
+from participatory.api.views import bp  # noqa: F401

@@ -1,0 +1,80 @@
+"""The /api/v1 blueprint: constituencies (this module) and, later, calls and donations."""
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from constituencies import queries
+from constituencies.lookup import LookupCache
+from constituencies.queries import GeoJSONCache
+from participatory.extensions import db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _app_cache(name: str, factory):
+    return current_app.extensions.setdefault(name, factory())
+
+
+@bp.after_request
+def open_cors(response: Response) -> Response:
+    # Open data: any site may read it; nothing here depends on cookies.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/constituencies")
+def constituencies():
+    items = [queries.as_dict(c) for c in queries.all_constituencies(db.session)]
+    response = jsonify({"count": len(items), "constituencies": items})
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.get("/constituencies.geojson")
+def constituencies_geojson():
+    doc = _app_cache("constituency_geojson", GeoJSONCache).document(db.session)
+    if request.if_none_match.contains(doc.etag):
+        response = Response(status=304)
+    else:
+        gzip_ok = "gzip" in request.accept_encodings
+        response = Response(doc.gzipped if gzip_ok else doc.body, mimetype="application/geo+json")
+        if gzip_ok:
+            response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.set_etag(doc.etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+def _coordinate(name: str, limit: float) -> float:
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        abort(400, description=f"missing parameter {name}")
+    try:
+        value = float(raw)
+    except ValueError:
+        abort(400, description=f"{name} must be a number")
+    if not math.isfinite(value) or not -limit <= value <= limit:
+        abort(400, description=f"{name} must be between {-limit} and {limit}")
+    return value
+
+
+@bp.get("/constituencies/lookup")
+def lookup():
+    lat, lon = _coordinate("lat", 90), _coordinate("lon", 180)
+    code = _app_cache("constituency_lookup", LookupCache).index(db.session).find(lat, lon)
+    if code is None:
+        abort(404, description="no constituency at this point")
+    return jsonify(queries.as_dict(queries.get(db.session, code)))
+
+
+@bp.get("/constituencies/<code>")
+def constituency(code: str):
+    item = queries.get(db.session, code.upper())
+    if item is None:
+        abort(404, description=f"no constituency {code}")
+    return jsonify(queries.as_dict(item) | {"communes": item.communes})

@@ -1,0 +1,122 @@
+"""create_app built from register_* steps, each small and testable on its own."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request
+
+from participatory import config as settings
+from participatory.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = settings.PROJECT_ROOT
+
+
+def build_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        "participatory",
+        root_path=str(ROOT / "participatory"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    register_config(app, config)
+    register_extensions(app)
+    register_i18n(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_security_headers(app)
+    register_errors(app)
+    return app
+
+
+def register_config(app: Flask, overrides: dict | None) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.from_environment(Path(app.instance_path)))
+    app.config.update(overrides or {})
+    settings.check(app.config)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    # Import models so that metadata (and Alembic autogenerate) sees every table.
+    import constituencies.models  # noqa: F401
+    import participatory.audit.models  # noqa: F401
+    from participatory.accounts.models import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_i18n(app: Flask) -> None:
+    from participatory.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+
+    @app.context_processor
+    def inject_locale() -> dict:
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+
+
+def register_blueprints(app: Flask) -> None:
+    from constituencies.views import bp as constituencies_bp
+    from participatory.accounts.views import bp as accounts_bp
+    from participatory.api import calls, donations, openapi  # noqa: F401  (routes on the API blueprint)
+    from participatory.api.views import bp as api_bp
+    from participatory.audit.views import bp as audit_bp
+    from participatory.calls.views import bp as calls_bp
+    from participatory.crowdfunding.views import bp as crowdfunding_bp
+    from participatory.i18n import bp as i18n_bp
+    from participatory.vendor import bp as vendor_bp
+
+    for blueprint in (constituencies_bp, accounts_bp, calls_bp, crowdfunding_bp, audit_bp, api_bp, i18n_bp, vendor_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # read-only GET API
+
+
+def register_cli(app: Flask) -> None:
+    from constituencies.cli import group as constituencies_cli
+    from participatory.audit.cli import group as audit_cli
+
+    app.cli.add_command(constituencies_cli)
+    app.cli.add_command(audit_cli)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        tiles = app.config.get("MAP_TILE_URL", "")
+        tile_origin = " ".join({_origin(tiles)}) if tiles else ""
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"img-src 'self' data: {tile_origin}".rstrip() + "; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["ENV_NAME"] != "development" and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0"))
+    host = parts.netloc.replace("a.", "*.", 1) if "{s}" in url else parts.netloc
+    return f"{parts.scheme}://{host}" if parts.scheme else ""
+
+
+def register_errors(app: Flask) -> None:
+    from participatory.errors import handle_http_error
+
+    from werkzeug.exceptions import HTTPException
+
+    app.register_error_handler(HTTPException, handle_http_error)

@@ -1,0 +1,6 @@
+"""Pages of the audit domain (blueprint registered by create_app)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__)

@@ -1,0 +1,1 @@
+"""Participatory calls: phases, proposals, review, ballots, results, implementation."""

@@ -1,0 +1,1 @@
+"""Campaign micro-donations: elections, candidates, donations, payment gateway, receipts."""

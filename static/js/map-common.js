@@ -1,0 +1,15 @@
+/* Shared map helpers: a Leaflet map with optional tiles, and the constituency style. */
+"use strict";
+window.PBMap = (function () {
+  function create(element) {
+    const map = L.map(element, { zoomSnap: 0.25, preferCanvas: true });
+    const tiles = element.dataset.tileUrl;
+    if (tiles) {
+      L.tileLayer(tiles, { attribution: element.dataset.tileAttribution || "", maxZoom: 18 }).addTo(map);
+    }
+    return map;
+  }
+  const style = { color: "#1f3a93", weight: 1, fillColor: "#6f8fd8", fillOpacity: 0.35 };
+  const highlight = { color: "#b3001b", weight: 3, fillColor: "#ff8c94", fillOpacity: 0.55 };
+  return { create: create, style: style, highlight: highlight };
+})();

@@ -1,0 +1,122 @@
+"""Shared fixtures: one app and one migrated database per test session.
+
+The database is SQLite (a temporary file) unless TEST_DATABASE_URL points at a
+PostgreSQL server, in which case a fresh database is created for the session and
+dropped at the end, so parallel runs never share state.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from participatory import create_app
+from participatory.extensions import db
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SHARED_GEOJSON = SHARED / "data" / "constituencies" / "france-circonscriptions-legislatives-2012.geojson"
+REFERENCE_TABLES = {"constituency", "boundary_import", "alembic_version"}
+
+requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared (reference data) is absent")
+
+
+def _postgres_database(url: str):
+    """Create a throw-away database on the server of `url`; return its URL and a cleanup."""
+    base = sa.make_url(url)
+    name = f"pb_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        created, drop = _postgres_database(url)
+        yield created
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    application = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,  # the CSRF tests switch it back on
+        "RATELIMIT_ENABLED": False,  # the rate-limit tests switch it back on
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "localhost",
+        "OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
+        "CONSTITUENCIES_GEOJSON": str(SHARED_GEOJSON) if SHARED_GEOJSON.is_file() else "",
+    })
+    with application.app_context():
+        upgrade(revision="heads")
+        from constituencies.services import import_boundaries, sync_catalogue
+
+        sync_catalogue(db.session)
+        if SHARED_GEOJSON.is_file():
+            import_boundaries(db.session, SHARED_GEOJSON.read_bytes(), str(SHARED_GEOJSON), datetime.now(UTC))
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Empty every non-reference table after each test that used the database."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def session(app_ctx):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def now():
+    return datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

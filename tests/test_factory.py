@@ -1,0 +1,46 @@
+"""The app factory: configuration, registered parts, refusal of unsafe settings."""
+from __future__ import annotations
+
+import pytest
+
+from participatory import create_app
+from participatory.config import ConfigError
+
+
+def test_factory_builds_from_overrides(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "TESTING": True})
+    assert app.testing
+    assert {"constituencies", "api", "i18n", "vendor"} <= set(app.blueprints)
+    assert {"constituencies", "audit", "db"} <= set(app.cli.commands)
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "fr"
+
+
+def test_database_url_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://someone@db.example/pb")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://someone@db.example/pb"
+
+
+def test_sqlite_under_instance_by_default(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/participatory.sqlite3")
+
+
+@pytest.mark.parametrize("secret", [None, "", "dev-only-not-secret"])
+def test_production_refuses_missing_or_default_secret(monkeypatch, secret):
+    monkeypatch.setenv("PARTICIPATORY_ENV", "production")
+    if secret is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", secret)
+    with pytest.raises(ConfigError):
+        create_app()
+
+
+def test_production_with_a_real_secret_uses_secure_cookies(monkeypatch):
+    monkeypatch.setenv("PARTICIPATORY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
