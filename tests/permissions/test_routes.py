@@ -1,0 +1,54 @@
+"""Every route for every role gets exactly the expected status."""
+from __future__ import annotations
+
+import pytest
+
+from participatory.extensions import db
+from tests.permissions.framework import ROLES, all_cases, build_world
+
+IGNORED_ENDPOINTS = {"static"}
+CASES = all_cases()
+
+
+def test_every_route_has_a_case(app):
+    covered = {(c.endpoint, c.method) for c in CASES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in IGNORED_ENDPOINTS:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if (rule.endpoint, method) not in covered:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "routes without a permission case in tests/permissions/routes_*.py:\n" + "\n".join(missing)
+
+
+def test_cases_name_real_endpoints(app):
+    endpoints = {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods}
+    unknown = [(c.endpoint, c.method) for c in CASES if (c.endpoint, c.method) not in endpoints]
+    assert not unknown
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        built = build_world(db.session)
+        yield built
+        db.session.remove()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.method}-{c.endpoint}-{i}" for i, c in enumerate(CASES)])
+def test_route_for_every_role(app, world, case):
+    failures = []
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            with client.session_transaction() as flask_session:
+                flask_session["_user_id"] = str(world.users[role].id)
+                flask_session["_fresh"] = True
+        url = case.url(world)
+        body = case.body(world)
+        kwargs = {"json": body} if case.json else {"data": body}
+        response = client.open(url, method=case.method, **kwargs)
+        if response.status_code != case.status_for(role):
+            failures.append(f"{role}: got {response.status_code}, expected {case.status_for(role)}")
+    assert not failures, f"{case.method} {case.endpoint}:\n" + "\n".join(failures)
