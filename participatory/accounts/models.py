@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from participatory.accounts.rules import MP, RESIDENT
+from participatory.accounts.rules import MP, RESIDENT, verification_met
 from participatory.extensions import db
 
 
@@ -54,6 +54,14 @@ class User(UserMixin, db.Model):
             if grant.role == role and (constituency_code is None or grant.constituency_code == constituency_code):
                 return True
         return False
+
+    def meets_verification(self, level: str) -> bool:
+        return verification_met(
+            level,
+            email_confirmed=self.email_confirmed_at is not None,
+            residence_declared=self.residence_declared_at is not None and self.constituency_code is not None,
+            residence_verified=self.residence_verified_at is not None,
+        )
 
     def mp_constituencies(self) -> list[str]:
         return [g.constituency_code for g in self.active_grants() if g.role == MP and g.constituency_code]

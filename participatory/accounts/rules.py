@@ -23,3 +23,19 @@ def grant_problem(role: str, constituency_code: str | None) -> str | None:
     if role not in SCOPED_ROLES and constituency_code:
         return f"the {role} role is not bound to a constituency"
     return None
+
+# Verification a call can require to vote, weakest first. New methods (FranceConnect,
+# a census list uploaded by the MP) add a level here and the evidence that meets it.
+EMAIL_CONFIRMED = "email"
+RESIDENCE_DECLARED = "residence"
+RESIDENCE_VERIFIED = "letter"
+VERIFICATION_LEVELS = (EMAIL_CONFIRMED, RESIDENCE_DECLARED, RESIDENCE_VERIFIED)
+
+
+def verification_met(level: str, *, email_confirmed: bool, residence_declared: bool, residence_verified: bool) -> bool:
+    """Whether a user's evidence meets a call's required level (each level includes the weaker ones)."""
+    if level not in VERIFICATION_LEVELS:
+        raise ValueError(f"unknown verification level {level!r}")
+    needed = VERIFICATION_LEVELS.index(level)
+    held = [email_confirmed, email_confirmed and residence_declared, email_confirmed and residence_declared and residence_verified]
+    return held[needed]
