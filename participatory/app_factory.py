@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     limiter.init_app(app)
     login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
     # Import models so that metadata (and Alembic autogenerate) sees every table.
     import constituencies.models  # noqa: F401
     import participatory.audit.models  # noqa: F401

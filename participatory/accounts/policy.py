@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from flask import abort
 from flask_login import current_user
 
+from participatory.extensions import login_manager
+
 from participatory.accounts.rules import ADMIN, AUDITOR, CANDIDATE, FINANCIAL_AGENT, MP, RESIDENT
 
 
@@ -50,8 +52,8 @@ def allowed(user, permission: str, constituency_code: str | None = None, owner_i
 
 
 def authorize(permission: str, constituency_code: str | None = None, owner_ids: tuple[int, ...] = ()) -> None:
-    """Abort unless the current user holds the permission: 401 when signed out, 403 otherwise."""
+    """Abort unless the current user holds the permission: to the login page when signed out, 403 otherwise."""
     if not current_user.is_authenticated:
-        abort(401)
+        abort(login_manager.unauthorized())
     if not allowed(current_user, permission, constituency_code, owner_ids):
         abort(403)

@@ -62,7 +62,8 @@ def everyone(status: int) -> dict[str, int]:
     return dict.fromkeys(ROLES, status)
 
 
-def signed_in(status: int, anonymous: int = 401) -> dict[str, int]:
+def signed_in(status: int, anonymous: int = 302) -> dict[str, int]:
+    """Any signed-in user gets `status`; anonymous visitors are sent to the login page."""
     return {role: (anonymous if role == "anonymous" else status) for role in ROLES}
 
 
