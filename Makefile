@@ -21,7 +21,11 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 compile-translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q
+	$(BIN)/pybabel compile -d translations --statistics
+
+# Boundaries: the shared reference file when it is beside the project (unless already set);
+# without it, bootstrap downloads the official file once (and starts without shapes if offline).
+export CONSTITUENCIES_GEOJSON ?= $(wildcard $(SHARED_GEOJSON))
 
 # Starts the platform at http://127.0.0.1:5000 on SQLite under instance/.
 run: setup
@@ -33,11 +37,10 @@ run: setup
 test: setup test-sqlite test-postgres
 
 test-sqlite:
-	CONSTITUENCIES_GEOJSON=$(SHARED_GEOJSON) $(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-postgres:
-	TEST_DATABASE_URL=$(PG_TEST_URL) CONSTITUENCIES_GEOJSON=$(SHARED_GEOJSON) \
-		$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/tally --ignore=tests/browser
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/tally --ignore=tests/browser
 
 clean:
 	rm -rf $(VENV) node_modules instance translations/*/LC_MESSAGES/*.mo
