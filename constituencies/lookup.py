@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 
 import shapely
+from flask import current_app
 from shapely import STRtree
 from shapely.geometry import Point
 from sqlalchemy import select
@@ -45,6 +46,11 @@ class LookupCache:
                 if latest != self._index.import_id or self._index.tree is None:
                     self._index = build_index(session, latest)
         return self._index
+
+
+def shared_index(session: Session) -> LookupIndex:
+    """The index of this process, kept on the Flask app (the API and the residence form share it)."""
+    return current_app.extensions.setdefault("constituency_lookup", LookupCache()).index(session)
 
 
 def build_index(session: Session, import_id: int | None) -> LookupIndex:

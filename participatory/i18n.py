@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, request
+from flask import Blueprint, abort, current_app, has_request_context, redirect, request
 
 bp = Blueprint("i18n", __name__)
 COOKIE = "lang"
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and jobs: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.cookies.get(COOKIE, "")
     return wanted if wanted in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 

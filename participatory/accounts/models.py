@@ -1,11 +1,11 @@
-"""Users and their role grants."""
+"""Users, their role grants, single-use email tokens and residence letters."""
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, select
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participatory.accounts.rules import MP, RESIDENT, verification_met
@@ -35,6 +35,12 @@ class User(UserMixin, db.Model):
     residence_declared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     residence_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Residents abroad: ISO 3166 country that gave their ZZ-NN constituency (private, like the point).
+    residence_country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    # The method that verified the residence (rules.VERIFICATION_METHODS), e.g. "letter".
+    residence_verified_by: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # Bumped on password change/reset and deletion: sessions signed in before are dropped.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", foreign_keys="RoleGrant.user_id", lazy="selectin"
@@ -67,10 +73,22 @@ class User(UserMixin, db.Model):
         return [g.constituency_code for g in self.active_grants() if g.role == MP and g.constituency_code]
 
 
+_CURRENT = text("revoked_at IS NULL")
+
+
 class RoleGrant(db.Model):
     """A role given to a user, optionally bound to one constituency; revoking keeps the row (history)."""
 
     __tablename__ = "role_grant"
+    # Among current grants: one grant of a role per user, and one MP per constituency, even
+    # under concurrent assignments (partial unique indexes, SQLite and PostgreSQL alike).
+    __table_args__ = (
+        Index("uq_role_grant_current_user_role", "user_id", "role", unique=True,
+              sqlite_where=_CURRENT, postgresql_where=_CURRENT),
+        Index("uq_role_grant_current_mp", "constituency_code", unique=True,
+              sqlite_where=text("revoked_at IS NULL AND role = 'mp'"),
+              postgresql_where=text("revoked_at IS NULL AND role = 'mp'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -97,3 +115,62 @@ def current_mp_of(session, constituency_code: str) -> User | None:
         .where(RoleGrant.role == MP, RoleGrant.constituency_code == constituency_code, RoleGrant.revoked_at.is_(None))
         .limit(1)
     )
+
+
+class AccountToken(db.Model):
+    """A single-use link sent by email (confirmation, password reset); only its SHA-256 is stored."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LetterBatch(db.Model):
+    """One printing of letter codes by the MP's team or an admin (no personal data)."""
+
+    __tablename__ = "letter_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    constituency_code: Mapped[str] = mapped_column(ForeignKey("constituency.code"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    letters: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    file_format: Mapped[str] = mapped_column(String(4))
+
+
+class ResidenceLetter(db.Model):
+    """A resident's request for a code by post, then the code's life (status in rules.LETTER_*).
+
+    The postal address is kept only while the letter waits to be printed: printing
+    (or rejecting) the request erases it, the code itself is stored as an HMAC.
+    """
+
+    __tablename__ = "residence_letter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    constituency_code: Mapped[str] = mapped_column(ForeignKey("constituency.code"), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recipient: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    street: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    complement: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    postcode: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    city: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)  # None: France
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("letter_batch.id"), nullable=True, index=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    def erase_address(self) -> None:
+        self.recipient = self.street = self.complement = self.postcode = self.city = self.country = None

@@ -27,12 +27,15 @@ PERMISSIONS: dict[str, tuple[Holder, ...]] = {
     "account": (Holder(RESIDENT),),
     "call.manage": (Holder(MP, scoped=True), Holder(ADMIN)),
     "proposal.moderate": (Holder(MP, scoped=True), Holder(ADMIN)),
+    "proposal.author": (Holder(RESIDENT, owner=True),),  # edit or withdraw one's own proposal
     "letters.manage": (Holder(MP, scoped=True), Holder(ADMIN)),
     "audit.read": (Holder(AUDITOR), Holder(ADMIN)),
     "admin": (Holder(ADMIN),),
     "campaign.apply": (Holder(RESIDENT),),
     "campaign.manage": (Holder(CANDIDATE, owner=True), Holder(FINANCIAL_AGENT, owner=True), Holder(ADMIN)),
     "ledger.read": (Holder(FINANCIAL_AGENT, owner=True), Holder(AUDITOR), Holder(ADMIN)),
+    # Linking the payment account and approving refunds: the mandataire alone (L52-4, R39-1-1).
+    "campaign.finance": (Holder(FINANCIAL_AGENT, owner=True),),
 }
 
 

@@ -1,5 +1,22 @@
-"""Pure decisions about roles (table-tested)."""
+"""Pure decisions about accounts: roles, verification, tokens, letter codes, input text (table-tested).
+
+User-facing problems are lazy French strings (translated when shown); nothing here
+touches the database, the request or the clock.
+"""
 from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+PARIS = ZoneInfo("Europe/Paris")
 
 RESIDENT = "resident"
 MP = "mp"
@@ -12,24 +29,43 @@ ADMIN = "admin"
 GRANTABLE_ROLES = (MP, CANDIDATE, FINANCIAL_AGENT, AUDITOR, ADMIN)
 # Roles that only make sense bound to one constituency.
 SCOPED_ROLES = (MP,)
+ROLE_LABELS = {
+    RESIDENT: _l("Habitant"),
+    MP: _l("Député"),
+    CANDIDATE: _l("Candidat"),
+    FINANCIAL_AGENT: _l("Mandataire financier"),
+    AUDITOR: _l("Auditeur"),
+    ADMIN: _l("Administrateur"),
+}
 
 
 def grant_problem(role: str, constituency_code: str | None) -> str | None:
     """Why a grant is not well-formed, or None when it is."""
     if role not in GRANTABLE_ROLES:
-        return f"unknown role {role!r} (expected one of {', '.join(GRANTABLE_ROLES)})"
+        return _l("Rôle inconnu « %(role)s » (attendu : %(roles)s).", role=role, roles=", ".join(GRANTABLE_ROLES))
     if role in SCOPED_ROLES and not constituency_code:
-        return f"the {role} role needs a constituency"
+        return _l("Le rôle %(role)s exige une circonscription.", role=role)
     if role not in SCOPED_ROLES and constituency_code:
-        return f"the {role} role is not bound to a constituency"
+        return _l("Le rôle %(role)s n'est pas lié à une circonscription.", role=role)
     return None
 
-# Verification a call can require to vote, weakest first. New methods (FranceConnect,
-# a census list uploaded by the MP) add a level here and the evidence that meets it.
+
+# Verification a call can require to vote, weakest first. A new method (FranceConnect,
+# a census list uploaded by the MP) either proves an existing level -- add it to
+# VERIFICATION_METHODS and call services.residence.mark_residence_verified -- or
+# adds a level here with the evidence that meets it.
 EMAIL_CONFIRMED = "email"
 RESIDENCE_DECLARED = "residence"
 RESIDENCE_VERIFIED = "letter"
 VERIFICATION_LEVELS = (EMAIL_CONFIRMED, RESIDENCE_DECLARED, RESIDENCE_VERIFIED)
+VERIFICATION_LABELS = {
+    EMAIL_CONFIRMED: _l("Adresse électronique confirmée"),
+    RESIDENCE_DECLARED: _l("Résidence déclarée"),
+    RESIDENCE_VERIFIED: _l("Résidence vérifiée"),
+}
+# Methods that verify a residence -> the level they prove.
+LETTER_METHOD = "letter"
+VERIFICATION_METHODS = {LETTER_METHOD: RESIDENCE_VERIFIED}
 
 
 def verification_met(level: str, *, email_confirmed: bool, residence_declared: bool, residence_verified: bool) -> bool:
@@ -37,5 +73,206 @@ def verification_met(level: str, *, email_confirmed: bool, residence_declared: b
     if level not in VERIFICATION_LEVELS:
         raise ValueError(f"unknown verification level {level!r}")
     needed = VERIFICATION_LEVELS.index(level)
-    held = [email_confirmed, email_confirmed and residence_declared, email_confirmed and residence_declared and residence_verified]
+    held = [email_confirmed, email_confirmed and residence_declared,
+            email_confirmed and residence_declared and residence_verified]
     return held[needed]
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """An aware UTC datetime (SQLite hands back naive values that were stored as UTC)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# --- Passwords and text fields --------------------------------------------------------
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 256  # argon2 hashes any length; a bound keeps hashing cheap to refuse
+EMAIL_MAX = 254
+DISPLAY_NAME_MAX = 80
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    if len(password) < PASSWORD_MIN:
+        return _l("Le mot de passe doit comporter au moins %(n)d caractères.", n=PASSWORD_MIN)
+    if len(password) > PASSWORD_MAX:
+        return _l("Le mot de passe ne doit pas dépasser %(n)d caractères.", n=PASSWORD_MAX)
+    if "\x00" in password:
+        return _l("Le mot de passe contient un caractère interdit.")
+    if password.strip() == "" or len(set(password)) < 4:
+        return _l("Ce mot de passe est trop simple.")
+    if email and password.casefold() == email.casefold():
+        return _l("Le mot de passe ne doit pas être votre adresse électronique.")
+    return None
+
+
+def email_problem(email: str) -> str | None:
+    """Syntax only (no DNS): ASCII addresses, which every mail system delivers."""
+    if not email:
+        return _l("Indiquez votre adresse électronique.")
+    if len(email) > EMAIL_MAX:
+        return _l("Ce champ ne doit pas dépasser %(n)d caractères.", n=EMAIL_MAX)
+    try:
+        validate_email(email, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return _l("Cette adresse électronique n'est pas valide.")
+    return None
+
+
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def clean_text(value: str) -> str:
+    """Unicode NFC form without surrounding spaces (what is stored and compared)."""
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def text_problem(value: str, *, max_length: int, multiline: bool = False, allow_markup: bool = False) -> str | None:
+    """Why free text cannot be stored: control, invisible or direction characters, markup, length."""
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cc" and not (multiline and char in _ALLOWED_CONTROLS):
+            return _l("Ce champ contient un caractère de contrôle interdit.")
+        if category == "Cf":  # zero-width, bidirectional overrides, BOM, soft hyphen...
+            return _l("Ce champ contient un caractère invisible ou de direction d'écriture interdit.")
+        if category in ("Co", "Cs", "Cn"):
+            return _l("Ce champ contient un caractère non valide.")
+    if not allow_markup and ("<" in value or ">" in value):
+        return _l("Les caractères < et > ne sont pas acceptés.")
+    if len(value) > max_length:
+        return _l("Ce champ ne doit pas dépasser %(n)d caractères.", n=max_length)
+    return None
+
+
+# --- Single-use email tokens (confirmation, password reset) ---------------------------
+
+CONFIRM = "confirm"
+RESET = "reset"
+TOKEN_LIFETIMES = {CONFIRM: timedelta(hours=48), RESET: timedelta(hours=1)}
+TOKEN_VALID, TOKEN_EXPIRED, TOKEN_USED = "valid", "expired", "used"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """Only the digest is stored: a database leak yields no usable link (tokens are 256-bit random)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_state(*, used_at: datetime | None, expires_at: datetime, now: datetime) -> str:
+    if used_at is not None:
+        return TOKEN_USED
+    if utc(now) >= utc(expires_at):
+        return TOKEN_EXPIRED
+    return TOKEN_VALID
+
+
+# --- Residence ------------------------------------------------------------------------
+
+# Moving one's residence to another constituency is allowed once per period, so that
+# nobody hops from call to call to vote in several; the first declaration is free.
+RESIDENCE_CHANGE_COOLDOWN = timedelta(days=30)
+
+
+def residence_change_problem(*, current: str | None, wanted: str, declared_at: datetime | None,
+                             now: datetime) -> str | None:
+    if current is None or current == wanted or declared_at is None:
+        return None
+    if utc(now) - utc(declared_at) < RESIDENCE_CHANGE_COOLDOWN:
+        return _l("Vous avez déclaré votre résidence il y a moins de %(days)d jours : "
+                  "vous ne pouvez pas encore changer de circonscription.", days=RESIDENCE_CHANGE_COOLDOWN.days)
+    return None
+
+
+def coordinates_problem(lat: float | None, lon: float | None) -> str | None:
+    if lat is None or lon is None:
+        return _l("Choisissez un point sur la carte ou utilisez votre position.")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or lat != lat or lon != lon:
+        return _l("Ces coordonnées ne sont pas valides.")
+    return None
+
+
+# Postcode prefixes of the departments whose code is not the postcode prefix.
+_POSTCODE_PREFIXES = {
+    "2A": ("20",), "2B": ("20",), "ZA": ("971",), "ZB": ("972",), "ZC": ("973",), "ZD": ("974",),
+    "ZM": ("976",), "ZN": ("988",), "ZP": ("987",), "ZS": ("975",), "ZW": ("986",), "ZX": ("97133", "97150"),
+}
+FRENCH_POSTCODE = re.compile(r"^\d{5}$")
+
+
+def postcode_matches_department(postcode: str, department_code: str) -> bool:
+    """A hint for the MP's team checking an address (the postcode is in the constituency's department)."""
+    if not FRENCH_POSTCODE.match(postcode):
+        return False
+    return postcode.startswith(_POSTCODE_PREFIXES.get(department_code, (department_code,)))
+
+
+# --- Letter codes (residence verified by post) ----------------------------------------
+
+LETTER_REQUESTED = "requested"  # waiting to be printed; the postal address is kept only in this state
+LETTER_SENT = "sent"  # printed; the code is live until expires_at
+LETTER_USED = "used"
+LETTER_REJECTED = "rejected"  # the MP's team could not verify the address
+LETTER_VOID = "void"  # replaced by a newer request, residence moved, or account deleted
+LETTER_LOCKED = "locked"  # too many wrong codes
+LETTER_OPEN = (LETTER_REQUESTED, LETTER_SENT)
+LETTER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: easy to read and type
+LETTER_CODE_LENGTH = 10  # 32**10 = 2**50 codes, bound to one account, 5 tries each
+LETTER_MAX_ATTEMPTS = 5
+LETTER_VALIDITY_DAYS = (7, 90)  # what the MP's team may choose
+LETTER_DEFAULT_VALIDITY_DAYS = 45
+LETTER_BATCH_MAX = 500
+LETTER_FORMATS = ("pdf", "csv")
+
+
+def new_letter_code() -> str:
+    return "".join(secrets.choice(LETTER_CODE_ALPHABET) for _ in range(LETTER_CODE_LENGTH))
+
+
+def format_letter_code(code: str) -> str:
+    half = LETTER_CODE_LENGTH // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def normalise_letter_code(text: str) -> str | None:
+    """The code as stored, from what a person typed (case, spaces and dashes ignored), or None."""
+    compact = re.sub(r"[\s\-]", "", text).upper()
+    if len(compact) != LETTER_CODE_LENGTH or any(c not in LETTER_CODE_ALPHABET for c in compact):
+        return None
+    return compact
+
+
+def letter_code_digest(code: str, secret: str) -> str:
+    """HMAC-SHA256 keyed by the app secret: a stolen table does not let anyone test codes offline."""
+    key = hashlib.sha256(("letter-code:" + secret).encode("utf-8")).digest()
+    return hmac.new(key, code.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def letter_expiry(now: datetime, days: int) -> datetime:
+    """The end (23:59:59, Paris time) of the day `days` days from now, in UTC: the date printed on the letter."""
+    day = (utc(now).astimezone(PARIS) + timedelta(days=days)).date()
+    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=PARIS).astimezone(UTC)
+
+
+def letter_redeem_problem(*, status: str, expires_at: datetime | None, now: datetime) -> str | None:
+    """Why a letter whose code matched cannot verify the residence now."""
+    if status == LETTER_USED:
+        return _l("Ce code a déjà été utilisé.")
+    if status == LETTER_LOCKED:
+        return _l("Ce code est bloqué après trop d'essais : demandez un nouveau courrier.")
+    if status != LETTER_SENT:
+        return _l("Ce code n'est plus valable : demandez un nouveau courrier.")
+    if expires_at is None or utc(now) > utc(expires_at):
+        return _l("Ce code a expiré : demandez un nouveau courrier.")
+    return None
+
+
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    """Cell text that a spreadsheet will not run as a formula."""
+    return "'" + value if value.startswith(CSV_FORMULA_PREFIXES) else value

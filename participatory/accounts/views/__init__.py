@@ -1,0 +1,79 @@
+"""Pages of the accounts domain: one blueprint, split by topic.
+
+Views are thin: check the policy, validate the form, call one service, commit once,
+then send email (after the commit) and redirect; an invalid form is re-rendered with
+the person's input and a 400 status.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+
+from participatory.accounts.errors import AccountError
+from participatory.extensions import db, login_manager
+from participatory.i18n import safe_next
+
+bp = Blueprint("accounts", __name__)
+SESSION_VERSION_KEY = "_auth_v"
+
+
+@bp.record_once
+def _configure_login(state) -> None:
+    login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
+    login_manager.login_message_category = "info"
+
+
+@bp.before_app_request
+def drop_outdated_session() -> None:
+    """Sessions opened before a password change, a reset or a deletion stop working."""
+    if "_user_id" in session and current_user.is_authenticated:
+        if session.get(SESSION_VERSION_KEY, 0) != current_user.session_version:
+            logout_user()
+            session.clear()
+
+
+@bp.after_request
+def private_pages(response):
+    # Account pages carry personal data: never kept by a shared cache or the browser's history cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def show(template: str, form=None, **context):
+    """Render a page; a submitted form that did not go through is answered 400."""
+    status = 400 if form is not None and request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
+
+
+def refuse(template: str, form, error: AccountError, **context):
+    """Roll back (or keep, when the refusal itself counts), attach the message, re-render with 400."""
+    if error.commit:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+    return render_template(template, form=form, **context), 400
+
+
+def next_page(default_endpoint: str = "accounts.home") -> str:
+    target = request.args.get("next")
+    return safe_next(target) if target else url_for(default_endpoint)
+
+
+def back_to(endpoint: str, **values):
+    return redirect(url_for(endpoint, **values))
+
+
+# The routes, registered on `bp` when imported.
+from participatory.accounts.views import account, admin, auth, letters, residence  # noqa: E402,F401

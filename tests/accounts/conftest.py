@@ -1,0 +1,79 @@
+"""Fixtures of the accounts tests: a per-test outbox, accounts with real passwords, signing in."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from participatory.accounts.models import RoleGrant, User
+from participatory.accounts.services.identity import hasher
+from participatory.extensions import db
+from participatory.mail import read_outbox
+
+PASSWORD = "correct horse battery staple"
+_HASHES: dict[str, str] = {}  # argon2 is slow on purpose: hash each test password once per run
+
+
+def password_hash(password: str) -> str:
+    if password not in _HASHES:
+        _HASHES[password] = hasher.hash(password)
+    return _HASHES[password]
+BORDEAUX = (44.8378, -0.5792)  # Gironde
+AT_SEA = (45.5, -3.0)  # Bay of Biscay: in no constituency
+
+
+@pytest.fixture
+def outbox(app, tmp_path, monkeypatch):
+    """The .eml files written during the test, oldest first."""
+    monkeypatch.setitem(app.config, "OUTBOX_DIR", str(tmp_path))
+    monkeypatch.setitem(app.config, "SMTP_URL", "")
+    return lambda: read_outbox(tmp_path)
+
+
+def link_in(message, path_prefix: str) -> str:
+    """The path of the first link to `path_prefix` in an email body."""
+    body = message.get_content()
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]+)", body)
+    assert match, f"no {path_prefix} link in: {body}"
+    return match.group(1)
+
+
+def make_account(email: str = "ana@example.org", *, password: str = PASSWORD, confirmed: bool = True,
+                 constituency: str | None = None, roles: tuple[tuple[str, str | None], ...] = (),
+                 now: datetime | None = None) -> User:
+    """A committed account with a real argon2 password (call inside an app context)."""
+    now = now or datetime.now(UTC)
+    user = User(email=email, password_hash=password_hash(password), display_name=email.split("@")[0], created_at=now,
+                email_confirmed_at=now if confirmed else None, constituency_code=constituency,
+                residence_declared_at=now if constituency else None)
+    db.session.add(user)
+    db.session.flush()
+    for role, scope in roles:
+        db.session.add(RoleGrant(user_id=user.id, role=role, constituency_code=scope, granted_at=now))
+    db.session.commit()
+    db.session.refresh(user)
+    db.session.expunge(user)  # loaded and detached: later commits do not expire it, its fields stay readable
+    return user
+
+
+def sign_in(client, user: User) -> None:
+    """A signed-in session for `user` without going through the form (the form has its own tests)."""
+    user_id = sa.inspect(user).identity[0]  # readable even when the instance is expired and detached
+    with client.application.app_context():
+        version = db.session.get(User, user_id).session_version
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(user_id)
+        flask_session["_fresh"] = True
+        flask_session["_auth_v"] = version
+
+
+def login(client, email: str, password: str = PASSWORD):
+    return client.post("/compte/connexion", data={"email": email, "password": password})
+
+
+def text(response) -> str:
+    """The page as a reader sees it (entities decoded: "d'abord" rather than "d'abord")."""
+    return html.unescape(response.get_data(as_text=True))
