@@ -11,5 +11,7 @@ window.PBMap = (function () {
   }
   const style = { color: "#1f3a93", weight: 1, fillColor: "#6f8fd8", fillOpacity: 0.35 };
   const highlight = { color: "#b3001b", weight: 3, fillColor: "#ff8c94", fillOpacity: 0.55 };
-  return { create: create, style: style, highlight: highlight };
+  // Accent- and case-insensitive text for the list searches that stand in for the map.
+  const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  return { create: create, style: style, highlight: highlight, fold: fold };
 })();

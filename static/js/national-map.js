@@ -8,6 +8,8 @@
   map.setView([46.6, 2.4], 5.5);
   const layers = {};
   let marker = null;
+  // Base style of a constituency: by its call's phase or participation once /api/v1/calls is loaded.
+  let styleOf = () => PBMap.style;
 
   function showResult(data) {
     result.textContent = "";
@@ -17,7 +19,7 @@
     a.href = detailUrl(data.code);
     a.textContent = data.name;
     result.append(a);
-    Object.values(layers).forEach((layer) => layer.setStyle(PBMap.style));
+    Object.entries(layers).forEach(([code, layer]) => layer.setStyle(styleOf(code)));
     if (layers[data.code]) layers[data.code].setStyle(PBMap.highlight);
   }
 
@@ -34,7 +36,7 @@
   if (el.dataset.boundaries === "yes") {
     fetch(el.dataset.geojsonUrl).then((r) => r.json()).then((geojson) => {
       const layer = L.geoJSON(geojson, {
-        style: () => PBMap.style,
+        style: (feature) => styleOf(feature.properties.code),
         onEachFeature: (feature, lyr) => {
           layers[feature.properties.code] = lyr;
           lyr.bindTooltip(feature.properties.name, { sticky: true });
@@ -42,11 +44,57 @@
       }).addTo(map);
       // Mainland France first; overseas shapes stay reachable by panning or the list.
       map.fitBounds([[41.3, -5.2], [51.1, 9.6]]);
+      colourByCalls();
       el.dispatchEvent(new CustomEvent("pb:map-ready", { detail: { layer: layer } }));
       el.dataset.ready = "yes";
     });
   }
   map.on("click", (e) => lookup(e.latlng.lat, e.latlng.lng));
+
+  // Colours by call: phase (categorical) or participation (sequential), with the legend in the page.
+  function colourByCalls() {
+    const legend = document.getElementById("call-map-legend");
+    if (!legend) return;
+    // Colours come from the legend's swatches (static/css/calls.css): one source for map and legend.
+    const colourOf = (key) => getComputedStyle(legend.querySelector(".swatch-" + key)).backgroundColor;
+    const phaseColours = {};
+    ["upcoming", "proposals", "review", "voting", "results"].forEach((p) => { phaseColours[p] = colourOf(p); });
+    const participationColours = [0, 1, 2, 3, 4, 5].map((i) => colourOf("p" + i));
+    const bucket = (p) => (p <= 0 ? 0 : p < 0.01 ? 1 : p < 0.05 ? 2 : p < 0.1 ? 3 : p < 0.2 ? 4 : 5);
+    const none = { color: "#6c757d", weight: 1, fillColor: colourOf("none"), fillOpacity: 0.2 };
+    const styled = (fill) => ({ color: "#1f3a93", weight: 1, fillColor: fill, fillOpacity: 0.6 });
+    let calls = {};
+    let mode = "phase";
+    styleOf = (code) => {
+      const call = calls[code];
+      if (!call) return none;
+      return styled(mode === "phase" ? phaseColours[call.phase] : participationColours[bucket(call.participation)]);
+    };
+    const repaint = () => Object.entries(layers).forEach(([code, layer]) => {
+      layer.setStyle(styleOf(code));
+      const call = calls[code];
+      const name = layer.feature.properties.name;
+      const info = !call ? legend.dataset.msgNoCall
+        : legend.dataset["phase" + call.phase.charAt(0).toUpperCase() + call.phase.slice(1)]
+          + " · " + legend.dataset.msgParticipation + " " + (call.participation * 100).toFixed(1) + " %";
+      layer.setTooltipContent(name + " — " + info);
+    });
+    legend.querySelectorAll("input[name=map-colour]").forEach((input) => input.addEventListener("change", () => {
+      mode = input.value;
+      document.getElementById("legend-phase").hidden = mode !== "phase";
+      document.getElementById("legend-participation").hidden = mode !== "participation";
+      repaint();
+    }));
+    fetch(legend.dataset.callsUrl, { headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((data) => {
+        calls = {};
+        data.calls.forEach((call) => { calls[call.code] = call; });
+        repaint();
+        el.dataset.callsReady = "yes";
+      })
+      .catch(() => { el.dataset.callsReady = "error"; });
+  }
 
   document.getElementById("locate-me").addEventListener("click", () => {
     if (!navigator.geolocation) { result.textContent = result.dataset.msgGeoDenied; return; }
@@ -60,7 +108,7 @@
   const search = document.getElementById("search");
   const items = Array.from(document.querySelectorAll("#constituency-list li"));
   const count = document.getElementById("search-count");
-  const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  const fold = PBMap.fold;
   items.forEach((li) => { li.dataset.folded = fold(li.dataset.search); });
   document.getElementById("search-form").addEventListener("submit", (e) => e.preventDefault());
   search.addEventListener("input", () => {

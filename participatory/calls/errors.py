@@ -1,0 +1,72 @@
+"""Domain errors of the calls services, each with a code (from rules.py) and a translated message."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "dates_without_timezone": _l("Les dates doivent préciser leur fuseau horaire."),
+    "dates_out_of_order": _l("Les dates doivent se suivre : dépôt, examen, vote, puis clôture du vote."),
+    "bad_year": _l("L'année doit être comprise entre 2000 et 2100."),
+    "unknown_rule": _l("Règle de dépouillement inconnue."),
+    "unknown_verification_level": _l("Niveau de vérification inconnu."),
+    "bad_budget": _l("Le budget doit être positif et inférieur à 100 millions d'euros."),
+    "bad_min_projects": _l("Le nombre minimum de projets doit être au moins 1."),
+    "max_below_min": _l("Le nombre maximum de projets doit être au moins égal au minimum."),
+    "title_required": _l("Le titre est obligatoire."),
+    "unknown_constituency": _l("Circonscription inconnue."),
+    "call_exists": _l("Cette circonscription a déjà un appel pour cette année."),
+    "frozen": _l("Le vote a commencé : le budget, les dates et les règles ne peuvent plus changer."),
+    "not_your_constituency": _l("Vous ne gérez pas cette circonscription."),
+    "proposals_closed": _l("Le dépôt des projets n'est pas ouvert."),
+    "wrong_constituency": _l("Seuls les habitants de la circonscription peuvent participer."),
+    "unverified": _l("Votre compte n'a pas le niveau de vérification demandé par cet appel."),
+    "not_author": _l("Seul l'auteur peut modifier ou retirer ce projet."),
+    "withdrawn": _l("Ce projet a été retiré."),
+    "hidden": _l("Ce projet a été masqué par la modération."),
+    "bad_category": _l("Catégorie inconnue."),
+    "cost_not_positive": _l("Le coût doit être positif."),
+    "cost_over_budget": _l("Le coût dépasse le budget de l'appel."),
+    "location_required": _l("Indiquez l'emplacement du projet sur la carte."),
+    "location_outside": _l("L'emplacement du projet doit se trouver dans la circonscription."),
+    "already_reported": _l("Vous avez déjà signalé ce projet."),
+    "reason_required": _l("Une raison est obligatoire ; elle sera publiée."),
+    "not_in_review": _l("L'examen des projets n'est possible que pendant la phase d'examen."),
+    "final_cost_required": _l("Indiquez le coût final d'un projet réalisable."),
+    "bad_decision": _l("Décision inconnue."),
+    "wrong_phase": _l("Le vote n'est pas ouvert."),
+    "duplicate_project": _l("Un projet est choisi deux fois."),
+    "not_on_ballot": _l("Un des projets choisis n'est pas soumis au vote."),
+    "too_few": _l("Vous n'avez pas choisi assez de projets."),
+    "too_many": _l("Vous avez choisi trop de projets."),
+    "over_budget": _l("Le total des projets choisis dépasse le budget."),
+    "no_ballot": _l("Vous n'avez pas de bulletin à annuler."),
+    "not_a_winner": _l("Le suivi de réalisation ne concerne que les projets retenus."),
+    "bad_status": _l("Statut inconnu."),
+}
+
+
+class CallError(Exception):
+    """A refused action; `status` is the HTTP status a page answers with."""
+
+    status = 400
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(MESSAGES.get(self.code, self.code))
+
+
+class Forbidden(CallError):
+    status = 403
+
+
+class Conflict(CallError):
+    status = 409
+
+
+def raise_if(code: str | None, kind: type[CallError] = CallError) -> None:
+    if code is not None:
+        raise kind(code)

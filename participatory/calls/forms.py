@@ -1,0 +1,127 @@
+"""Forms of the calls domain (Flask-WTF, CSRF on every one). Amounts are typed in euros,
+dates in Paris time; `cents` and `utc` turn them into what the services take."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField, DateField, DateTimeLocalField, DecimalField, FloatField, IntegerField, RadioField, SelectField,
+    StringField, TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from participatory.accounts.rules import VERIFICATION_LEVELS
+from participatory.calls import rules
+
+PARIS = ZoneInfo("Europe/Paris")
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+RULE_LABELS = {
+    "greedy": _l("Vote majoritaire glouton (greedy)"),
+    "equal-shares": _l("Méthode des parts égales (equal-shares)"),
+    "equal-shares-completed": _l("Parts égales complétée (equal-shares-completed)"),
+}
+LEVEL_LABELS = {
+    "email": _l("Adresse électronique confirmée"),
+    "residence": _l("Résidence déclarée dans la circonscription"),
+    "letter": _l("Résidence vérifiée par courrier"),
+}
+CATEGORY_LABELS = {
+    "environment": _l("Environnement"), "mobility": _l("Mobilité"), "culture": _l("Culture"),
+    "sport": _l("Sport"), "solidarity": _l("Solidarité"), "education": _l("Éducation"),
+    "heritage": _l("Patrimoine"), "digital": _l("Numérique"), "other": _l("Autre"),
+}
+STATUS_LABELS = {
+    "planned": _l("Prévu"), "in_progress": _l("En cours"), "done": _l("Réalisé"), "cancelled": _l("Annulé"),
+}
+PHASE_LABELS = {
+    "upcoming": _l("À venir"), "proposals": _l("Dépôt des projets"), "review": _l("Examen des projets"),
+    "voting": _l("Vote"), "results": _l("Résultats"),
+}
+DECISION_LABELS = {"feasible": _l("Réalisable"), "infeasible": _l("Non réalisable")}
+
+MONEY = dict(places=2, rounding=None)
+
+
+def cents(euros: Decimal | None) -> int | None:
+    return None if euros is None else int((euros * 100).to_integral_value())
+
+
+def euros(amount_cents: int | None) -> Decimal | None:
+    return None if amount_cents is None else Decimal(amount_cents) / 100
+
+
+def utc(local: datetime | None) -> datetime | None:
+    """A datetime typed in Paris time, in UTC."""
+    return None if local is None else local.replace(tzinfo=PARIS).astimezone(UTC)
+
+
+def paris(moment: datetime) -> datetime:
+    """A stored (UTC) datetime as a naive Paris time, to prefill a form."""
+    return rules.aware(moment).astimezone(PARIS).replace(tzinfo=None)
+
+
+class CallForm(FlaskForm):
+    year = IntegerField(_l("Année"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=160)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
+    budget = DecimalField(_l("Budget (€)"), default=Decimal(rules.DEFAULT_BUDGET_CENTS) / 100,
+                          validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal(100_000_000))],
+                          **MONEY)
+    proposals_open_at = DateTimeLocalField(_l("Ouverture du dépôt des projets"), format=DATETIME_FORMAT,
+                                           validators=[InputRequired()])
+    review_open_at = DateTimeLocalField(_l("Début de l'examen des projets"), format=DATETIME_FORMAT,
+                                        validators=[InputRequired()])
+    voting_open_at = DateTimeLocalField(_l("Ouverture du vote"), format=DATETIME_FORMAT, validators=[InputRequired()])
+    voting_close_at = DateTimeLocalField(_l("Clôture du vote et résultats"), format=DATETIME_FORMAT,
+                                         validators=[InputRequired()])
+    min_projects = IntegerField(_l("Nombre minimum de projets par bulletin"), default=1,
+                                validators=[InputRequired(), NumberRange(min=1, max=1000)])
+    max_projects = IntegerField(_l("Nombre maximum de projets par bulletin (vide : pas de maximum)"),
+                                validators=[Optional(), NumberRange(min=1, max=1000)])
+    knapsack = BooleanField(_l("Le total d'un bulletin ne peut pas dépasser le budget"), default=True)
+    rule = SelectField(_l("Règle de dépouillement"), choices=list(RULE_LABELS.items()), default=rules.DEFAULT_RULE)
+    verification_level = SelectField(_l("Vérification exigée pour voter"),
+                                     choices=[(level, LEVEL_LABELS[level]) for level in VERIFICATION_LEVELS],
+                                     default="residence")
+
+
+class ProposalForm(FlaskForm):
+    title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=120)])
+    summary = StringField(_l("Résumé"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=20000)])
+    category = SelectField(_l("Catégorie"), choices=list(CATEGORY_LABELS.items()))
+    estimated_cost = DecimalField(_l("Coût estimé (€)"), validators=[InputRequired(), NumberRange(min=Decimal("0.01"))],
+                                  **MONEY)
+    lat = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    lon = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+    image = FileField(_l("Image (JPEG ou PNG, 5 Mo au plus ; facultative)"))
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField(_l("Décision"), choices=list(DECISION_LABELS.items()), validators=[InputRequired()])
+    final_cost = DecimalField(_l("Coût final (€)"), validators=[Optional(), NumberRange(min=Decimal("0.01"))], **MONEY)
+    reason = TextAreaField(_l("Motif (public ; obligatoire si non réalisable)"), validators=[Length(max=5000)])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Motif"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ImplementationForm(FlaskForm):
+    status = SelectField(_l("Statut"), choices=list(STATUS_LABELS.items()))
+    happened_on = DateField(_l("Date"), validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
+
+
+class ReceiptForm(FlaskForm):
+    code = StringField(_l("Code de reçu"), validators=[DataRequired(), Length(max=40)])
+
+
+class ActionForm(FlaskForm):
+    """A button-only form (vote, cancel, withdraw): CSRF protection and nothing else."""

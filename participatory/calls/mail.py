@@ -1,0 +1,54 @@
+"""Emails of the calls domain, in French then English (the recipient's language is not known).
+
+Built after the service succeeded and sent by the view after the commit.
+"""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import force_locale, gettext as _
+
+from participatory.calls.models import Call, Proposal
+from participatory.mail import Mail, send
+
+
+def _bilingual(render) -> tuple[str, str]:
+    parts = []
+    for locale in ("fr", "en"):
+        with force_locale(locale):
+            parts.append(render())
+    subject = f"{parts[0][0]} / {parts[1][0]}"
+    body = f"{parts[0][1]}\n\n----\n\n{parts[1][1]}"
+    return subject, body
+
+
+def send_review_notice(to: str, proposal: Proposal) -> None:
+    link = url_for("calls.proposal", proposal_id=proposal.id, _external=True)
+
+    def render():
+        if proposal.feasibility == "feasible":
+            subject = _("Votre projet « %(title)s » est réalisable", title=proposal.title)
+            body = _("L'équipe de votre député a examiné votre projet « %(title)s » : il est réalisable et sera "
+                     "soumis au vote.", title=proposal.title)
+        else:
+            subject = _("Votre projet « %(title)s » n'est pas réalisable", title=proposal.title)
+            body = _("L'équipe de votre député a examiné votre projet « %(title)s » : il n'est pas réalisable. "
+                     "Motif publié : %(reason)s", title=proposal.title, reason=proposal.review_reason)
+        return subject, f"{body}\n\n{link}"
+
+    subject, body = _bilingual(render)
+    send(Mail(to=to, subject=subject, body=body))
+
+
+def send_ballot_receipt(to: str, call: Call, code: str, changed: bool) -> None:
+    link = url_for("calls.receipt", call_id=call.id, _external=True)
+
+    def render():
+        subject = _("Votre bulletin pour « %(title)s »", title=call.title)
+        intro = _("Votre bulletin a été modifié.") if changed else _("Votre bulletin a été enregistré.")
+        body = _("%(intro)s Votre code de reçu : %(code)s\n\nGardez-le : après la publication des résultats, il "
+                 "vous permet de vérifier que votre bulletin est bien compté. Il n'est pas conservé par la "
+                 "plateforme et ne sera pas renvoyé.", intro=intro, code=code)
+        return subject, f"{body}\n\n{link}"
+
+    subject, body = _bilingual(render)
+    send(Mail(to=to, subject=subject, body=body))

@@ -1,0 +1,106 @@
+"""Pages of the calls domain: one blueprint, routes split by subject (calls, proposals,
+ballots, results). Views are thin: parse, call one service, commit once, redirect or render."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, render_template
+from flask_babel import format_currency, format_percent
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from participatory.accounts.policy import allowed
+from participatory.calls import forms, rules
+from participatory.calls.errors import CallError
+from participatory.calls.models import Call, Proposal
+from participatory.calls.services import queries
+from participatory.calls.services.calls import phase_of
+from participatory.calls.services.results import close_call
+from participatory.extensions import db
+
+bp = Blueprint("calls", __name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def call_or_404(call_id: int) -> Call:
+    call = db.session.get(Call, call_id)
+    if call is None:
+        abort(404)
+    return call
+
+
+def proposal_or_404(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    return proposal
+
+
+def refused(error: CallError, template: str, **context):
+    """Render the page again with the service's reason, under the error's status; nothing is stored."""
+    db.session.rollback()
+    flash(error.message, "error")
+    return render_template(template, **context), error.status
+
+
+def close_if_due(call: Call, now: datetime) -> None:
+    """Results are computed on the first request after the close date (the CLI does it on schedule too)."""
+    if call.result is not None or phase_of(call, now) != rules.RESULTS:
+        return
+    try:
+        close_call(db.session, call.id, now)
+        db.session.commit()
+    except IntegrityError:  # another closer stored them first: theirs are the results
+        db.session.rollback()
+    db.session.refresh(call)
+
+
+def manages(call: Call) -> bool:
+    return allowed(current_user, "call.manage", call.constituency_code)
+
+
+def moderates(call: Call) -> bool:
+    return allowed(current_user, "proposal.moderate", call.constituency_code)
+
+
+@bp.app_template_filter("money")
+def money(amount_cents: int | float | None) -> str:
+    if amount_cents is None:
+        return "—"
+    return format_currency(Decimal(int(amount_cents)) / 100, "EUR")
+
+
+@bp.app_template_filter("percent")
+def percent(value: float) -> str:
+    return format_percent(value, format="#,##0.0\xa0%")
+
+
+@bp.app_context_processor
+def call_helpers() -> dict:
+    def call_summary(code: str):
+        return queries.summary(db.session, code, utcnow())
+
+    def may_manage_calls(code: str) -> bool:
+        return allowed(current_user, "call.manage", code)
+
+    return {
+        "call_summary": call_summary,
+        "may_manage_calls": may_manage_calls,
+        "phase_labels": forms.PHASE_LABELS,
+        "category_labels": forms.CATEGORY_LABELS,
+        "rule_labels": forms.RULE_LABELS,
+        "level_labels": forms.LEVEL_LABELS,
+        "status_labels": forms.STATUS_LABELS,
+    }
+
+
+def upload_dir() -> Path:
+    return Path(current_app.config.get("UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
+
+
+from participatory.calls.views import ballots, calls, proposals, results  # noqa: E402,F401  (routes on bp)

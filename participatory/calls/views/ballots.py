@@ -1,0 +1,111 @@
+"""The ballot page (live budget bar in static/js/ballot.js; the server re-checks everything),
+changing and cancelling a ballot, and checking a receipt code."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from participatory.accounts.policy import authorize
+from participatory.calls import forms, rules
+from participatory.calls.errors import CallError, Forbidden
+from participatory.calls.mail import send_ballot_receipt
+from participatory.calls.services import ballots as services
+from participatory.calls.services.calls import phase_of
+from participatory.calls.services.proposals import ballot_proposals
+from participatory.calls.views import bp, call_or_404, close_if_due, utcnow
+from participatory.extensions import db, limiter
+
+DEFAULT_VOTE_LIMIT = "20 per minute"
+
+
+def vote_limit() -> str:
+    """The shared voting rate limit (accounts may define VOTE_LIMIT; the config key wins)."""
+    from participatory.accounts import rules as account_rules
+
+    return current_app.config.get("RATELIMIT_VOTE") or getattr(account_rules, "VOTE_LIMIT", DEFAULT_VOTE_LIMIT)
+
+
+def _chosen() -> list[int] | None:
+    values = request.form.getlist("projects")
+    if not all(v.isdigit() and len(v) < 10 for v in values):
+        return None
+    return [int(v) for v in values]
+
+
+@bp.route("/appels/<int:call_id>/vote", methods=["GET", "POST"])
+@limiter.limit(vote_limit, methods=["POST"])
+def ballot(call_id: int):
+    call = call_or_404(call_id)
+    authorize("account")
+    now = utcnow()
+    close_if_due(call, now)
+    refusal = rules.vote_refusal(phase_of(call, now), call.constituency_code, current_user.constituency_code,
+                                 current_user.meets_verification(call.verification_level))
+    if refusal:
+        return _refused(Forbidden(refusal), call)
+    current = services.ballot_of(db.session, call, current_user)
+    form = forms.ActionForm()
+    context = {"call": call, "form": form, "projects": ballot_proposals(db.session, call),
+               "ballot": current, "chosen": set(current.proposal_ids if current else [])}
+    if request.method == "GET":
+        return render_template("calls/ballot.html", **context)
+    chosen = _chosen()
+    if not form.validate_on_submit() or chosen is None:
+        flash(_("Le bulletin envoyé n'est pas valide."), "error")
+        return render_template("calls/ballot.html", **context), 400
+    context["chosen"] = set(chosen)
+    try:
+        receipt = services.cast(db.session, current_user, now, call.id, chosen)
+    except CallError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template("calls/ballot.html", **context), error.status
+    # Read before the commit expires them: afterwards each proposal would be reloaded by its own query.
+    mine = [{"title": p.title, "final_cost_cents": p.final_cost_cents}
+            for p in context["projects"] if p.id in set(chosen)]
+    email = current_user.email
+    db.session.commit()
+    if email:
+        send_ballot_receipt(email, call, receipt.code, receipt.changed)
+    return render_template("calls/receipt_issued.html", call=call, code=receipt.code, changed=receipt.changed,
+                           projects=mine)
+
+
+def _refused(error: CallError, call):
+    flash(error.message, "error")
+    return render_template("calls/refused.html", call=call), error.status
+
+
+@bp.post("/appels/<int:call_id>/vote/annuler")
+@limiter.limit(vote_limit)
+def cancel_ballot(call_id: int):
+    call = call_or_404(call_id)
+    authorize("account")
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.cancel(db.session, current_user, utcnow(), call.id)
+    except CallError as error:
+        db.session.rollback()
+        return _refused(error, call)
+    db.session.commit()
+    flash(_("Votre bulletin est annulé. Vous pouvez voter à nouveau tant que le vote est ouvert."), "success")
+    return redirect(url_for("calls.show", call_id=call.id))
+
+
+@bp.route("/appels/<int:call_id>/recu", methods=["GET", "POST"])
+def receipt(call_id: int):
+    """Check a receipt code: is this ballot among the ballots counted (or, before the count, recorded)?"""
+    call = call_or_404(call_id)
+    close_if_due(call, utcnow())
+    form = forms.ReceiptForm()
+    found = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            found = services.find_by_receipt(db.session, call, form.code.data) or False
+        else:
+            status = 400
+    titles = {p.id: p.title for p in call.proposals}
+    return render_template("calls/receipt.html", call=call, form=form, found=found, titles=titles), status

@@ -1,0 +1,34 @@
+"""The results page: winners, every project's line and why, totals, participation, a map,
+the other rules side by side, and what to check (ballots digest, audit head hash)."""
+from __future__ import annotations
+
+from flask import render_template
+
+from constituencies.models import Constituency
+from participatory.calls import rules
+from participatory.calls.services import queries
+from participatory.calls.services.calls import phase_of
+from participatory.calls.views import bp, call_or_404, close_if_due, utcnow
+from participatory.extensions import db
+
+
+@bp.get("/appels/<int:call_id>/resultats")
+def results(call_id: int):
+    call = call_or_404(call_id)
+    now = utcnow()
+    close_if_due(call, now)
+    phase = phase_of(call, now)
+    result = call.result
+    if result is None:
+        return render_template("calls/results_pending.html", call=call, phase=phase)
+    proposals = {p.id: p for p in call.proposals}
+    data = queries.results_as_dict(call, result, proposals)
+    by_id = {p["id"]: p for p in data["projects"]}
+    side_by_side = []
+    for rule in rules.TALLY_RULES:
+        outcome = result.alternatives.get(rule, {"selected": [], "spent_cents": 0})
+        side_by_side.append({"rule": rule, "selected": [by_id[pid] for pid in outcome["selected"] if pid in by_id],
+                             "spent_cents": outcome["spent_cents"], "is_call_rule": rule == result.rule})
+    constituency = db.session.get(Constituency, call.constituency_code)
+    return render_template("calls/results.html", call=call, result=result, data=data, proposals=proposals,
+                           side_by_side=side_by_side, constituency=constituency)

@@ -1,0 +1,28 @@
+/* Results page: the constituency and its projects, winners marked (data from /api/v1/calls/<code>/results). */
+"use strict";
+(function () {
+  const el = document.getElementById("results-map");
+  if (!el) return;
+  const map = PBMap.create(el);
+  map.setView([46.6, 2.4], 5.5);
+  Promise.all([
+    fetch(el.dataset.geojsonUrl).then((r) => r.json()),
+    fetch(el.dataset.resultsUrl, { headers: { Accept: "application/json" } }).then((r) => r.json()),
+  ]).then(([geojson, results]) => {
+    const feature = geojson.features.find((f) => f.properties.code === el.dataset.code);
+    let bounds = null;
+    if (feature) {
+      const outline = L.geoJSON(feature, { style: () => PBMap.style }).addTo(map);
+      bounds = outline.getBounds();
+    }
+    results.projects.filter((p) => p.lat !== null && p.lon !== null).forEach((p) => {
+      const marker = L.circleMarker([p.lat, p.lon], {
+        radius: p.selected ? 9 : 6, weight: 2,
+        color: p.selected ? "#b3001b" : "#495057", fillColor: p.selected ? "#ff8c94" : "#adb5bd", fillOpacity: 0.9,
+      }).addTo(map);
+      marker.bindTooltip(p.title + " (" + (p.selected ? el.dataset.labelWinner : el.dataset.labelOther) + ", " + p.votes + ")");
+    });
+    if (bounds) map.fitBounds(bounds, { padding: [10, 10] });
+    el.dataset.ready = "yes";
+  });
+})();

@@ -1,0 +1,137 @@
+"""Concurrency on PostgreSQL: real threads, each with its own connection, released together by a barrier."""
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from participatory.calls import rules
+from participatory.calls.errors import CallError
+from participatory.calls.models import Ballot, BallotItem, CallResult
+from participatory.calls.services import ballots, results
+from participatory.extensions import db
+from tests.calls import builders
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("concurrency guarantees are checked on PostgreSQL")
+
+
+def run_together(app, count: int, work) -> list:
+    """Run work(session, i) in `count` threads with their own sessions; return results or exceptions."""
+    barrier = threading.Barrier(count)
+    outcomes: list = [None] * count
+
+    def worker(i: int) -> None:
+        with app.app_context():
+            with Session(db.engine) as session:
+                try:
+                    barrier.wait()
+                    outcomes[i] = work(session, i)
+                    session.commit()
+                except Exception as exc:  # noqa: BLE001 - reported to the test
+                    session.rollback()
+                    outcomes[i] = exc
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return outcomes
+
+
+def test_twenty_concurrent_submissions_by_one_voter_leave_one_ballot(app, session):
+    now = datetime.now(UTC)
+    call = builders.call(session, now, rules.VOTING, max_projects=1)
+    projects = [builders.proposal(session, now, call, cost=1_000_00) for _ in range(20)]
+    voter = builders.user(session, now)
+    session.commit()
+    call_id, voter_id, ids = call.id, voter.id, [p.id for p in projects]
+
+    def submit(s, i):
+        from participatory.accounts.models import User
+
+        return ballots.cast(s, s.get(User, voter_id), now, call_id, [ids[i]]).code
+
+    outcomes = run_together(app, 20, submit)
+    assert all(isinstance(o, str) for o in outcomes), outcomes
+    session.expire_all()
+    [ballot] = session.scalars(select(Ballot).where(Ballot.call_id == call_id)).all()
+    assert len(ballot.items) == 1  # the last submission's choice, whole
+    winner = [code for code in outcomes if rules.receipt_hash(code) == ballot.receipt_hash]
+    assert len(winner) == 1 and ballot.proposal_ids == [ids[outcomes.index(winner[0])]]
+
+
+def test_concurrent_voters_are_all_counted(app, session):
+    now = datetime.now(UTC)
+    call = builders.call(session, now, rules.VOTING)
+    project = builders.proposal(session, now, call)
+    voters = [builders.user(session, now) for _ in range(20)]
+    session.commit()
+    call_id, pid, voter_ids = call.id, project.id, [v.id for v in voters]
+
+    def submit(s, i):
+        from participatory.accounts.models import User
+
+        return ballots.cast(s, s.get(User, voter_ids[i]), now, call_id, [pid]).code
+
+    outcomes = run_together(app, 20, submit)
+    assert all(isinstance(o, str) for o in outcomes), outcomes
+    session.expire_all()
+    assert session.query(Ballot).filter_by(call_id=call_id).count() == 20
+    assert session.query(BallotItem).count() == 20
+
+
+def test_concurrent_closers_compute_once(app, session):
+    now = datetime.now(UTC)
+    call = builders.call(session, now, rules.VOTING)
+    project = builders.proposal(session, now, call)
+    for _ in range(3):
+        ballots.cast(session, builders.user(session, now), now, call.id, [project.id])
+    builders.move_to(session, call, rules.RESULTS, now)
+    session.commit()
+    call_id = call.id
+
+    outcomes = run_together(app, 8, lambda s, i: results.close_call(s, call_id, now).id)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert len(set(outcomes)) == 1
+    session.expire_all()
+    assert session.query(CallResult).count() == 1
+    from participatory.audit.models import AuditEvent
+
+    assert session.query(AuditEvent).filter_by(action="call.results_computed").count() == 1
+
+
+def test_a_ballot_racing_the_close_is_either_counted_or_refused(app, session):
+    """Voting closes at `close`; ballots stamped just before it race the closer: none may be left uncounted."""
+    now = datetime.now(UTC)
+    call = builders.call(session, now, rules.RESULTS)
+    project = builders.proposal(session, now, call)
+    voters = [builders.user(session, now) for _ in range(10)]
+    session.commit()
+    before_close = rules.aware(call.voting_close_at).replace(microsecond=0) - (rules.aware(call.voting_close_at) - rules.aware(call.voting_open_at)) / 2
+    call_id, pid, voter_ids = call.id, project.id, [v.id for v in voters]
+
+    def work(s, i):
+        from participatory.accounts.models import User
+
+        if i == 0:
+            return results.close_call(s, call_id, now)
+        return ballots.cast(s, s.get(User, voter_ids[i]), before_close, call_id, [pid])
+
+    outcomes = run_together(app, 10, work)
+    accepted = [o for o in outcomes[1:] if isinstance(o, ballots.Receipt)]
+    refused = [o for o in outcomes[1:] if isinstance(o, CallError)]
+    assert len(accepted) + len(refused) == 9, outcomes
+    session.expire_all()
+    result = session.scalars(select(CallResult)).one()
+    assert result.ballots == len(accepted) == session.query(Ballot).count()
