@@ -1,0 +1,49 @@
+"""`flask donations …`: housekeeping jobs of the donation module (run them from cron)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from participatory.crowdfunding import receipts
+from participatory.crowdfunding.gateway import GatewayError, StripeGateway
+from participatory.crowdfunding.services.donations import expire_pending
+from participatory.extensions import db
+
+group = AppGroup("donations", help="Campaign donations: expire unpaid reservations, resend receipts.")
+
+
+@group.command("expire-pending")
+@click.option("--minutes", type=click.IntRange(min=1), default=None,
+              help="Age after which a pending donation expires (default: DONATION_PENDING_MINUTES).")
+def expire_pending_command(minutes: int | None) -> None:
+    """Cancel the PaymentIntents of donations never paid and mark them expired."""
+    ttl = timedelta(minutes=minutes or current_app.config["DONATION_PENDING_MINUTES"])
+    try:
+        gateway = StripeGateway.from_config(current_app.config)
+    except GatewayError:
+        gateway = None  # donations with a PaymentIntent are then left pending and reported
+    report = expire_pending(db.session, datetime.now(UTC), gateway, ttl)
+    db.session.commit()
+    click.echo(f"{report.expired} expired, {report.paid_meanwhile} paid meanwhile (left for the webhook), "
+               f"{report.errors} not reachable at Stripe")
+    if report.errors:
+        raise SystemExit(1)
+
+
+@group.command("send-receipts")
+def send_receipts_command() -> None:
+    """Email the receipt of every succeeded donation whose receipt was not sent yet."""
+    sent = failed = 0
+    for donation_id in receipts.due_receipts(db.session):
+        if receipts.deliver_receipt(db.session, donation_id, datetime.now(UTC)):
+            db.session.commit()
+            sent += 1
+        else:
+            db.session.rollback()
+            failed += 1
+    click.echo(f"{sent} receipts sent, {failed} failed")
+    if failed:
+        raise SystemExit(1)

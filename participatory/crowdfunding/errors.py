@@ -1,0 +1,54 @@
+"""Domain errors of the crowdfunding services, each with a code and a translated message."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "bad_dates": _l("Le second tour doit suivre le premier."),
+    "bad_window": _l("L'ouverture de la collecte doit précéder sa clôture."),
+    "unknown_constituency": _l("Circonscription inconnue."),
+    "already_applied": _l("Vous êtes déjà candidat(e) à cette élection."),
+    "election_over": _l("La collecte de cette élection est close."),
+    "designation_in_future": _l("La date de désignation du mandataire ne peut pas être dans le futur."),
+    "unknown_agent_account": _l("Aucun compte n'utilise cette adresse e-mail : le mandataire doit d'abord s'inscrire."),
+    "bad_agent_kind": _l("Type de mandataire inconnu."),
+    "already_decided": _l("Cette candidature a déjà été examinée."),
+    "bad_account_id": _l("Identifiant de compte Stripe invalide (acct_…)."),
+    "not_approved": _l("Cette candidature n'est pas (ou plus) validée."),
+    "no_payment_account": _l("Le mandataire n'a pas encore relié de compte de paiement : les dons ne sont pas ouverts."),
+    "window_closed": _l("La collecte des dons n'est pas ouverte pour cette élection (article L52-4)."),
+    "attestations_required": _l("Vous devez attester être une personne physique et donner vos propres fonds."),
+    "residence_needs_france": _l("Pour donner au titre de la résidence en France, l'adresse doit être en France."),
+    "bad_eligibility": _l("Indiquez votre nationalité française ou votre résidence en France."),
+    "below_minimum": _l("Le don minimum est de 1 €."),
+    "over_cap": _l("Ce don dépasserait le plafond de 4 600 € par donateur pour cette élection (article L52-8)."),
+    "payment_unavailable": _l("Le paiement est momentanément indisponible ; aucun don n'a été enregistré."),
+    "not_refundable": _l("Seul un don encaissé peut être remboursé."),
+    "bad_refund_reason": _l("Motif de remboursement inconnu."),
+    "unknown_text": _l("Texte légal inconnu."),
+    "empty_text": _l("Le texte ne peut pas être vide."),
+}
+
+
+class CrowdfundingError(Exception):
+    """A refused action; `status` is the HTTP status a page answers with."""
+
+    status = 400
+
+    def __init__(self, code: str, **values: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+    @property
+    def message(self) -> str:
+        return str(MESSAGES.get(self.code, self.code))
+
+
+class PaymentUnavailable(CrowdfundingError):
+    status = 503
+
+
+def raise_if(code: str | None, kind: type[CrowdfundingError] = CrowdfundingError) -> None:
+    if code is not None:
+        raise kind(code)

@@ -1,0 +1,120 @@
+"""The payment gateway: a thin wrapper over the `stripe` library, so services never touch Stripe directly.
+
+Every call runs on the mandataire's connected account (`Stripe-Account` header): a
+donation is a direct charge there, never money on the platform's balance. Metadata
+carries ids only. The same code talks to Stripe or to localstripe (STRIPE_API_BASE).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import stripe
+
+CURRENCY = "eur"
+# localstripe's Stripe.js stand-in ignores the card typed in its element: its confirmCardPayment
+# only completes a PaymentIntent that waits for 3-D Secure. With STRIPE_LOCALSTRIPE the intent is
+# created already confirmed with this 3-D Secure test card, so the browser flow runs offline.
+LOCALSTRIPE_3DS_CARD = {"number": "4000002500003155", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+
+
+class GatewayError(Exception):
+    """The payment provider refused or failed; the message is safe to show (no personal data)."""
+
+
+class CardDeclined(GatewayError):
+    pass
+
+
+class InvalidSignature(Exception):
+    """A webhook whose signature is missing, wrong or too old."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    client_secret: str | None
+    status: str
+    amount: int
+    currency: str
+    metadata: dict = field(default_factory=dict)
+
+
+def _intent(obj) -> Intent:
+    data = obj.to_dict() if hasattr(obj, "to_dict") else obj
+    return Intent(data["id"], data.get("client_secret"), data["status"], int(data["amount"]), data["currency"],
+                  dict(data.get("metadata") or {}))
+
+
+class StripeGateway:
+    def __init__(self, api_key: str, api_base: str = "", localstripe: bool = False):
+        if not api_key:
+            raise GatewayError("payments are not configured (STRIPE_API_KEY)")
+        bases = {"api": api_base.rstrip("/")} if api_base else None
+        self.client = stripe.StripeClient(api_key, base_addresses=bases, max_network_retries=2)
+        self.localstripe = localstripe
+
+    @classmethod
+    def from_config(cls, config) -> StripeGateway:
+        return cls(config.get("STRIPE_API_KEY", ""), config.get("STRIPE_API_BASE", ""),
+                   bool(config.get("STRIPE_LOCALSTRIPE")))
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except stripe.CardError as exc:
+            raise CardDeclined(exc.user_message or "card declined") from exc
+        except stripe.StripeError as exc:
+            raise GatewayError(exc.user_message or type(exc).__name__) from exc
+
+    def create_intent(self, *, account: str, amount_cents: int, idempotency_key: str, metadata: dict[str, str],
+                      payment_method: str | None = None) -> Intent:
+        """A PaymentIntent on the connected account; the browser confirms it with Stripe.js."""
+        params: dict = {"amount": amount_cents, "currency": CURRENCY, "payment_method_types": ["card"],
+                        "metadata": metadata}
+        if payment_method:
+            params["payment_method"] = payment_method
+        elif self.localstripe:
+            pm = self._call(self.client.v1.payment_methods.create,
+                            params={"type": "card", "card": LOCALSTRIPE_3DS_CARD}, options={"stripe_account": account})
+            params.update(payment_method=pm["id"], confirm=True)
+        options = {"idempotency_key": idempotency_key, "stripe_account": account}
+        return _intent(self._call(self.client.v1.payment_intents.create, params=params, options=options))
+
+    def confirm_intent(self, intent_id: str, *, account: str) -> Intent:
+        """Confirm server-side with the payment method given at creation (tests, back-office)."""
+        return _intent(self._call(self.client.v1.payment_intents.confirm, intent_id,
+                                  options={"stripe_account": account}))
+
+    def retrieve_intent(self, intent_id: str, *, account: str) -> Intent:
+        return _intent(self._call(self.client.v1.payment_intents.retrieve, intent_id,
+                                  options={"stripe_account": account}))
+
+    def cancel_intent(self, intent_id: str, *, account: str) -> Intent:
+        return _intent(self._call(self.client.v1.payment_intents.cancel, intent_id,
+                                  options={"stripe_account": account}))
+
+    def refund(self, intent_id: str, *, account: str, idempotency_key: str, metadata: dict[str, str]) -> str:
+        refund = self._call(self.client.v1.refunds.create, params={"payment_intent": intent_id, "metadata": metadata},
+                            options={"idempotency_key": idempotency_key, "stripe_account": account})
+        return refund["id"]
+
+    def list_intents(self, *, account: str) -> list[Intent]:
+        page = self._call(self.client.v1.payment_intents.list, params={"limit": 100},
+                          options={"stripe_account": account})
+        return [_intent(obj) for obj in page.auto_paging_iter()]
+
+
+def verify_webhook(payload: bytes, signature_header: str | None, secret: str, tolerance: int = 300) -> dict:
+    """The event, once its Stripe-Signature (HMAC-SHA256 over timestamp.payload) checks out and is fresh."""
+    if not signature_header or not secret:
+        raise InvalidSignature("missing signature or secret")
+    try:
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(text, signature_header, secret, tolerance)
+        event = json.loads(text)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidSignature(str(exc)) from exc
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        raise InvalidSignature("not a Stripe event")
+    return event

@@ -1,0 +1,139 @@
+"""Elections, candidacies, donations and the records that make payments auditable.
+
+Money is integer cents (EUR). Donor identity lives only in `donation` (and goes to the
+mandataire and auditors); the cap is enforced through `donor_key`, a hash of the
+normalized identity (see rules.donor_identity_key).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participatory.crowdfunding.rules import APPLIED, PENDING
+from participatory.extensions import db
+
+
+class Election(db.Model):
+    __tablename__ = "election"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    first_round: Mapped[date] = mapped_column(Date)
+    second_round: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Set by hand for an early election (dissolution); otherwise the L52-4 window applies.
+    collection_opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    collection_closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    candidacies: Mapped[list[Candidacy]] = relationship(back_populates="election")
+
+
+class Candidacy(db.Model):
+    """A candidate's campaign for one election in one constituency, with its mandataire."""
+
+    __tablename__ = "candidacy"
+    __table_args__ = (UniqueConstraint("election_id", "user_id", name="uq_candidacy_election_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
+    constituency_code: Mapped[str] = mapped_column(ForeignKey("constituency.code"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    candidate_name: Mapped[str] = mapped_column(String(120))  # public: as on the ballot
+    party_label: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default=APPLIED)
+    # L52-4: a mandataire financier (natural person) or a financing association.
+    agent_kind: Mapped[str] = mapped_column(String(20))
+    agent_name: Mapped[str] = mapped_column(String(160))
+    agent_designated_on: Mapped[date] = mapped_column(Date)
+    agent_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True, index=True)
+    # The mandataire's own Stripe connected account: donations are direct charges on it.
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+
+    election: Mapped[Election] = relationship(back_populates="candidacies")
+
+
+class Donation(db.Model):
+    __tablename__ = "donation"
+    __table_args__ = (
+        UniqueConstraint("candidacy_id", "receipt_number", name="uq_donation_candidacy_receipt"),
+        Index("ix_donation_election_donor", "election_id", "donor_key"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unguessable reference: the donor's pages and the Stripe idempotency keys use it.
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id"), index=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"))
+    donor_key: Mapped[str] = mapped_column(String(64))  # sha256 of the normalized identity
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True, index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="eur")
+    status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    succeeded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # failed/expired
+    # R39-1: identity, nationality or residence, tax address.
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(12))
+    city: Mapped[str] = mapped_column(String(80))
+    country: Mapped[str] = mapped_column(String(2))
+    eligibility: Mapped[str] = mapped_column(String(20))  # "nationality" or "residence"
+    attested_natural_person: Mapped[bool] = mapped_column(Boolean)
+    attested_own_funds: Mapped[bool] = mapped_column(Boolean)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    receipt_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    receipt_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Set when a late success took the donor past the cap: the mandataire must refund.
+    over_cap: Mapped[bool] = mapped_column(Boolean, default=False)
+    anomaly: Mapped[str | None] = mapped_column(String(200), nullable=True)  # e.g. amount mismatch
+    refund_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    refund_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    refund_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    refund_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    candidacy: Mapped[Candidacy] = relationship()
+
+
+class DonorCap(db.Model):
+    """One row per (election, donor): locked while a donation is reserved, so the cap holds under concurrency."""
+
+    __tablename__ = "donor_cap"
+
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), primary_key=True)
+    donor_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StripeEvent(db.Model):
+    """Every webhook event processed, stored in the transaction of its effect: a replay changes nothing."""
+
+    __tablename__ = "stripe_event"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # evt_…
+    type: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    donation_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"), nullable=True, index=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+
+
+class LegalText(db.Model):
+    """Editable legal notices (L52-9, L52-8, L113-1, receipt notice); defaults in legal.py."""
+
+    __tablename__ = "legal_text"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)

@@ -1,0 +1,167 @@
+"""Pure campaign-finance decisions (Code électoral), table-tested: no Flask, no database."""
+from __future__ import annotations
+
+import hashlib
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# Candidacy statuses.
+APPLIED, APPROVED, REJECTED = "applied", "approved", "rejected"
+AGENT_KINDS = ("mandataire", "association")
+
+# Donation states. One-way: a late or out-of-order event can never undo a success.
+PENDING, SUCCEEDED, FAILED, EXPIRED = "pending", "succeeded", "failed", "expired"
+REFUND_REQUESTED, REFUNDED = "refund_requested", "refunded"
+DONATION_STATES = (PENDING, SUCCEEDED, FAILED, EXPIRED, REFUND_REQUESTED, REFUNDED)
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PENDING: frozenset({SUCCEEDED, FAILED, EXPIRED}),
+    # A PaymentIntent can still succeed after a failed attempt (the donor retries) or after
+    # our reservation lapsed: the money is then really on the mandataire's account.
+    FAILED: frozenset({SUCCEEDED}),
+    EXPIRED: frozenset({SUCCEEDED}),
+    # A refund made outside the platform (Stripe dashboard) is still a refund: record it.
+    SUCCEEDED: frozenset({REFUND_REQUESTED, REFUNDED}),
+    REFUND_REQUESTED: frozenset({REFUNDED}),
+    REFUNDED: frozenset(),
+}
+# What still counts against the donor's cap: money given or about to be.
+CAP_COUNTED = (PENDING, SUCCEEDED, REFUND_REQUESTED)
+# What the campaign has received (totals, open data).
+RECEIVED = (SUCCEEDED, REFUND_REQUESTED)
+
+REFUND_REASONS = ("donor_request", "cap_exceeded")
+ELIGIBILITY = ("nationality", "residence")
+PRESET_AMOUNTS_CENTS = (1000, 2000, 5000, 10000)
+MIN_DONATION_CENTS = 100
+# Open-data distribution buckets (upper bounds, inclusive), then "more".
+BUCKETS_CENTS = (5000, 15000, 100000)
+BUCKET_LABELS = ("le_50", "le_150", "le_1000", "more")
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+# --- L52-4: the collection window -------------------------------------------------------------
+
+def collection_opens(first_round: date) -> datetime:
+    """Six months before the first day of the month of the election, 00:00 in Paris (UTC)."""
+    month_index = first_round.year * 12 + (first_round.month - 1) - 6
+    opens = date(month_index // 12, month_index % 12 + 1, 1)
+    return datetime.combine(opens, time(0, 0), PARIS).astimezone(UTC)
+
+
+def tenth_friday_after(first_round: date) -> date:
+    days_to_friday = (4 - first_round.weekday()) % 7 or 7  # strictly after the first round
+    return first_round + timedelta(days=days_to_friday + 9 * 7)
+
+
+def collection_closes(first_round: date) -> datetime:
+    """The campaign account is filed at the latest at 18:00 (Paris) on the 10th Friday after the first round."""
+    return datetime.combine(tenth_friday_after(first_round), time(18, 0), PARIS).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime
+    closes_at: datetime
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+def collection_window(first_round: date, opens_override: datetime | None = None,
+                      closes_override: datetime | None = None) -> Window:
+    """The legal window, unless set by hand (an early election after a dissolution)."""
+    return Window(opens_override or collection_opens(first_round), closes_override or collection_closes(first_round))
+
+
+# --- L52-11: the spending ceiling -------------------------------------------------------------
+
+def spending_ceiling_cents(inhabitants: int, *, base_cents: int = 3_800_000, per_inhabitant_cents: int = 15,
+                           coefficient: Decimal | str = "1.26") -> int:
+    """(38,000 EUR + 0.15 EUR per inhabitant) x the coefficient set by decree, rounded to the cent."""
+    if inhabitants < 0:
+        raise ValueError("inhabitants must be positive")
+    raw = (Decimal(base_cents) + Decimal(per_inhabitant_cents) * inhabitants) * Decimal(coefficient)
+    return int(raw.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def estimated_inhabitants(registered_voters: int, inhabitants_per_voter: Decimal | str) -> int:
+    """Inhabitants are not in our data: registered voters times the national ratio."""
+    return int((Decimal(registered_voters) * Decimal(inhabitants_per_voter)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+# --- L52-8: one donor, one cap across every candidate of the election --------------------------
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l",
+                            "đ": "d", "Đ": "d", "ı": "i"})
+
+
+def normalize_part(value: str) -> str:
+    """Case, accents, spacing and punctuation removed: "Jean-Pierre  D'Œuf" -> "jeanpierredoeuf"."""
+    decomposed = unicodedata.normalize("NFKD", value.translate(_LIGATURES))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^0-9a-z]", "", bare.casefold())
+
+
+def donor_identity(first_name: str, last_name: str, postal_code: str, country: str) -> str:
+    """The documented identity the cap is matched on: first names, last name, postal code, country."""
+    return "|".join(normalize_part(p) for p in (first_name, last_name, postal_code, country))
+
+
+def donor_identity_key(first_name: str, last_name: str, postal_code: str, country: str) -> str:
+    """SHA-256 of donor_identity: stored instead of the readable identity in indexes and locks."""
+    return hashlib.sha256(donor_identity(first_name, last_name, postal_code, country).encode()).hexdigest()
+
+
+def remaining_cap_cents(already_counted_cents: int, cap_cents: int) -> int:
+    return max(0, cap_cents - already_counted_cents)
+
+
+def donation_problem(amount_cents: int, already_counted_cents: int, cap_cents: int) -> str | None:
+    """Why this amount cannot be accepted now, or None (codes; the form words them)."""
+    if amount_cents < MIN_DONATION_CENTS:
+        return "below_minimum"
+    if amount_cents > remaining_cap_cents(already_counted_cents, cap_cents):
+        return "over_cap"
+    return None
+
+
+# --- Open data --------------------------------------------------------------------------------
+
+def bucket_of(amount_cents: int) -> str:
+    for bound, label in zip(BUCKETS_CENTS, BUCKET_LABELS):
+        if amount_cents <= bound:
+            return label
+    return BUCKET_LABELS[-1]
+
+
+@dataclass(frozen=True)
+class Summary:
+    donations: int
+    donors: int
+    total_cents: int
+    median_cents: int | None
+    distribution: dict[str, int]
+
+
+def summarize(amounts_and_donors: list[tuple[int, str]]) -> Summary:
+    """Aggregates of received donations: (amount, donor_key) pairs in, no identity out."""
+    amounts = [a for a, _ in amounts_and_donors]
+    distribution = dict.fromkeys(BUCKET_LABELS, 0)
+    for amount in amounts:
+        distribution[bucket_of(amount)] += 1
+    median = int(Decimal(statistics.median(amounts)).quantize(Decimal(1), ROUND_HALF_UP)) if amounts else None
+    return Summary(len(amounts), len({d for _, d in amounts_and_donors}), sum(amounts), median, distribution)
+
+
+def receipt_label(candidacy_id: int, number: int) -> str:
+    return f"{candidacy_id}-{number:05d}"
