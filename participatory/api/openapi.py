@@ -1,4 +1,212 @@
-"""/api/v1 endpoints for openapi (routes added to the shared API blueprint)."""
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+
+Written by hand next to what the endpoints return; tests/api checks it with
+openapi-spec-validator, checks every /api/v1 route is described, and runs
+schemathesis over it. Calls, exports, donations and open-data operations are in
+openapi_calls.py. An operation is listed only when its endpoint is
+registered, so the document never promises a route the app does not serve.
+"""
 from __future__ import annotations
 
-from participatory.api.views import bp  # noqa: F401
+from flask import current_app
+
+from participatory.api.caching import cached_json
+from participatory.api.views import bp
+
+API_VERSION = "1.0.0"
+CODE_PATTERN = r"^[0-9A-Za-z]{2}-[0-9]{2}$"
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_body(schema: dict, description: str) -> dict:
+    return {"description": description, "headers": CACHE_HEADERS,
+            "content": {"application/json": {"schema": schema}}}
+
+
+def file_body(mimetype: str, description: str) -> dict:
+    return {"description": description, "headers": CACHE_HEADERS,
+            "content": {mimetype: {"schema": {"type": "string"}}}}
+
+
+def error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
+
+
+CACHE_HEADERS = {
+    "ETag": {"description": "Strong validator of the body; send it back in If-None-Match.",
+             "schema": {"type": "string"}},
+    "Cache-Control": {"description": "public, max-age in seconds", "schema": {"type": "string"}},
+}
+NOT_MODIFIED = {"description": "The copy named by If-None-Match is current (no body)."}
+CODE_PARAM = {"name": "code", "in": "path", "required": True,
+              "description": "Constituency code `<department>-<NN>`, e.g. `33-04`, `2A-01`, `ZZ-11`.",
+              "schema": {"type": "string", "pattern": CODE_PATTERN}}
+IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+
+
+def get_op(summary: str, responses: dict, *, parameters: list | None = None, tag: str, description: str = "") -> dict:
+    operation = {"summary": summary, "tags": [tag], "parameters": [*(parameters or []), IF_NONE_MATCH],
+                 "responses": {**responses, "304": NOT_MODIFIED}}
+    if description:
+        operation["description"] = description
+    return {"get": operation}
+
+
+# --- schemas ---------------------------------------------------------------------------------------------------
+
+SCHEMAS: dict[str, dict] = {
+    "Error": {
+        "type": "object", "required": ["error", "message", "status"],
+        "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "status": {"type": "integer"}},
+    },
+    "Constituency": {
+        "type": "object",
+        "required": ["code", "department_code", "department_name", "number", "name", "registered_voters",
+                     "has_geometry"],
+        "properties": {
+            "code": {"type": "string", "pattern": CODE_PATTERN, "examples": ["33-04"]},
+            "department_code": {"type": "string"},
+            "department_name": {"type": "string"},
+            "number": {"type": "integer", "minimum": 1},
+            "name": {"type": "string"},
+            "registered_voters": {"type": "integer", "minimum": 0},
+            "has_geometry": {"type": "boolean"},
+        },
+    },
+    "ConstituencyDetail": {
+        "allOf": [ref("Constituency"), {
+            "type": "object", "required": ["communes"],
+            "properties": {"communes": {"type": "string", "description": "Communes, comma separated"}},
+        }],
+    },
+    "ConstituencyList": {
+        "type": "object", "required": ["count", "constituencies"],
+        "properties": {"count": {"type": "integer"}, "constituencies": {"type": "array", "items": ref("Constituency")}},
+    },
+    "FeatureCollection": {
+        "type": "object", "required": ["type", "features"],
+        "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": {
+                "type": "object", "required": ["type", "id", "properties", "geometry"],
+                "properties": {
+                    "type": {"const": "Feature"}, "id": {"type": "string"},
+                    "properties": {"type": "object", "required": ["code", "name", "department_code"]},
+                    "geometry": {"type": "object", "required": ["type", "coordinates"]},
+                },
+            }},
+        },
+    },
+    "Manifest": {
+        "type": "object",
+        "required": ["call", "generated_from", "rule", "engine_version", "ballots_digest", "audit_head", "files"],
+        "properties": {
+            "call": {"type": "object"},
+            "generated_from": {"type": "string"},
+            "rule": {"type": "string"},
+            "engine_version": {"type": "string"},
+            "ballots_digest": SHA256,
+            "audit_head": {"type": "object", "required": ["seq", "hash"],
+                           "properties": {"seq": {"type": "integer"}, "hash": SHA256}},
+            "files": {"type": "array", "items": {
+                "type": "object", "required": ["name", "media_type", "bytes", "sha256"],
+                "properties": {"name": {"type": "string"}, "media_type": {"type": "string"},
+                               "bytes": {"type": "integer"}, "sha256": SHA256},
+            }},
+        },
+    },
+    "DataPackage": {
+        "type": "object", "required": ["name", "resources"],
+        "properties": {"name": {"type": "string"}, "profile": {"type": "string"},
+                       "resources": {"type": "array", "items": {"type": "object", "required": ["name", "path"]}}},
+    },
+}
+
+
+# --- operations: endpoint -> (path, path item) -------------------------------------------------------------------
+
+def _operations() -> dict[str, tuple[str, dict]]:
+    ops = {
+        "api.constituencies": ("/constituencies", get_op(
+            "The 577 constituencies", {"200": json_body(ref("ConstituencyList"), "All constituencies, by code")},
+            tag="constituencies")),
+        "api.constituencies_geojson": ("/constituencies.geojson", {"get": {
+            "summary": "Simplified shapes of every constituency (GeoJSON, gzip when accepted)",
+            "tags": ["constituencies"], "parameters": [IF_NONE_MATCH],
+            "responses": {"200": {"description": "A FeatureCollection", "headers": CACHE_HEADERS,
+                                  "content": {"application/geo+json": {"schema": ref("FeatureCollection")}}},
+                          "304": NOT_MODIFIED},
+        }}),
+        "api.lookup": ("/constituencies/lookup", get_op(
+            "The constituency at a point", {
+                "200": json_body(ref("Constituency"), "The constituency containing the point"),
+                "400": error("Missing or invalid coordinates"),
+                "404": error("No constituency at this point (at sea, abroad)"),
+            },
+            parameters=[
+                {"name": "lat", "in": "query", "required": True,
+                 "schema": {"type": "number", "minimum": -90, "maximum": 90}},
+                {"name": "lon", "in": "query", "required": True,
+                 "schema": {"type": "number", "minimum": -180, "maximum": 180}},
+            ],
+            tag="constituencies",
+            description="The point is used for this lookup only and never stored.")),
+        "api.constituency": ("/constituencies/{code}", get_op(
+            "One constituency with its communes", {
+                "200": json_body(ref("ConstituencyDetail"), "The constituency"),
+                "404": error("No such constituency"),
+            }, parameters=[CODE_PARAM], tag="constituencies")),
+        "api.openapi": ("/openapi.json", get_op(
+            "This document", {"200": json_body({"type": "object", "required": ["openapi", "paths"]}, "OpenAPI 3.1")},
+            tag="meta")),
+    }
+    from participatory.api import openapi_calls  # imports the helpers above
+
+    from participatory.api import donations  # crowdfunding's operations live beside its routes
+
+    return ops | openapi_calls.operations() | donations.operations()
+
+
+def _donation_schemas() -> dict:
+    from participatory.api import donations
+
+    return donations.schemas()
+
+
+def document() -> dict:
+    registered = set(current_app.view_functions)
+    paths: dict[str, dict] = {}
+    for endpoint, (path, item) in _operations().items():
+        if endpoint in registered:
+            paths.setdefault(path, {}).update(item)
+    from participatory.api import openapi_calls
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Budgets participatifs des circonscriptions — open data API",
+            "version": API_VERSION,
+            "description": (
+                "Read-only, no account, CORS open for GET. Every response carries an ETag and "
+                "Cache-Control; revalidate with If-None-Match. Money is in integer euro cents, times in UTC "
+                "(ISO 8601). No personal data: voters appear only under a random per-call id, donors only "
+                "in aggregates. The national CSV files are described by /api/v1/datapackage.json "
+                "(Frictionless Data Package)."
+            ),
+            "license": {"name": "Licence Ouverte / Open Licence 2.0",
+                        "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
+        },
+        "servers": [{"url": "/api/v1"}],
+        "tags": [{"name": t} for t in ("constituencies", "calls", "exports", "donations", "open data", "meta")],
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": SCHEMAS | openapi_calls.SCHEMAS | _donation_schemas()},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return cached_json(document())

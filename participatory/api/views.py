@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, request
 
 from constituencies import queries
-from constituencies.lookup import LookupCache
+from constituencies.lookup import shared_index
 from constituencies.queries import GeoJSONCache
+from participatory.api.caching import cached_json
 from participatory.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -17,20 +18,33 @@ def _app_cache(name: str, factory):
     return current_app.extensions.setdefault(name, factory())
 
 
+INT32_MAX = 2**31 - 1
+
+
+@bp.url_value_preprocessor
+def ids_in_range(endpoint, values) -> None:
+    # An <int:…> id beyond the database's INTEGER is no row: 404 here, not a DataError (500) on PostgreSQL.
+    for value in (values or {}).values():
+        if isinstance(value, int) and not 0 <= value <= INT32_MAX:
+            abort(404, description="no such id")
+
+
 @bp.after_request
 def open_cors(response: Response) -> Response:
     # Open data: any site may read it; nothing here depends on cookies.
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Disposition"
+    if request.method == "OPTIONS":  # preflight of a GET that revalidates with If-None-Match
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+        response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 
 @bp.get("/constituencies")
 def constituencies():
     items = [queries.as_dict(c) for c in queries.all_constituencies(db.session)]
-    response = jsonify({"count": len(items), "constituencies": items})
-    response.cache_control.public = True
-    response.cache_control.max_age = 300
-    return response
+    return cached_json({"count": len(items), "constituencies": items})
 
 
 @bp.get("/constituencies.geojson")
@@ -66,10 +80,10 @@ def _coordinate(name: str, limit: float) -> float:
 @bp.get("/constituencies/lookup")
 def lookup():
     lat, lon = _coordinate("lat", 90), _coordinate("lon", 180)
-    code = _app_cache("constituency_lookup", LookupCache).index(db.session).find(lat, lon)
+    code = shared_index(db.session).find(lat, lon)
     if code is None:
         abort(404, description="no constituency at this point")
-    return jsonify(queries.as_dict(queries.get(db.session, code)))
+    return cached_json(queries.as_dict(queries.get(db.session, code)))
 
 
 @bp.get("/constituencies/<code>")
@@ -77,4 +91,4 @@ def constituency(code: str):
     item = queries.get(db.session, code.upper())
     if item is None:
         abort(404, description=f"no constituency {code}")
-    return jsonify(queries.as_dict(item) | {"communes": item.communes})
+    return cached_json(queries.as_dict(item) | {"communes": item.communes})

@@ -1,6 +1,85 @@
-"""Pages of the audit domain (blueprint registered by create_app)."""
+"""Read-only pages for auditors: the audit log, every call's exports, every donation ledger."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-bp = Blueprint("audit", __name__)
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from sqlalchemy import select
+
+from participatory.accounts.policy import authorize
+from participatory.audit.exports import FILES
+from participatory.audit.forms import AuditFilterForm
+from participatory.audit.models import AuditEvent
+from participatory.audit.services import EventFilter, distinct_values, export_lines, filtered_events, head
+from participatory.calls.models import Call, CallResult
+from participatory.crowdfunding.models import Candidacy, Election
+from participatory.crowdfunding.services.ledger import totals
+from participatory.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+PER_PAGE = 50
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@bp.app_template_global()
+def audit_head() -> dict:
+    """{seq, hash} of the newest audit event, for results pages (templates/audit/_call_exports.html)."""
+    seq, digest = head(db.session)
+    return {"seq": seq, "hash": digest}
+
+
+def _paris_midnight_utc(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=PARIS).astimezone(UTC)
+
+
+@bp.get("/")
+def log():
+    authorize("audit.read")
+    form = AuditFilterForm(request.args)
+    form.set_choices(distinct_values(db.session, AuditEvent.action), distinct_values(db.session, AuditEvent.object_type))
+    if request.args and not form.validate():
+        return render_template("audit/log.html", form=form, events=[], total=0, page=1, pages=1,
+                               head=audit_head()), 400
+    where = EventFilter(
+        action=form.action.data or "", object_type=form.object_type.data or "",
+        object_id=(form.object_id.data or "").strip(), actor=(form.actor.data or "").strip(),
+        since=_paris_midnight_utc(form.since.data) if form.since.data else None,
+        until=_paris_midnight_utc(form.until.data + timedelta(days=1)) if form.until.data else None,
+    )
+    page = form.page.data or 1
+    events, total = filtered_events(db.session, where, page=page, per_page=PER_PAGE)
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template("audit/log.html", form=form, events=events, total=total, page=page, pages=pages,
+                           head=audit_head(), page_url=_page_url)
+
+
+def _page_url(page: int) -> str:
+    """This listing with the same filters, at another page."""
+    return url_for("audit.log", **(request.args.to_dict() | {"page": page}))
+
+
+@bp.get("/journal.jsonl")
+def log_export():
+    """The whole chain as JSON Lines, for the README's standalone verification."""
+    authorize("audit.read")
+    response = Response(stream_with_context(export_lines(db.session)), mimetype="application/x-ndjson")
+    response.headers["Content-Disposition"] = 'attachment; filename="audit-log.jsonl"'
+    return response
+
+
+@bp.get("/appels")
+def calls():
+    authorize("audit.read")
+    rows = db.session.execute(select(Call, CallResult).outerjoin(CallResult, CallResult.call_id == Call.id)
+                              .order_by(Call.constituency_code, Call.year.desc())).all()
+    return render_template("audit/calls.html", rows=rows, files=list(FILES))
+
+
+@bp.get("/registres")
+def ledgers():
+    authorize("audit.read")
+    rows = [(candidacy, election, totals(db.session, candidacy)) for candidacy, election in db.session.execute(
+        select(Candidacy, Election).join(Election, Election.id == Candidacy.election_id)
+        .order_by(Election.first_round.desc(), Candidacy.constituency_code, Candidacy.id))]
+    return render_template("audit/ledgers.html", rows=rows)

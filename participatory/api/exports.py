@@ -1,0 +1,43 @@
+"""/api/v1 downloads of a call's verifiable exports (participatory/audit/exports.py builds them)."""
+from __future__ import annotations
+
+from flask import abort, request
+
+from participatory.api.caching import cached_response
+from participatory.api.views import bp
+from participatory.audit.exports import FILES, NotPublished, export_file, published_call
+from participatory.extensions import db
+
+MAX_AGE = 300  # published results never change, but the manifest carries the moving audit head
+
+
+def _year() -> int | None:
+    raw = request.args.get("year")
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(400, description="year must be a year between 2000 and 2100")
+    return int(raw)
+
+
+def send_export(code: str, name: str):
+    if name not in FILES:
+        abort(404, description=f"no export named {name}; expected one of {', '.join(FILES)}")
+    year = _year()
+    try:
+        call = published_call(db.session, code, year)
+        content = export_file(db.session, call, name)
+    except NotPublished as exc:
+        abort(404, description=str(exc))
+    return cached_response(content, mimetype=FILES[name], max_age=MAX_AGE,
+                           filename=f"{call.constituency_code}-{call.year}-{name}")
+
+
+@bp.get("/calls/<code>/exports/<name>")
+def call_export(code: str, name: str):
+    return send_export(code, name)
+
+
+@bp.get("/calls/<code>/results.pb")
+def call_results_pb(code: str):
+    return send_export(code, "ballots.pb")

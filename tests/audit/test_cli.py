@@ -1,0 +1,61 @@
+"""`flask audit verify` and `flask audit export`, and the README's standalone verification recipe."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from participatory.audit.services import head_hash, record
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _events(session, now, n=4):
+    for i in range(n):
+        record(session, now=now + timedelta(minutes=i), actor="system", action="call.updated",
+               object_type="call", object_id="33-04", details={"i": i})
+    session.commit()
+
+
+def test_verify_passes_on_an_intact_log(app, session, now):
+    _events(session, now)
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "4 events" in result.output and head_hash(session) in result.output
+
+
+def test_verify_exits_1_naming_the_row_changed_with_raw_sql(app, session, now, tamper):
+    _events(session, now)
+    with tamper() as conn:
+        conn.execute(sa.text("UPDATE audit_event SET object_id = '75-18' WHERE seq = 3"))
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "sequence 3" in result.output
+
+
+def _readme_recipe() -> str:
+    section = README.read_text(encoding="utf-8").split("## Verifying results and the audit log", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_recipe_verifies_an_export_and_catches_an_edit(app, session, now, tmp_path):
+    _events(session, now, n=6)
+    path = tmp_path / "audit.jsonl"
+    result = app.test_cli_runner().invoke(args=["audit", "export", "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    script = tmp_path / "verify_audit.py"
+    script.write_text(_readme_recipe(), encoding="utf-8")
+    assert len(script.read_text().strip().splitlines()) <= 20  # "about 15 lines", as promised
+
+    ok = subprocess.run([sys.executable, str(script), str(path)], capture_output=True, text=True)
+    assert ok.returncode == 0 and head_hash(session) in ok.stdout
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[4] = lines[4].replace('"i":4', '"i":40')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    broken = subprocess.run([sys.executable, str(script), str(path)], capture_output=True, text=True)
+    assert broken.returncode == 1 and "sequence 5" in broken.stderr
