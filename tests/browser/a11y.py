@@ -1,0 +1,42 @@
+"""axe-core in the browser tests: no serious or critical violation on a page.
+
+axe is loaded from the app's own /vendor/ route (same origin), so the page's strict
+Content-Security-Policy (script-src 'self') allows it: no CSP bypass is needed.
+
+    from tests.browser.a11y import assert_accessible
+    assert_accessible(page)              # the whole page as it is now
+"""
+from __future__ import annotations
+
+BLOCKING = ("serious", "critical")
+AXE_URL = "/vendor/axe-core/axe.min.js"
+
+_RUN = """async () => {
+  const results = await axe.run(document, {
+    resultTypes: ["violations"],
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+  });
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) =>
+      n.target.join(" ") + " — " + (n.failureSummary || "").split("\\n").slice(1).join(" ")),
+  }));
+}"""
+
+
+def violations(page) -> list[dict]:
+    """Every axe violation on the current page (any impact)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=AXE_URL)
+    return page.evaluate(_RUN)
+
+
+def assert_accessible(page, *, label: str = "") -> None:
+    """Fail with a readable list when axe finds a serious or critical violation."""
+    found = [v for v in violations(page) if v["impact"] in BLOCKING]
+    if found:
+        lines = [f"axe: {len(found)} serious/critical violation(s) on {label or page.url}"]
+        for v in found:
+            lines.append(f"- [{v['impact']}] {v['id']}: {v['help']}")
+            lines.extend(f"    {node}" for node in v["nodes"])
+        raise AssertionError("\n".join(lines))

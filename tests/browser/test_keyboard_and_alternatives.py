@@ -1,0 +1,121 @@
+"""Without a mouse, without the map: the home page's list search, the residence page's list,
+the ballot with the keyboard alone; and axe on the campaign and donation pages."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from participatory.accounts.models import User
+from participatory.calls import rules
+from participatory.calls.models import Ballot
+from participatory.extensions import db
+from tests.accounts.conftest import make_account
+from tests.browser.a11y import assert_accessible
+from tests.browser.steps import sign_in, spaced, tab_to
+from tests.calls import builders
+from tests.conftest import requires_shared
+from tests.crowdfunding.conftest import build_world
+
+pytestmark = [pytest.mark.browser, requires_shared]
+
+
+def test_the_home_page_list_search_filters_as_one_types(app, live_server, page):
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#map[data-ready='yes']")
+    assert_accessible(page, label="home page")
+    items = page.locator("#constituency-list li")
+    total = items.count()
+    assert total > 500  # every constituency in France is listed, the map is not needed
+
+    page.get_by_label("Rechercher par département, numéro ou commune").press_sequentially("bègles")
+    visible = page.locator("#constituency-list li:visible")
+    assert visible.all_inner_texts() == ["Gironde – 3e circonscription"]  # accents and case do not matter
+    assert page.locator("#search-count").inner_text() == f"1 / {total}"
+
+    page.get_by_label("Rechercher par département, numéro ou commune").fill("")
+    page.get_by_label("Rechercher par département, numéro ou commune").press_sequentially("Gironde")
+    texts = visible.all_inner_texts()
+    assert sum(t.startswith("Gironde – ") for t in texts) == 12 and len(texts) < 20  # and a few communes
+    # The keyboard reaches the results: Tab to the first one, Enter opens that constituency.
+    first = page.locator("#constituency-list li:not([hidden]) a").first.get_attribute("href")
+    tab_to(page, "#constituency-list li:not([hidden]) a")
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url + first)
+
+
+def test_the_residence_page_works_without_the_map(app, live_server, page):
+    with app.app_context():
+        user = make_account("sans-carte@example.org")
+    sign_in(page, live_server.url, "sans-carte@example.org")
+    page.goto(f"{live_server.url}/compte/residence")
+    page.get_by_label("Sans la carte : cherchez votre circonscription").focus()
+    page.keyboard.type("33-02")
+    assert page.locator("#residence-search-count").inner_text() == "1 circonscription(s) trouvée(s)"
+    tab_to(page, "#residence-choices button")
+    page.keyboard.press("Enter")
+    page.locator("#point-status").filter(has_text="Ce point est dans : Gironde – 2e circonscription").wait_for()
+    tab_to(page, "#point-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/compte/verification")
+    with app.app_context():
+        assert db.session.get(User, user.id).constituency_code == "33-02"
+    # The other alternative, for residents abroad: a list of countries.
+    page.goto(f"{live_server.url}/compte/residence")
+    assert page.locator("#abroad-form select option").count() > 100
+
+
+def test_the_ballot_works_with_the_keyboard_alone(app, live_server, page):
+    now = datetime.now(UTC)
+    with app.app_context():
+        call = builders.call(db.session, now, rules.VOTING, code="33-02", budget_cents=100_000_00,
+                             title="Vote au clavier")
+        for title, cost in (("Bancs publics", 30_000_00), ("Boîte à livres", 20_000_00), ("Aire de jeux", 90_000_00)):
+            builders.proposal(db.session, now, call, title=title, cost=cost)
+        db.session.commit()
+        call_id = call.id
+        voter = make_account("clavier@example.org", constituency="33-02")
+    sign_in(page, live_server.url, "clavier@example.org")
+    page.goto(f"{live_server.url}/appels/{call_id}/vote")
+    used = page.locator("#budget-used")
+    status = page.locator("#ballot-status")
+    boxes = "#ballot-form input[name=projects]"
+
+    tab_to(page, boxes)  # the first project
+    page.keyboard.press("Space")
+    assert spaced(used) == "30 000,00 €"
+    assert status.inner_text() == "Votre bulletin est valide."
+    tab_to(page, boxes)  # past its "détails" link, the second project
+    page.keyboard.press("Space")
+    assert spaced(used) == "50 000,00 €"
+    assert page.locator("#chosen-count").inner_text() == "2"
+    tab_to(page, boxes)  # the third would overflow the budget: the bar says so
+    page.keyboard.press("Space")
+    assert status.inner_text() == "Le total dépasse le budget."
+    page.keyboard.press("Space")  # untick it again
+    assert spaced(used) == "50 000,00 €"
+    tab_to(page, "#ballot-submit")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#receipt-code")
+    assert page.locator("#ballot-choices li").count() == 2
+    with app.app_context():
+        ballot = db.session.scalar(select(Ballot).where(Ballot.voter_id == voter.id))
+        assert len(ballot.items) == 2
+
+
+def test_the_campaign_and_donation_pages_are_accessible(app, live_server, page):
+    with app.app_context():
+        world = build_world(db.session, datetime.now(UTC))
+        db.session.commit()
+        election_id, candidacy_id = world.election.id, world.candidacy.id
+    for path in ("/elections", f"/elections/{election_id}", f"/candidats/{candidacy_id}",
+                 f"/candidats/{candidacy_id}/don"):
+        page.goto(live_server.url + path)
+        assert_accessible(page, label=path)
+    # The refusals a donor may meet are shown next to the fields, and stay accessible.
+    page.get_by_role("button", name="Continuer vers le paiement").click()
+    assert re.search(r"/candidats/\d+/don$", page.url)
+    assert page.locator(".invalid-feedback, .alert-danger").count() > 0
+    assert_accessible(page, label="donation form with errors")
