@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask
 
 from participatory import config as settings
 from participatory.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -34,6 +34,11 @@ def register_config(app: Flask, overrides: dict | None) -> None:
     app.config.update(settings.from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
     settings.check(app.config)
+    if app.config["PROXY_FIX_HOPS"]:  # client address and scheme from the trusted proxies (rate limits, HTTPS)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:
@@ -47,6 +52,8 @@ def register_extensions(app: Flask) -> None:
     # Import models so that metadata (and Alembic autogenerate) sees every table.
     import constituencies.models  # noqa: F401
     import participatory.audit.models  # noqa: F401
+    import participatory.calls.models  # noqa: F401
+    import participatory.crowdfunding.models  # noqa: F401
     from participatory.accounts.models import load_user
 
     login_manager.user_loader(load_user)
@@ -68,24 +75,40 @@ def register_blueprints(app: Flask) -> None:
     from constituencies.views import bp as constituencies_bp
     from participatory.accounts.views import bp as accounts_bp
     from participatory.api import calls, donations, openapi  # noqa: F401  (routes on the API blueprint)
+    from participatory.api import exports, opendata  # noqa: F401  (issue 7: call exports, national CSVs)
     from participatory.api.views import bp as api_bp
     from participatory.audit.views import bp as audit_bp
     from participatory.calls.views import bp as calls_bp
     from participatory.crowdfunding.views import bp as crowdfunding_bp
+    from participatory.health import bp as health_bp
     from participatory.i18n import bp as i18n_bp
     from participatory.vendor import bp as vendor_bp
 
-    for blueprint in (constituencies_bp, accounts_bp, calls_bp, crowdfunding_bp, audit_bp, api_bp, i18n_bp, vendor_bp):
+    for blueprint in (constituencies_bp, accounts_bp, calls_bp, crowdfunding_bp, audit_bp, api_bp, i18n_bp, vendor_bp,
+                      health_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only GET API
+    from participatory.page_cache import register_page_cache
+
+    register_page_cache(app)  # the map and results pages for visitors without a session (PAGE_CACHE_SECONDS)
 
 
 def register_cli(app: Flask) -> None:
     from constituencies.cli import group as constituencies_cli
+    from participatory.accounts.cli import group as users_cli
+    from participatory.audit.cli import export_group as export_cli
     from participatory.audit.cli import group as audit_cli
+    from participatory.calls.cli import group as calls_cli
+    from participatory.crowdfunding.cli import group as donations_cli
+    from participatory.demo.cli import group as demo_cli
 
     app.cli.add_command(constituencies_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(calls_cli)
+    app.cli.add_command(donations_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(export_cli)
 
 
 def register_security_headers(app: Flask) -> None:
@@ -93,18 +116,32 @@ def register_security_headers(app: Flask) -> None:
     def headers(response):
         tiles = app.config.get("MAP_TILE_URL", "")
         tile_origin = " ".join({_origin(tiles)}) if tiles else ""
+        stripe_js, stripe_api, stripe_frames = _stripe_origins(app.config.get("STRIPE_JS_URL", ""))
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"default-src 'self'; script-src 'self' {stripe_js}".rstrip() + "; style-src 'self'; "
             f"img-src 'self' data: {tile_origin}".rstrip() + "; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            f"connect-src 'self' {stripe_api}".rstrip() + "; " + (f"frame-src 'self' {stripe_frames}; " if stripe_frames else "")
+            + "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if app.config["ENV_NAME"] != "development" and request.is_secure:
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        # Outside development on every response: browsers ignore it over plain HTTP, and behind a
+        # TLS-terminating proxy the request itself may look insecure.
+        if app.config["ENV_NAME"] != "development":
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+def _stripe_origins(js_url: str) -> tuple[str, str, str]:
+    """Stripe.js needs its script, API and frame origins; localstripe serves all three from one origin."""
+    origin = _origin(js_url) if js_url else ""
+    if origin == "https://js.stripe.com":
+        return origin, "https://api.stripe.com", f"{origin} https://hooks.stripe.com"
+    return origin, origin, origin
 
 
 def _origin(url: str) -> str:

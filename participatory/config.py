@@ -10,6 +10,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+MIN_SECRET_KEY_LENGTH = 32  # e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"
 # The official, current boundaries (data.gouv.fr, "Contours géographiques des
 # circonscriptions législatives"), downloaded once and cached under instance/.
 OFFICIAL_GEOJSON_URL = (
@@ -50,8 +51,41 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        # Stripe.js: js.stripe.com in production; localstripe serves a stand-in at <base>/js.stripe.com/v3/.
+        "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        # "1" only against localstripe, whose Stripe.js stand-in can confirm a PaymentIntent only
+        # once it waits for 3-D Secure (see participatory/crowdfunding/gateway.py); refused in production.
+        "STRIPE_LOCALSTRIPE": os.environ.get("STRIPE_LOCALSTRIPE", "") == "1",
+        "STRIPE_WEBHOOK_TOLERANCE": int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE", "300")),
+        # Campaign finance (Code électoral): cap per donor and election (L52-8), pending reservation
+        # lifetime, spending ceiling L52-11 = (base + per inhabitant) x coefficient set by decree.
+        "DONATION_CAP_CENTS": int(os.environ.get("DONATION_CAP_CENTS", "460000")),
+        "DONATION_PENDING_MINUTES": int(os.environ.get("DONATION_PENDING_MINUTES", "30")),
+        "CAMPAIGN_CEILING_BASE_CENTS": int(os.environ.get("CAMPAIGN_CEILING_BASE_CENTS", "3800000")),
+        "CAMPAIGN_CEILING_PER_INHABITANT_CENTS": int(os.environ.get("CAMPAIGN_CEILING_PER_INHABITANT_CENTS", "15")),
+        "CAMPAIGN_CEILING_COEFFICIENT": os.environ.get("CAMPAIGN_CEILING_COEFFICIENT", "1.26"),
+        # Inhabitants per constituency (CSV code,inhabitants); otherwise estimated from registered voters.
+        "CAMPAIGN_POPULATION_CSV": os.environ.get("CAMPAIGN_POPULATION_CSV", ""),
+        "CAMPAIGN_INHABITANTS_PER_VOTER": os.environ.get("CAMPAIGN_INHABITANTS_PER_VOTER", "1.41"),
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@participatory.localhost"),
+        # Where .eml files go without SMTP (empty: instance/outbox/), e.g. a scratch folder for benchmarks.
+        "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", ""),
+        # Rate limits (Flask-Limiter syntax, ";" separates several); see participatory/accounts/ratelimits.py.
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;100 per day"),  # per address
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),  # failures per email
+        "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "10 per hour"),
+        "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per 15 minutes;20 per day"),
+        "RATELIMIT_EMAIL": os.environ.get("RATELIMIT_EMAIL", "5 per hour"),  # confirmation resent, letter asked
+        "RATELIMIT_LETTER_CODE": os.environ.get("RATELIMIT_LETTER_CODE", "10 per hour"),
+        "RATELIMIT_VOTE": os.environ.get("RATELIMIT_VOTE", "10 per minute"),  # the ballot route (calls domain)
+        # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
+        "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0") or 0),
+        # Seconds the map and results pages are kept rendered for visitors without a session (0: off);
+        # see participatory/page_cache.py.
+        "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "30") or 0),
+        # A Unicode TrueType font for the letter PDFs (empty: DejaVu Sans if installed).
+        "LETTER_FONT": os.environ.get("LETTER_FONT", ""),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "LANGUAGES": ("fr", "en"),
@@ -61,6 +95,7 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": env != "development",
         "REMEMBER_COOKIE_SECURE": env != "development",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         "JSON_SORT_KEYS": False,
     }
@@ -70,3 +105,10 @@ def check(config: dict) -> None:
     """Refuse settings that would be unsafe outside development."""
     if config.get("ENV_NAME") == "production" and config.get("SECRET_KEY") in ("", DEFAULT_SECRET_KEY, None):
         raise ConfigError("SECRET_KEY must be set to a random value in production")
+    if config.get("ENV_NAME") == "production" and len(config["SECRET_KEY"]) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production")
+    if config.get("ENV_NAME") == "production" and not (config.get("SESSION_COOKIE_SECURE")
+                                                     and config.get("SESSION_COOKIE_HTTPONLY")):
+        raise ConfigError("session cookies must be Secure and HttpOnly in production")
+    if config.get("ENV_NAME") == "production" and config.get("STRIPE_LOCALSTRIPE"):
+        raise ConfigError("STRIPE_LOCALSTRIPE is for development against localstripe only")

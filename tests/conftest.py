@@ -120,3 +120,22 @@ def client(app):
 @pytest.fixture
 def now():
     return datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _load_user_per_request():
+    """Each request signs in its own user, even when a test holds an app context across requests.
+
+    Requests made inside an outer app context (the `session` fixture, the permission
+    world) share its `g`, where Flask-Login caches the user of the first request; in
+    production every request has its own app context. Forget the cached user when a
+    request starts.
+    """
+    from flask import g, request_started
+
+    def forget(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget)
+    yield
+    request_started.disconnect(forget)
