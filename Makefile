@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 SHARED_GEOJSON := ../shared/data/constituencies/france-circonscriptions-legislatives-2012.geojson
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: setup run test test-sqlite test-postgres compile-translations clean
+.PHONY: setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load
 
 setup: $(VENV)/.installed node_modules/.installed compile-translations
 
@@ -32,6 +32,19 @@ run: setup
 	$(FLASK) db upgrade heads
 	$(FLASK) constituencies bootstrap
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# A national demo in the database of `make run` (DEMO_ARGS="--reset" replaces an existing one).
+demo: setup
+	$(FLASK) db upgrade heads
+	$(FLASK) constituencies bootstrap
+	$(FLASK) demo seed $(DEMO_ARGS)
+
+# Benchmarks on PostgreSQL at 127.0.0.1:5432 (each creates and drops its own database).
+bench-seed: setup
+	$(BIN)/python benchmarks/seed_scale.py
+
+bench-load: setup
+	$(BIN)/python benchmarks/load.py
 
 # The whole suite, on SQLite then on PostgreSQL (pure tally tests and browsers run once).
 test: setup test-sqlite test-postgres
