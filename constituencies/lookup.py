@@ -15,7 +15,8 @@ from shapely.geometry import Point
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from constituencies.models import BoundaryImport, Constituency
+from constituencies.models import Constituency
+from constituencies.versioning import ImportVersion
 
 
 @dataclass
@@ -35,12 +36,13 @@ class LookupIndex:
 
 
 class LookupCache:
-    def __init__(self) -> None:
+    def __init__(self, check_seconds: float = 0.0) -> None:
         self._lock = threading.Lock()
+        self._version = ImportVersion(check_seconds)
         self._index = LookupIndex(import_id=None, codes=[], tree=None)
 
     def index(self, session: Session) -> LookupIndex:
-        latest = session.scalar(select(BoundaryImport.id).order_by(BoundaryImport.id.desc()).limit(1))
+        latest = self._version.current(session)
         if latest != self._index.import_id or self._index.tree is None and latest is not None:
             with self._lock:
                 if latest != self._index.import_id or self._index.tree is None:
@@ -50,7 +52,11 @@ class LookupCache:
 
 def shared_index(session: Session) -> LookupIndex:
     """The index of this process, kept on the Flask app (the API and the residence form share it)."""
-    return current_app.extensions.setdefault("constituency_lookup", LookupCache()).index(session)
+    cache = current_app.extensions.get("constituency_lookup")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "constituency_lookup", LookupCache(current_app.config["BOUNDARY_CHECK_SECONDS"]))
+    return cache.index(session)
 
 
 def build_index(session: Session, import_id: int | None) -> LookupIndex:

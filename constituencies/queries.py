@@ -7,10 +7,12 @@ import hashlib
 import threading
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from constituencies.models import BoundaryImport, Constituency
+from constituencies.models import Constituency
+from constituencies.versioning import ImportVersion
 
 
 def all_constituencies(session: Session) -> list[Constituency]:
@@ -45,18 +47,28 @@ class CachedDocument:
 class GeoJSONCache:
     """The national FeatureCollection, rebuilt only after a new boundary import."""
 
-    def __init__(self) -> None:
+    def __init__(self, check_seconds: float = 0.0) -> None:
         self._lock = threading.Lock()
+        self._version = ImportVersion(check_seconds)
         self._key: object = object()
         self._doc: CachedDocument | None = None
 
     def document(self, session: Session) -> CachedDocument:
-        key = session.scalar(select(BoundaryImport.id).order_by(BoundaryImport.id.desc()).limit(1))
+        key = self._version.current(session)
         with self._lock:
             if self._doc is None or key != self._key:
                 self._doc = _build_geojson(session)
                 self._key = key
             return self._doc
+
+
+def shared_geojson(session: Session) -> CachedDocument:
+    """The national GeoJSON of this process, kept on the Flask app."""
+    cache = current_app.extensions.get("constituency_geojson")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "constituency_geojson", GeoJSONCache(current_app.config["BOUNDARY_CHECK_SECONDS"]))
+    return cache.document(session)
 
 
 def _build_geojson(session: Session) -> CachedDocument:

@@ -43,6 +43,8 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "CONSTITUENCIES_GEOJSON": os.environ.get("CONSTITUENCIES_GEOJSON", ""),
+        # How often the cached lookup index and map shapes check for a newer boundary import.
+        "BOUNDARY_CHECK_SECONDS": float(os.environ.get("BOUNDARY_CHECK_SECONDS", "5")),
         "CONSTITUENCIES_GEOJSON_URL": os.environ.get("CONSTITUENCIES_GEOJSON_URL", OFFICIAL_GEOJSON_URL),
         # Optional background tiles for the map; empty means the shapes alone.
         "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),

@@ -64,6 +64,7 @@ def app(database_url, tmp_path_factory):
         "RATELIMIT_ENABLED": False,  # the rate-limit tests switch it back on
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
+        "BOUNDARY_CHECK_SECONDS": 0,  # imports in a test show at once
         "OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
         "CONSTITUENCIES_GEOJSON": str(SHARED_GEOJSON) if SHARED_GEOJSON.is_file() else "",
     })

@@ -3,19 +3,15 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 
 from constituencies import queries
 from constituencies.lookup import shared_index
-from constituencies.queries import GeoJSONCache
+from constituencies.queries import shared_geojson
 from participatory.api.caching import cached_json
 from participatory.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _app_cache(name: str, factory):
-    return current_app.extensions.setdefault(name, factory())
 
 
 INT32_MAX = 2**31 - 1
@@ -49,7 +45,7 @@ def constituencies():
 
 @bp.get("/constituencies.geojson")
 def constituencies_geojson():
-    doc = _app_cache("constituency_geojson", GeoJSONCache).document(db.session)
+    doc = shared_geojson(db.session)
     if request.if_none_match.contains(doc.etag):
         response = Response(status=304)
     else:

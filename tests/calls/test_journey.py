@@ -162,7 +162,7 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
     assert session.query(Ballot).count() == 4
     assert any(code in m.get_content() for m in read_outbox(outbox))
     # Results are not out before the close.
-    assert client_for(app, None, locale).get(f"/api/v1/calls/33-04/results").status_code == 404
+    assert client_for(app, None, locale).get("/api/v1/calls/33-04/results").status_code == 404
 
     # 6. The vote closes: the first request computes the results, once.
     builders.move_to(session, call, rules.RESULTS, now)
