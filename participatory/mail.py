@@ -73,4 +73,4 @@ def read_outbox(folder: Path) -> list[EmailMessage]:
     from email.parser import BytesParser
 
     files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
-    return [BytesParser(policy=policy.default).parse(p.open("rb")) for p in files]
+    return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in files]
