@@ -19,33 +19,43 @@ the outcome equal to "exact argmin, ties by id", which is what this module
 computes, faster:
 
 - voters with identical ballots are merged (with a weight);
-- voters whose ballots agree on the projects bought so far always hold the
-  same budget, so budgets live on a few *classes* of voters (one exact
-  ``Fraction`` each) instead of one per voter;
+- voters who paid in the same rounds hold the same budget, so budgets live on
+  *classes* of voters: a float budget and the set of rounds paid in, from
+  which exact budgets follow (``share - sum of the caps paid``);
 - each project's cap is first computed in floating point with a generous error
   bound; only the projects whose interval can reach the round's minimum (the
-  winner, and exact or near ties) are recomputed exactly with Fractions, so
-  every decision -- which project, at what price, who runs out of money --
-  is exact.
+  winner, and exact or near ties) are recomputed exactly, with rationals
+  (gmpy2's ``mpq`` when installed, else ``Fraction``), and so is every budget
+  that floats cannot place with certainty on one side of a cap: every
+  decision -- which project, at what price, who runs out of money -- is exact.
 
 ``equal_shares_add_one`` is the "add one" completion of pabutools'
 ``method_of_equal_shares(..., voter_budget_increment=1)``: rerun MES with
 every voter's share raised by one unit until the outcome would exceed the
 budget (then keep the previous one) or leaves no eligible project that fits.
+pabutools reruns MES for every unit (42,000 times on a Budapest file whose
+shares are in forints); here each run also reports how far the share can grow
+with exactly the same decisions (see ``mes_budgets``), so shares with a
+certain outcome are skipped, and each run restarts from the last round of the
+previous one certain to be decided the same way (its classes of voters are
+kept; only the exact amounts are recomputed).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
+from participatory.tally.mes_budgets import SLOPE_TOL, Budgets, Evaluation, Snapshot, horizon
 from participatory.tally.model import Ballots
 
-# Relative slack on floating-point caps: far above the rounding error of sums
-# over even millions of budget classes, far below real gaps between projects.
-_REL_TOL = 1e-7
+
+def as_fraction(x) -> Fraction:
+    """A Fraction from an exact rational (gmpy2's mpq or Fraction)."""
+    return Fraction(int(x.numerator), int(x.denominator))
 
 
 @dataclass
@@ -54,20 +64,23 @@ class MESRun:
 
     voter_budget: Fraction
     selected: list[int] = field(default_factory=list)  # project indices, in rounds order
-    payments: list[Fraction] = field(default_factory=list)  # per round: the cap p (most paid by a voter)
+    payments: list = field(default_factory=list)  # per round: the exact cap p (most paid by a voter)
     spent: int = 0
+    # The share can grow by less than this with the very same rounds (see mes_budgets).
+    horizon: float = 0.0
+    trace: list[_Round] = field(default_factory=list, repr=False)
 
 
 @dataclass
-class _Evaluation:
-    """A project's float cap in one round, with what the exact check needs."""
+class _Round:
+    """What a later run at a larger share needs to restart after this round."""
 
-    rho: float  # cap / cost, pabutools' affordability
-    tol: float
-    classes: np.ndarray  # budget classes of its supporters, by ascending float budget
-    weights: list[int]  # number of supporters in each class
-    cut: int  # float estimate of how many classes pay all they have
-    cap: float
+    winner: int
+    horizon: float  # of every decision up to this round
+    budgets: Snapshot  # the classes after it
+    lower: np.ndarray  # the lazy bounds after it
+    lower_slope: np.ndarray
+    active: np.ndarray
 
 
 class EqualShares:
@@ -82,57 +95,89 @@ class EqualShares:
         self.costs = costs
         self.n_voters = len(ballots)
         m = len(ids)
+        n = self.n_voters
         eligible = np.array([c > 0 for c in costs], dtype=bool)
-        indices = ballots.indices.astype(np.int64)
-        rows = np.repeat(np.arange(self.n_voters, dtype=np.int64), np.diff(ballots.indptr))
-        keep = eligible[indices] if len(indices) else np.zeros(0, dtype=bool)
-        rows, cols = rows[keep], indices[keep]
+        cols = ballots.indices  # int32; memory matters: this runs on 90,000 ballots
+        rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(ballots.indptr))
+        if not eligible.all():
+            keep = eligible[cols]
+            rows, cols = rows[keep], cols[keep]
 
         # Merge identical ballots (restricted to eligible projects): exact, via bitsets.
         width = max(1, (m + 7) // 8)
-        bits = np.zeros((self.n_voters, width), dtype=np.uint8)
-        np.bitwise_or.at(bits, (rows, cols >> 3), (1 << (cols & 7)).astype(np.uint8))
-        voters = np.flatnonzero(np.bincount(rows, minlength=self.n_voters))  # non-empty ballots
-        if len(voters):
-            keys = np.ascontiguousarray(bits[voters]).view(np.dtype((np.void, width))).ravel()
-            _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True,
-                                                  return_counts=True)
-        else:
-            first = inverse = counts = np.zeros(0, dtype=np.int64)
+        bits = np.zeros((n, width), dtype=np.uint8)
+        np.bitwise_or.at(bits, (rows, cols >> 3), np.left_shift(1, cols & 7).astype(np.uint8))
+        voters = np.flatnonzero(bits.any(axis=1))  # non-empty ballots
+        keys = np.ascontiguousarray(bits[voters]).view(np.dtype((np.void, width))).ravel()
         del bits
-        group = np.full(self.n_voters, -1, dtype=np.int64)
+        _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+        del keys
+        group = np.full(n, -1, dtype=np.int32)
         group[voters] = inverse.ravel()
-        is_rep = np.zeros(self.n_voters, dtype=bool)
+        is_rep = np.zeros(n, dtype=bool)
         is_rep[voters[first]] = True
+        del voters, first, inverse
         rep = is_rep[rows]
         g, c = group[rows[rep]], cols[rep]
+        del rows, cols, rep, group, is_rep
         order = np.argsort(c, kind="stable")
         self.weight = counts.astype(np.int64)  # voters per distinct ballot
-        self.supporters = g[order]  # distinct ballots approving each project (CSC)
+        self.supporters = g[order].astype(np.int64)  # distinct ballots approving each project (CSC)
+        self.supp_weight = self.weight[self.supporters].astype(np.float64)  # their weights, aligned
         self.supp_ptr = np.concatenate(([0], np.cumsum(np.bincount(c, minlength=m)))).astype(np.int64)
         self.support = np.bincount(c, weights=self.weight[g], minlength=m).astype(np.int64)
         self.candidates = [j for j in range(m) if costs[j] > 0 and self.support[j] > 0]
 
     # -- one run -------------------------------------------------------------
 
-    def run(self, voter_budget: Fraction) -> MESRun:
+    def run(self, voter_budget: Fraction, resume: tuple[list[_Round], int, float] | None = None,
+            keep_trace: float | None = None) -> MESRun:
+        """MES at this per-voter share.
+
+        ``resume=(trace, rounds, delta)`` takes the first ``rounds`` rounds from an
+        earlier run whose share was ``delta`` smaller, known to decide the same
+        (their horizon exceeds ``delta``): same winners, same voters running out of
+        money; only the exact amounts are recomputed, without searching.
+        ``keep_trace=d`` records what such a later run needs, for the rounds
+        whose horizon exceeds ``d`` (a later run is at least ``d`` away).
+        """
         result = MESRun(voter_budget)
         if self.n_voters == 0:
+            result.horizon = np.inf
             return result  # pabutools returns the empty allocation for an empty profile
-        state = _State(self, voter_budget)
         m = len(self.ids)
         active = np.zeros(m, dtype=bool)
         active[self.candidates] = True
-        # rho = cap / cost >= 1 / support always; a slightly smaller float keeps it a lower bound.
+        # Lower bounds on each project's affordability rho: rho >= 1 / supporters always, and
+        # rho only grows from round to round (a slightly smaller float keeps it a bound). Each
+        # is also an affine function of the share: a project's cap is convex in the share
+        # along fixed decisions, so its tangent (value and slope when evaluated) stays below it.
         lower = np.full(m, np.inf)
-        support = self.support[self.candidates].astype(float)
-        lower[self.candidates] = (1.0 / support) * (1 - 1e-12)
+        lower[self.candidates] = (1.0 / self.support[self.candidates]) * (1 - 1e-12)
+        lower_slope = np.zeros(m)
+        round_horizon = np.inf
+        if resume is not None and resume[1]:
+            trace, rounds, delta = resume
+            last = trace[rounds - 1]
+            state = Budgets(self, voter_budget, start=last.budgets)
+            for past, cap in zip(trace[:rounds], state.caps):
+                result.selected.append(past.winner)
+                result.payments.append(cap)
+                result.spent += self.costs[past.winner]
+                if keep_trace is not None and past.horizon - delta > keep_trace:
+                    result.trace.append(_Round(past.winner, past.horizon - delta, past.budgets,
+                                               past.lower + past.lower_slope * delta, past.lower_slope, past.active))
+            lower = last.lower + last.lower_slope * delta
+            lower_slope, active = last.lower_slope.copy(), last.active.copy()
+            round_horizon = last.horizon - delta
+        else:
+            state = Budgets(self, voter_budget)
         while True:
             idx = np.flatnonzero(active)
             if not len(idx):
                 break
             best_hi = np.inf
-            evaluated: dict[int, _Evaluation] = {}
+            evaluated: dict[int, Evaluation] = {}
             for j in idx[np.argsort(lower[idx], kind="stable")].tolist():
                 if lower[j] > best_hi:
                     break  # its affordability can only be worse than the best found
@@ -140,120 +185,90 @@ class EqualShares:
                 if ev is None:
                     active[j] = False  # its supporters can no longer pay for it
                     continue
-                lower[j] = ev.rho - ev.tol
+                lower[j], lower_slope[j] = ev.rho - ev.tol, ev.rho_slope
                 best_hi = min(best_hi, ev.rho + ev.tol)
                 evaluated[j] = ev
             near = [j for j, ev in evaluated.items() if ev.rho - ev.tol <= best_hi]
             if not near:
                 break
-            caps = {j: state.exact_cap(j, evaluated[j]) for j in near}
+            rates = {j: state.exact_cap(j, evaluated[j]) / self.costs[j] for j in near}
             # Smallest cap / cost, exactly; ties to the smallest id (pabutools' lexico tie-breaking).
-            winner = min(near, key=lambda j: (caps[j] / self.costs[j], self.ids[j]))
-            state.pay(winner, evaluated[winner], caps[winner])
+            winner = min(near, key=lambda j: (rates[j], self.ids[j]))
+            ev = evaluated[winner]
             active[winner] = False
+            round_horizon = min(round_horizon, ev.horizon(state.margin), self._stays_ahead(
+                ev, rates, evaluated, winner, active, lower, lower_slope, float(voter_budget)))
+            cap = rates[winner] * self.costs[winner]
+            state.pay(winner, ev, cap)
             result.selected.append(winner)
-            result.payments.append(caps[winner])
+            result.payments.append(cap)
             result.spent += self.costs[winner]
+            if keep_trace is not None and min(round_horizon, state.horizon) > keep_trace:
+                result.trace.append(_Round(winner, min(round_horizon, state.horizon), state.snapshot(),
+                                           lower.copy(), lower_slope.copy(), active.copy()))
+        result.horizon = min(round_horizon, state.horizon)
+        return result
+
+    @staticmethod
+    def _stays_ahead(ev: Evaluation, rates: dict, evaluated: dict[int, Evaluation], winner: int,
+                     active: np.ndarray, lower: np.ndarray, lower_slope: np.ndarray, share: float) -> float:
+        """Share increase over which the winner keeps the smallest rate (and its ties, their order)."""
+        others = np.flatnonzero(active)
+        others = others[[j not in rates for j in others.tolist()]] if len(rates) > 1 else others
+        noise = SLOPE_TOL * (np.abs(lower_slope[others]) + abs(ev.rho_slope)) + 1e-12 * ev.rho / share
+        result = horizon(lower[others] - ev.rho, ev.tol, lower_slope[others] - ev.rho_slope, noise)
+        for j, rate in rates.items():  # the near ties: their gap is known exactly
+            if j == winner:
+                continue
+            other = evaluated[j]
+            gap = rate - rates[winner]
+            if gap == 0 and other.cut == 0 and ev.cut == 0:
+                continue  # both rates are 1 / supporters, whatever the share: the tie persists
+            noise = SLOPE_TOL * (abs(other.rho_slope) + abs(ev.rho_slope)) + 1e-12 * ev.rho / share
+            result = min(result, horizon(float(gap), 1e-12 * ev.rho, other.rho_slope - ev.rho_slope, noise))
         return result
 
 
-class _State:
-    """Budgets during one MES run: a budget class per voter, one exact budget per class."""
-
-    def __init__(self, es: EqualShares, voter_budget: Fraction) -> None:
-        self.es = es
-        self.cls = np.ones(len(es.weight), dtype=np.int64)  # class 0: out of money, 1: untouched
-        self.exact: list[Fraction] = [Fraction(0), Fraction(voter_budget)]
-        self.approx = np.zeros(64)
-        self.approx[1] = float(voter_budget)
-
-    def _levels(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        es = self.es
-        s = es.supporters[es.supp_ptr[j]:es.supp_ptr[j + 1]]
-        counts = np.bincount(self.cls[s], weights=es.weight[s], minlength=len(self.exact))
-        counts[0] = 0  # voters out of money pay nothing
-        classes = np.flatnonzero(counts)
-        budgets = self.approx[classes]
-        order = np.argsort(budgets, kind="stable")
-        return classes[order], counts[classes[order]], budgets[order]
-
-    def _exact_total(self, classes: np.ndarray, weights: list[int]) -> Fraction:
-        return sum((w * self.exact[c] for c, w in zip(classes.tolist(), weights)), Fraction(0))
-
-    def evaluate(self, j: int) -> _Evaluation | None:
-        """Float cap of project j with its error bound, or None if it is unaffordable (exactly)."""
-        cost = float(self.es.costs[j])
-        classes, w, b = self._levels(j)
-        weights = w.astype(np.int64).tolist()
-        wb = w * b
-        total = float(wb.sum())
-        if total < cost * (1 - _REL_TOL):
-            return None
-        if total <= cost * (1 + _REL_TOL) and self._exact_total(classes, weights) < self.es.costs[j]:
-            return None
-        before = np.cumsum(wb) - wb  # money of the poorer classes
-        rich = w.sum() - (np.cumsum(w) - w)  # voters in this class and richer ones
-        caps = (cost - before) / rich
-        fits = caps <= b
-        cut = int(np.argmax(fits)) if fits.any() else len(b) - 1
-        cap = float(caps[cut])
-        rho = cap / cost
-        tol = _REL_TOL * (rho + (cost + float(before[cut])) / (float(rich[cut]) * cost))
-        return _Evaluation(rho, tol, classes, weights, cut, cap)
-
-    def exact_cap(self, j: int, ev: _Evaluation) -> Fraction:
-        """The exact cap p with sum(min(b_i, p)) == cost, starting from the float guess."""
-        cost = self.es.costs[j]
-        budgets = [self.exact[c] for c in ev.classes.tolist()]
-        weights = ev.weights
-        k = ev.cut
-        poor = sum((w * b for w, b in zip(weights[:k], budgets[:k])), Fraction(0))
-        cap = (cost - poor) / sum(weights[k:])
-        if all(b <= cap for b in budgets[:k]) and all(cap <= b for b in budgets[k:]):
-            return cap
-        # The float order or cut was off (near-equal budgets): scan in exact order.
-        pairs = sorted(zip(budgets, weights))
-        rich = sum(weights)
-        poor = Fraction(0)
-        for b, w in pairs:
-            cap = (cost - poor) / rich
-            if cap <= b:
-                return cap
-            poor += w * b
-            rich -= w
-        raise AssertionError("exact_cap called on an unaffordable project")
-
-    def pay(self, j: int, ev: _Evaluation, cap: Fraction) -> None:
-        """Supporters of j pay min(budget, cap): new classes for those left with money."""
-        remap = np.arange(len(self.exact), dtype=np.int64)
-        for c in ev.classes.tolist():
-            b = self.exact[c]
-            if b <= cap:
-                remap[c] = 0
-            else:
-                remap[c] = len(self.exact)
-                left = b - cap
-                self.exact.append(left)
-                if len(self.exact) > len(self.approx):
-                    self.approx = np.concatenate((self.approx, np.zeros(len(self.approx))))
-                self.approx[len(self.exact) - 1] = float(left)
-        es = self.es
-        s = es.supporters[es.supp_ptr[j]:es.supp_ptr[j + 1]]
-        self.cls[s] = remap[self.cls[s]]
+def _skip(run: MESRun, step: int | Fraction) -> int:
+    """How many steps of the share keep this run's outcome: at least 1."""
+    safe = run.horizon * (1 - 1e-6)  # horizons come from floats: keep well inside
+    if not np.isfinite(safe) or safe <= step:
+        return 1
+    return max(1, math.ceil(safe / float(step)))
 
 
-def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1) -> MESRun:
-    """MES with the "add one" completion (pabutools' ``voter_budget_increment=step``)."""
+def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1, *, skip: bool = True) -> MESRun:
+    """MES with the "add one" completion (pabutools' ``voter_budget_increment=step``).
+
+    Shares are tried one step at a time, as pabutools does, except that shares
+    strictly within a run's horizon have that run's outcome (same rounds, same
+    selection) and are skipped: that outcome fit the budget without being
+    exhaustive, so pabutools would have gone on past them too. ``skip=False``
+    tries every share (for tests).
+    """
     share = Fraction(budget, es.n_voters) if es.n_voters else Fraction(0)
-    previous = MESRun(share)
+    previous = MESRun(share)  # pabutools starts from the empty allocation
     if es.n_voters == 0:
         return previous
+    tried = False
+    resume = None
     while True:
-        run = es.run(share)
+        run = es.run(share, resume, keep_trace=float(step) if skip else None)
+        resume = None
         if run.spent > budget:
+            if tried and previous.voter_budget != share - step:
+                previous = es.run(share - step)  # a skipped share, same outcome: get its details
             return previous
         chosen = set(run.selected)
         if all(j in chosen or run.spent + es.costs[j] > budget for j in es.candidates):
+            run.trace = []
             return run  # exhaustive among the projects MES can buy
-        previous = run
-        share += step
+        previous, tried = run, True
+        steps = _skip(run, step) if skip else 1
+        share += steps * step
+        if skip:
+            # The next run starts after the rounds certain to be decided the same way.
+            delta = float(steps * step)
+            rounds = sum(1 for past in run.trace if past.horizon * (1 - 1e-6) > delta)
+            resume = (run.trace[:rounds], rounds, delta)
+        run.trace = []  # only the rounds kept above are needed: free the others

@@ -68,8 +68,8 @@ class Project:
 class Ballots:
     """Approval ballots in CSR form: voter v approves ``indices[indptr[v]:indptr[v+1]]``.
 
-    Within a ballot the project indices are unique and sorted (a ballot is a set,
-    as in pabutools). Compact on purpose: 90,000 ballots cost a few megabytes.
+    Within a ballot the project indices are unique (a ballot is a set, as in
+    pabutools). Compact on purpose: 90,000 ballots cost a few megabytes.
     """
 
     indptr: np.ndarray  # int64, length n + 1
@@ -86,22 +86,31 @@ class Ballots:
 
     @classmethod
     def from_arrays(cls, indptr: np.ndarray, indices: np.ndarray) -> Ballots:
-        """Build from raw CSR arrays, sorting each ballot and dropping repeated projects."""
+        """Build from raw CSR arrays, dropping projects repeated within a ballot.
+
+        Ballots keep their given order unless a repetition forces a sort.
+        """
         indptr = np.asarray(indptr, dtype=np.int64)
-        indices = np.asarray(indices, dtype=np.int64)
+        indices = np.asarray(indices, dtype=np.int32)
         if indptr.ndim != 1 or len(indptr) == 0 or indptr[0] != 0 or indptr[-1] != len(indices) \
                 or np.any(np.diff(indptr) < 0):
             raise TallyError("malformed ballot arrays")
         if len(indices) and indices.min() < 0:
             raise TallyError("negative project index in a ballot")
-        rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+        n = len(indptr) - 1
         width = int(indices.max()) + 1 if len(indices) else 1
-        keys = rows * width + indices
-        if len(keys) > 1 and np.any(keys[1:] <= keys[:-1]):  # unsorted or repeated: normalise
-            keys = np.unique(keys)
-            rows, indices = np.divmod(keys, width)
-            indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=len(indptr) - 1))))
-        return cls(indptr.astype(np.int64), indices.astype(np.int32))
+        # One integer key per (ballot, project); int32 when it fits, to keep memory low.
+        dtype = np.int32 if n * width < 2**31 else np.int64
+        keys = np.repeat(np.arange(n, dtype=dtype), np.diff(indptr))
+        keys *= width
+        keys += indices
+        keys.sort()
+        if len(keys) > 1 and np.any(keys[1:] == keys[:-1]):  # a project twice in a ballot
+            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+            rows, cols = np.divmod(keys, width)
+            indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n))))
+            indices = cols.astype(np.int32)
+        return cls(indptr, indices)
 
     def __len__(self) -> int:
         return len(self.indptr) - 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 
-from participatory.tally.equal_shares import EqualShares, MESRun, equal_shares_add_one
+from participatory.tally.equal_shares import EqualShares, MESRun, as_fraction, equal_shares_add_one
 from participatory.tally.explain import (
     DID_NOT_FIT,
     NOT_AFFORDABLE,
@@ -73,7 +73,7 @@ def tally(election: Election, rule: str = GREEDY, *, add_one_step: Amount = 1) -
             run = equal_shares_add_one(es, budget, step)
         select(run.selected, STAGE_EQUAL_SHARES)
         for r, (j, cap) in enumerate(zip(run.selected, run.payments), start=1):
-            rounds[j] = (r, cap)
+            rounds[j] = (r, as_fraction(cap))
         voter_budget = Fraction(_unscale(run.voter_budget, scale))
         if rule == EQUAL_SHARES_COMPLETED:
             select(run_greedy(ids, costs, votes, budget, initial=run.selected).selected, STAGE_COMPLETION)
