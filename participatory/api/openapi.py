@@ -75,6 +75,7 @@ SCHEMAS: dict[str, dict] = {
             "name": {"type": "string"},
             "registered_voters": {"type": "integer", "minimum": 0},
             "has_geometry": {"type": "boolean"},
+            "communes": {"type": "string", "description": "Communes, comma separated (with include=communes)"},
         },
     },
     "ConstituencyDetail": {
@@ -132,7 +133,11 @@ SCHEMAS: dict[str, dict] = {
 def _operations() -> dict[str, tuple[str, dict]]:
     ops = {
         "api.constituencies": ("/constituencies", get_op(
-            "The 577 constituencies", {"200": json_body(ref("ConstituencyList"), "All constituencies, by code")},
+            "The 577 constituencies", {"200": json_body(ref("ConstituencyList"), "All constituencies, by code"),
+                                       "400": error("Unknown value of include")},
+            parameters=[{"name": "include", "in": "query", "required": False,
+                         "schema": {"type": "string", "enum": ["communes"]},
+                         "description": "communes: add each constituency's communes (for search)"}],
             tag="constituencies")),
         "api.constituencies_geojson": ("/constituencies.geojson", {"get": {
             "summary": "Simplified shapes of every constituency (GeoJSON, gzip when accepted)",

@@ -39,7 +39,11 @@ def open_cors(response: Response) -> Response:
 
 @bp.get("/constituencies")
 def constituencies():
-    items = [queries.as_dict(c) for c in queries.all_constituencies(db.session)]
+    include = request.args.get("include")
+    if include not in (None, "communes"):
+        abort(400, description="include must be 'communes' or absent")
+    items = [queries.as_dict(c) | ({"communes": c.communes} if include else {})
+             for c in queries.all_constituencies(db.session)]
     return cached_json({"count": len(items), "constituencies": items})
 
 

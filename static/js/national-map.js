@@ -104,14 +104,15 @@
     );
   });
 
-  // Search filters the server-rendered list, so the list works without the map.
+  // Search filters the server-rendered list, so the list works without the map. Communes
+  // (most of the text) come from the API after the page, to keep the page itself light.
   const search = document.getElementById("search");
-  const items = Array.from(document.querySelectorAll("#constituency-list li"));
+  const list = document.getElementById("constituency-list");
+  const items = Array.from(list.querySelectorAll("li"));
   const count = document.getElementById("search-count");
   const fold = PBMap.fold;
   items.forEach((li) => { li.dataset.folded = fold(li.dataset.search); });
-  document.getElementById("search-form").addEventListener("submit", (e) => e.preventDefault());
-  search.addEventListener("input", () => {
+  function applySearch() {
     const q = fold(search.value.trim());
     let shown = 0;
     items.forEach((li) => {
@@ -120,5 +121,17 @@
       if (visible) shown += 1;
     });
     count.textContent = q ? shown + " / " + items.length : "";
-  });
+  }
+  fetch(list.dataset.communesUrl, { headers: { Accept: "application/json" } })
+    .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+    .then((data) => {
+      const communes = {};
+      data.constituencies.forEach((c) => { communes[c.code] = c.communes; });
+      items.forEach((li) => { li.dataset.folded = fold(li.dataset.search + " " + (communes[li.dataset.code] || "")); });
+      list.dataset.communesLoaded = "yes";
+      applySearch();
+    })
+    .catch(() => {});  // names, codes and departments still match
+  document.getElementById("search-form").addEventListener("submit", (e) => e.preventDefault());
+  search.addEventListener("input", applySearch);
 })();

@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.browser, requires_shared]
 def test_the_home_page_list_search_filters_as_one_types(app, live_server, page):
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("#map[data-ready='yes']")
+    page.wait_for_selector("#constituency-list[data-communes-loaded='yes']")  # communes arrive after the page
     assert_accessible(page, label="home page")
     items = page.locator("#constituency-list li")
     total = items.count()

@@ -27,6 +27,26 @@ def test_list_has_577_with_fields(client):
     assert not any(c["has_geometry"] for c in abroad)
 
 
+def test_list_with_communes_for_search(client):
+    data = client.get("/api/v1/constituencies?include=communes").json
+    assert data["count"] == 577
+    assert "Bègles" in next(c for c in data["constituencies"] if c["code"] == "33-03")["communes"]
+    assert "communes" not in client.get("/api/v1/constituencies").json["constituencies"][0]
+
+
+@pytest.mark.parametrize("value", ["", "geometry", "communes,geometry", "<script>"])
+def test_list_refuses_unknown_include(client, value):
+    response = client.get("/api/v1/constituencies", query_string={"include": value})
+    assert response.status_code == 400 and "include" in response.json["message"]
+
+
+def test_home_page_stays_light(client):
+    """Communes come from the API, not inside the page: the map page stays small."""
+    page = client.get("/")
+    assert len(page.data) < 150_000
+    assert "data-communes-url" in page.get_data(as_text=True)
+
+
 def test_one_constituency_and_unknown(client):
     assert client.get("/api/v1/constituencies/2a-01").json["name"] == "Corse-du-Sud – 1re circonscription"
     missing = client.get("/api/v1/constituencies/99-99")
