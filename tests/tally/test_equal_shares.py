@@ -58,7 +58,12 @@ def test_skips_shares_with_a_certain_outcome() -> None:
     es = EqualShares(["a", "b"], costs, election.ballots)
     runs: list[Fraction] = []
     original = es.run
-    es.run = lambda share, *rest, **kw: runs.append(share) or original(share, *rest, **kw)  # type: ignore[method-assign]
+
+    def counting(share, *rest, **kw):
+        runs.append(share)
+        return original(share, *rest, **kw)
+
+    es.run = counting  # type: ignore[method-assign]
     result = equal_shares_add_one(es, budget, scale)
     assert [es.ids[j] for j in result.selected] == ["b", "a"]
     assert result.voter_budget == 333_330 and result.payments == [333_330, 10]

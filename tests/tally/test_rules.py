@@ -127,7 +127,8 @@ def test_rule_outcomes(case: Case, rule: str) -> None:
 
 def test_stages_of_completed() -> None:
     result = tally(CASES[3].election(), "equal-shares-completed")
-    assert [(p.id, p.stage) for p in result.projects if p.selected] == [("x", "greedy-completion"), ("z", "equal-shares")]
+    stages = [(p.id, p.stage) for p in result.projects if p.selected]
+    assert stages == [("x", "greedy-completion"), ("z", "equal-shares")]
 
 
 def test_add_one_step_in_other_units() -> None:
