@@ -6,8 +6,6 @@ the person's input and a 400 status.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -15,6 +13,7 @@ from flask_login import current_user, logout_user
 from participatory.accounts.errors import AccountError
 from participatory.extensions import db, login_manager
 from participatory.i18n import safe_next
+from participatory.pages import utcnow  # noqa: F401  (re-exported to the view modules)
 
 bp = Blueprint("accounts", __name__)
 SESSION_VERSION_KEY = "_auth_v"
@@ -40,10 +39,6 @@ def private_pages(response):
     # Account pages carry personal data: never kept by a shared cache or the browser's history cache.
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def show(template: str, form=None, **context):

@@ -2,29 +2,25 @@
 ballots, results). Views are thin: parse, call one service, commit once, redirect or render."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, render_template
+from flask import Blueprint, abort, current_app
 from flask_babel import format_currency, format_percent
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from participatory.accounts.policy import allowed
 from participatory.calls import forms, rules
-from participatory.calls.errors import CallError
 from participatory.calls.models import Call, Proposal
 from participatory.calls.services import queries
 from participatory.calls.services.calls import phase_of
 from participatory.calls.services.results import close_call
 from participatory.extensions import db
+from participatory.pages import refused, utcnow  # noqa: F401  (re-exported to the view modules)
 
 bp = Blueprint("calls", __name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def call_or_404(call_id: int) -> Call:
@@ -39,13 +35,6 @@ def proposal_or_404(proposal_id: int) -> Proposal:
     if proposal is None:
         abort(404)
     return proposal
-
-
-def refused(error: CallError, template: str, **context):
-    """Render the page again with the service's reason, under the error's status; nothing is stored."""
-    db.session.rollback()
-    flash(error.message, "error")
-    return render_template(template, **context), error.status
 
 
 def close_if_due(call: Call, now: datetime) -> None:

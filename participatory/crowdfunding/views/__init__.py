@@ -3,25 +3,21 @@ campaigns, donating, the Stripe webhook) and management (admin, candidate, manda
 Views are thin: parse, call one service, commit once, redirect or render."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, render_template
+from flask import Blueprint, abort, current_app
 from flask_login import current_user
 
 from constituencies.models import Constituency
 from participatory.accounts.policy import allowed
 from participatory.crowdfunding import rules
-from participatory.crowdfunding.errors import CrowdfundingError
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
 from participatory.crowdfunding.models import Candidacy
 from participatory.crowdfunding.services import campaigns, opendata
 from participatory.extensions import db
+from participatory.pages import refused, utcnow  # noqa: F401  (re-exported to the view modules)
 
 bp = Blueprint("crowdfunding", __name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def get_or_404(model, ident):
@@ -41,13 +37,6 @@ def gateway() -> StripeGateway | None:
 
 def pending_ttl() -> timedelta:
     return timedelta(minutes=current_app.config["DONATION_PENDING_MINUTES"])
-
-
-def refused(error: CrowdfundingError, template: str, **context):
-    """Render the page again with the service's reason, under the error's status; nothing is stored."""
-    db.session.rollback()
-    flash(error.message, "error")
-    return render_template(template, **context), error.status
 
 
 def population() -> dict[str, int]:
