@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from participatory.accounts.rules import MP, RESIDENT, verification_met
 from participatory.extensions import db
@@ -105,7 +105,8 @@ class RoleGrant(db.Model):
 def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # One statement with the roles: this runs on every request of a signed-in user.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.grants)])
     return user if user is not None and user.deleted_at is None else None
 
 

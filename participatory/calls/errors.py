@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
+    "not_found": _l("Cet appel n'existe pas."),
     "dates_without_timezone": _l("Les dates doivent préciser leur fuseau horaire."),
     "dates_out_of_order": _l("Les dates doivent se suivre : dépôt, examen, vote, puis clôture du vote."),
     "bad_year": _l("L'année doit être comprise entre 2000 et 2100."),
@@ -61,6 +62,10 @@ class CallError(Exception):
 
 class Forbidden(CallError):
     status = 403
+
+
+class NotFound(CallError):
+    status = 404
 
 
 class Conflict(CallError):

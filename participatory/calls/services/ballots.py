@@ -1,9 +1,8 @@
 """Ballots: cast, change and cancel during the vote; one ballot per voter per call.
 
 The database guarantees the "one": the unique constraint (call_id, voter_id) and an
-INSERT … ON CONFLICT DO NOTHING, then a locked read of whichever row won, so any
-number of concurrent submissions by the same voter end with exactly one ballot
-(the last one to commit). The call row is read FOR SHARE so that closing (which
+INSERT … ON CONFLICT DO UPDATE, so any number of concurrent submissions by the same
+voter end with exactly one ballot (the last one to commit). The call row is read FOR SHARE so that closing (which
 locks it FOR UPDATE) waits for ballots in flight, and no ballot lands after the count.
 """
 from __future__ import annotations
@@ -12,38 +11,50 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from participatory.accounts.signals import account_deleted
 from participatory.audit.services import actor_of, record
 from participatory.calls import rules
-from participatory.calls.errors import Conflict, Forbidden, raise_if
-from participatory.calls.models import Ballot, BallotItem, Call, CallResult
+from participatory.calls.errors import Conflict, Forbidden, NotFound, raise_if
+from participatory.calls.models import Ballot, BallotItem, Call, CallResult, Proposal
 from participatory.calls.services.calls import phase_of
-from participatory.calls.services.proposals import ballot_proposals
+from participatory.calls.services.proposals import on_ballot_of
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: int
+    title: str
+    final_cost_cents: int
 
 
 @dataclass(frozen=True)
 class Receipt:
     code: str  # shown and emailed once, never stored
-    ballot: Ballot
+    ballot_id: int
     changed: bool  # an earlier ballot was replaced
+    call: Call
+    choices: list[Choice]  # what the ballot now holds, for the receipt page
 
 
 def new_receipt_code() -> str:
     return rules.format_receipt("".join(secrets.choice(rules.RECEIPT_ALPHABET) for _ in range(rules.RECEIPT_LENGTH)))
 
 
-def _locked_call(session: Session, call_id: int) -> Call:
-    """The call, re-read under a shared lock (PostgreSQL) that a closer's FOR UPDATE waits for."""
-    return session.scalars(select(Call).where(Call.id == call_id).with_for_update(read=True)
-                           .execution_options(populate_existing=True)).one()
+def _locked_call(session: Session, call_id: int) -> tuple[Call, bool]:
+    """The call, re-read under a shared lock (PostgreSQL) that a closer's FOR UPDATE waits for, and
+    whether its results exist. Two statements: read in the lock's statement, the results would be
+    those of its snapshot, taken before a closer that held the lock committed them."""
+    call = session.scalars(select(Call).where(Call.id == call_id).with_for_update(read=True)
+                           .execution_options(populate_existing=True)).first()
+    raise_if("not_found" if call is None else None, NotFound)
+    return call, session.scalar(select(CallResult.id).where(CallResult.call_id == call_id)) is not None
 
 
-def _may_vote(session: Session, user, now: datetime, call: Call) -> None:
-    closed = session.scalar(select(CallResult.id).where(CallResult.call_id == call.id)) is not None
+def _may_vote(user, now: datetime, call: Call, closed: bool) -> None:
     phase = rules.RESULTS if closed else phase_of(call, now)
     raise_if(rules.vote_refusal(phase, call.constituency_code, user.constituency_code,
                                 user.meets_verification(call.verification_level)), Forbidden)
@@ -53,6 +64,26 @@ def _insert(session: Session):
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+def _store(session: Session, call_id: int, voter_id: int, receipt_hash: str, now: datetime) -> tuple[int, bool]:
+    """Insert the voter's ballot or replace its receipt: (ballot id, created).
+
+    One upsert on the unique (call_id, voter_id): concurrent submissions by one voter queue on
+    that row and end with exactly one ballot. PostgreSQL tells in the same statement whether
+    the row is new (xmax = 0); SQLite, which serialises writers, is asked first.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    existing = None if postgres else session.scalar(
+        select(Ballot.id).where(Ballot.call_id == call_id, Ballot.voter_id == voter_id))
+    upsert = _insert(session)(Ballot).values(call_id=call_id, voter_id=voter_id, public_id=secrets.token_hex(16),
+                                             receipt_hash=receipt_hash, created_at=now, updated_at=now)
+    upsert = upsert.on_conflict_do_update(index_elements=["call_id", "voter_id"], set_={
+        "receipt_hash": upsert.excluded.receipt_hash, "updated_at": upsert.excluded.updated_at})
+    if postgres:
+        ballot_id, created = session.execute(upsert.returning(Ballot.id, literal_column("xmax = 0"))).one()
+        return ballot_id, bool(created)
+    return session.execute(upsert.returning(Ballot.id)).scalar_one(), existing is None
+
+
 def ballot_of(session: Session, call: Call, user) -> Ballot | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
@@ -60,40 +91,31 @@ def ballot_of(session: Session, call: Call, user) -> Ballot | None:
 
 
 def cast(session: Session, user, now: datetime, call_id: int, proposal_ids: list[int]) -> Receipt:
-    call = _locked_call(session, call_id)
-    _may_vote(session, user, now, call)
-    on_ballot = {p.id: p.final_cost_cents for p in ballot_proposals(session, call)}
-    raise_if(rules.ballot_problem(rules.BallotRules.of(call), proposal_ids, on_ballot))
+    """Record the user's ballot (or replace it): a handful of statements, no ORM objects loaded
+    but the call, since every vote of a national call goes through here."""
+    call, closed = _locked_call(session, call_id)
+    _may_vote(user, now, call, closed)
+    on_ballot = {row.id: row for row in session.execute(
+        select(Proposal.id, Proposal.title, Proposal.final_cost_cents).where(on_ballot_of(call.id)))}
+    raise_if(rules.ballot_problem(rules.BallotRules.of(call), proposal_ids,
+                                  {pid: row.final_cost_cents for pid, row in on_ballot.items()}))
     code = new_receipt_code()
-    mine = select(Ballot).where(Ballot.call_id == call.id, Ballot.voter_id == user.id) \
-        .with_for_update().execution_options(populate_existing=True)
-    ballot = session.scalar(mine)
-    created = False
-    if ballot is None:
-        inserted = session.execute(
-            _insert(session)(Ballot).values(
-                call_id=call.id, voter_id=user.id, public_id=secrets.token_hex(16),
-                receipt_hash=rules.receipt_hash(code), created_at=now, updated_at=now,
-            ).on_conflict_do_nothing(index_elements=["call_id", "voter_id"]).returning(Ballot.id)
-        ).scalar()
-        created = inserted is not None
-        ballot = session.scalars(mine).one()  # ours, or the one a concurrent submission committed first
+    ballot_id, created = _store(session, call.id, user.id, rules.receipt_hash(code), now)
     if not created:
-        ballot.receipt_hash = rules.receipt_hash(code)
-        ballot.updated_at = now
-        session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
-    session.add_all(BallotItem(ballot_id=ballot.id, proposal_id=pid) for pid in sorted(proposal_ids))
-    session.flush()
-    session.expire(ballot, ["items"])
-    # Pseudonymous and content-free: who voted is public in the log, never for what.
+        session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot_id))
+    chosen = sorted(proposal_ids)
+    if chosen:
+        session.execute(insert(BallotItem).values([{"ballot_id": ballot_id, "proposal_id": pid} for pid in chosen]))
+    # Pseudonymous and content-free: who voted is public in the log, never for what. Last before
+    # the commit, so the log's lock is held for as short a time as possible.
     record(session, now=now, actor=actor_of(user), action="ballot.cast" if created else "ballot.changed",
            object_type="call", object_id=call.id, details={"call": call.id})
-    return Receipt(code=code, ballot=ballot, changed=not created)
+    choices = [Choice(pid, on_ballot[pid].title, on_ballot[pid].final_cost_cents) for pid in chosen]
+    return Receipt(code=code, ballot_id=ballot_id, changed=not created, call=call, choices=choices)
 
 
 def cancel(session: Session, user, now: datetime, call_id: int) -> None:
-    call = _locked_call(session, call_id)
-    closed = session.scalar(select(CallResult.id).where(CallResult.call_id == call.id)) is not None
+    call, closed = _locked_call(session, call_id)
     raise_if("wrong_phase" if closed or phase_of(call, now) != rules.VOTING else None, Forbidden)
     ballot = session.scalar(select(Ballot).where(Ballot.call_id == call.id, Ballot.voter_id == user.id)
                             .with_for_update())

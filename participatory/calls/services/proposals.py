@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
@@ -157,11 +157,14 @@ def visible_proposals(session: Session, call: Call, include_hidden: bool = False
     return list(session.scalars(query.order_by(Proposal.id)))
 
 
+def on_ballot_of(call_id: int):
+    """The condition on proposals residents vote on: feasible, neither withdrawn nor hidden."""
+    return and_(Proposal.call_id == call_id, Proposal.feasibility == rules.FEASIBLE,
+                Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None))
+
+
 def ballot_proposals(session: Session, call: Call) -> list[Proposal]:
-    """The proposals residents vote on: feasible, neither withdrawn nor hidden."""
-    return list(session.scalars(select(Proposal).where(
-        Proposal.call_id == call.id, Proposal.feasibility == rules.FEASIBLE,
-        Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None)).order_by(Proposal.id)))
+    return list(session.scalars(select(Proposal).where(on_ballot_of(call.id)).order_by(Proposal.id)))
 
 
 def report_counts(session: Session, call: Call) -> dict[int, int]:

@@ -36,40 +36,51 @@ def _chosen() -> list[int] | None:
 @bp.route("/appels/<int:call_id>/vote", methods=["GET", "POST"])
 @limiter.limit(vote_limit, methods=["POST"])
 def ballot(call_id: int):
-    call = call_or_404(call_id)
     authorize("account")
+    if request.method == "POST":
+        return _submit(call_id)
+    call = call_or_404(call_id)
     now = utcnow()
     close_if_due(call, now)
     refusal = rules.vote_refusal(phase_of(call, now), call.constituency_code, current_user.constituency_code,
                                  current_user.meets_verification(call.verification_level))
     if refusal:
         return _refused(Forbidden(refusal), call)
+    return _ballot_page(call)
+
+
+def _ballot_page(call, chosen: list[int] | None = None, status: int = 200):
     current = services.ballot_of(db.session, call, current_user)
-    form = forms.ActionForm()
-    context = {"call": call, "form": form, "projects": ballot_proposals(db.session, call),
-               "ballot": current, "chosen": set(current.proposal_ids if current else [])}
-    if request.method == "GET":
-        return render_template("calls/ballot.html", **context)
+    chosen = set(chosen if chosen is not None else current.proposal_ids if current else [])
+    return render_template("calls/ballot.html", call=call, form=forms.ActionForm(), ballot=current, chosen=chosen,
+                           projects=ballot_proposals(db.session, call)), status
+
+
+def _submit(call_id: int):
+    """The busiest write of a national vote: the service checks and stores in a few statements,
+    and the ballot page is only rebuilt when the ballot is refused."""
     chosen = _chosen()
-    if not form.validate_on_submit() or chosen is None:
+    if not forms.ActionForm().validate_on_submit() or chosen is None:
+        call = call_or_404(call_id)
         flash(_("Le bulletin envoyé n'est pas valide."), "error")
-        return render_template("calls/ballot.html", **context), 400
-    context["chosen"] = set(chosen)
+        return _ballot_page(call, status=400)
     try:
-        receipt = services.cast(db.session, current_user, now, call.id, chosen)
+        receipt = services.cast(db.session, current_user, utcnow(), call_id, chosen)
     except CallError as error:
         db.session.rollback()
+        call = call_or_404(call_id)
+        if isinstance(error, Forbidden):
+            return _refused(error, call)
         flash(error.message, "error")
-        return render_template("calls/ballot.html", **context), error.status
-    # Read before the commit expires them: afterwards each proposal would be reloaded by its own query.
-    mine = [{"title": p.title, "final_cost_cents": p.final_cost_cents}
-            for p in context["projects"] if p.id in set(chosen)]
+        return _ballot_page(call, chosen, error.status)
     email = current_user.email
+    # What the page shows was just written by this transaction: no need to read it back after the commit.
+    db.session().expire_on_commit = False
     db.session.commit()
     if email:
-        send_ballot_receipt(email, call, receipt.code, receipt.changed)
-    return render_template("calls/receipt_issued.html", call=call, code=receipt.code, changed=receipt.changed,
-                           projects=mine)
+        send_ballot_receipt(email, receipt.call, receipt.code, receipt.changed)
+    return render_template("calls/receipt_issued.html", call=receipt.call, code=receipt.code,
+                           changed=receipt.changed, projects=receipt.choices)
 
 
 def _refused(error: CallError, call):
