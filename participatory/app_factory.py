@@ -101,6 +101,7 @@ def register_cli(app: Flask) -> None:
     from participatory.calls.cli import group as calls_cli
     from participatory.crowdfunding.cli import group as donations_cli
     from participatory.demo.cli import group as demo_cli
+    from participatory.jobs import group as jobs_cli
 
     app.cli.add_command(constituencies_cli)
     app.cli.add_command(users_cli)
@@ -109,6 +110,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(donations_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def register_security_headers(app: Flask) -> None:

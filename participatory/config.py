@@ -6,6 +6,7 @@ limits in memory, email written to instance/outbox/.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +18,9 @@ OFFICIAL_GEOJSON_URL = (
     "https://static.data.gouv.fr/resources/contours-geographiques-des-circonscriptions-legislatives/"
     "20240613-191520/circonscriptions-legislatives-p10.geojson"
 )
+
+
+JOBS_QUEUE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")  # it prefixes RQ job ids, which allow only these
 
 
 class ConfigError(RuntimeError):
@@ -42,6 +46,12 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Background jobs (participatory/jobs.py): on the RQ queue JOBS_QUEUE when REDIS_URL is set, unless
+        # JOBS_INLINE=1 runs them in the request as without Redis. Failed jobs (mail content included) stay
+        # in Redis JOBS_FAILURE_TTL seconds for `rq requeue`, then expire.
+        "JOBS_INLINE": os.environ.get("JOBS_INLINE", "") == "1",
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "participatory"),
+        "JOBS_FAILURE_TTL": int(os.environ.get("JOBS_FAILURE_TTL", str(3 * 24 * 3600))),
         "CONSTITUENCIES_GEOJSON": os.environ.get("CONSTITUENCIES_GEOJSON", ""),
         # How often the cached lookup index and map shapes check for a newer boundary import.
         "BOUNDARY_CHECK_SECONDS": float(os.environ.get("BOUNDARY_CHECK_SECONDS", "5")),
@@ -114,3 +124,7 @@ def check(config: dict) -> None:
         raise ConfigError("session cookies must be Secure and HttpOnly in production")
     if config.get("ENV_NAME") == "production" and config.get("STRIPE_LOCALSTRIPE"):
         raise ConfigError("STRIPE_LOCALSTRIPE is for development against localstripe only")
+    if not JOBS_QUEUE_PATTERN.fullmatch(config.get("JOBS_QUEUE", "participatory")):
+        raise ConfigError("JOBS_QUEUE may hold only letters, digits, '-' and '_'")
+    if int(config.get("JOBS_FAILURE_TTL", 1)) <= 0:
+        raise ConfigError("JOBS_FAILURE_TTL must be a positive number of seconds (failed jobs must expire)")

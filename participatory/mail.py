@@ -1,19 +1,28 @@
 """Outgoing email: SMTP when SMTP_URL is set, otherwise .eml files in the outbox folder.
 
-Messages are written after the database commit by the caller; the outbox keeps
-every message as a file so nothing acknowledged to a user is silently lost.
+Messages are sent after the database commit by the caller; the outbox keeps every
+message as a file so nothing acknowledged to a user is silently lost. `send` delivers
+at once (embedded default) or, with Redis, queues the built message as a background job
+(participatory/jobs.py) that a worker delivers, retrying while the relay is unavailable.
 """
 from __future__ import annotations
 
 import smtplib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from rq import Retry, get_current_job
+
+from participatory import jobs
+
+# Seconds before each new attempt of a queued message: a relay down for about an hour and a half loses nothing.
+RETRY_DELAYS = (30, 120, 600, 1800, 3600)
+DELIVERY_TIMEOUT = 120  # seconds; the SMTP connection itself times out after 30
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,31 @@ def outbox_dir() -> Path:
     return Path(current_app.config.get("OUTBOX_DIR") or Path(current_app.instance_path) / "outbox")
 
 
+class MailNotSent(Exception):
+    """A queued delivery failed. It names the error's class and SMTP code only: RQ logs it and keeps it in
+    Redis, and SMTP errors often quote the recipient's address."""
+
+
 def send(mail: Mail) -> None:
+    """Deliver now (inline), or queue the message for a worker (RQ), with retries; the same for every caller."""
+    jobs.enqueue(deliver, asdict(mail), retry=Retry(max=len(RETRY_DELAYS), interval=list(RETRY_DELAYS)),
+                 timeout=DELIVERY_TIMEOUT)
+
+
+def deliver(content: dict) -> None:
+    """The mail job: content is the Mail as a plain dict (to, subject, body, attachments)."""
+    mail = Mail(to=content["to"], subject=content["subject"], body=content["body"],
+                attachments=[Attachment(**item) for item in content["attachments"]])
+    try:
+        _write_or_relay(mail)
+    except OSError as exc:  # smtplib's errors included
+        if get_current_job() is None:  # inline: the caller handles the original error, as it always has
+            raise
+        code = getattr(exc, "smtp_code", None)
+        raise MailNotSent(type(exc).__name__ + (f" {code}" if code else "")) from None
+
+
+def _write_or_relay(mail: Mail) -> None:
     message = build_message(mail, current_app.config["MAIL_FROM"])
     url = current_app.config.get("SMTP_URL", "")
     if not url:

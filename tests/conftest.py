@@ -7,6 +7,7 @@ dropped at the end, so parallel runs never share state.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,17 @@ SHARED_GEOJSON = SHARED / "data" / "constituencies" / "france-circonscriptions-l
 REFERENCE_TABLES = {"constituency", "boundary_import", "alembic_version"}
 
 requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared (reference data) is absent")
+
+
+def redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+requires_redis = pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379 (the claim is about Redis)")
 
 
 def _postgres_database(url: str):
@@ -66,6 +78,7 @@ def app(database_url, tmp_path_factory):
         "SERVER_NAME": "localhost",
         "BOUNDARY_CHECK_SECONDS": 0,  # imports in a test show at once
         "OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
+        "JOBS_INLINE": True,  # even with REDIS_URL in the environment; tests/test_jobs.py switches to RQ
         "CONSTITUENCIES_GEOJSON": str(SHARED_GEOJSON) if SHARED_GEOJSON.is_file() else "",
     })
     with application.app_context():

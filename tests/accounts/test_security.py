@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from participatory.accounts.models import User
 from participatory.config import ConfigError
 from participatory.extensions import db, limiter
 from tests.accounts.conftest import PASSWORD, make_account, sign_in, text
+from tests.conftest import requires_redis
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "accounts"
 STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js" / "residence-map.js"
@@ -145,14 +145,6 @@ def test_vote_limit_is_offered_to_other_domains():
     assert callable(vote_limit)
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
 def test_redis_is_the_storage_when_redis_url_is_set(app, database_url, monkeypatch):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     configured = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
@@ -161,7 +153,7 @@ def test_redis_is_the_storage_when_redis_url_is_set(app, database_url, monkeypat
     assert create_app({"TESTING": True, "RATELIMIT_ENABLED": False}).config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
-@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+@requires_redis
 def test_limits_count_in_redis(app, database_url, tmp_path, monkeypatch):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,

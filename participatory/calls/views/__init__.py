@@ -9,14 +9,14 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app
 from flask_babel import format_currency, format_percent
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
+from participatory import jobs
 from participatory.accounts.policy import allowed
 from participatory.calls import forms, rules
+from participatory.calls.jobs import CLOSE_TIMEOUT, close_due_call
 from participatory.calls.models import Call, Proposal
 from participatory.calls.services import queries
 from participatory.calls.services.calls import phase_of
-from participatory.calls.services.results import close_call
 from participatory.extensions import db
 from participatory.pages import refused, utcnow  # noqa: F401  (re-exported to the view modules)
 
@@ -38,14 +38,12 @@ def proposal_or_404(proposal_id: int) -> Proposal:
 
 
 def close_if_due(call: Call, now: datetime) -> None:
-    """Results are computed on the first request after the close date (the CLI does it on schedule too)."""
+    """Results are computed after the close date by the first request that sees it (inline), or by a worker
+    (one job per call however many requests ask; the page says "pending" meanwhile); the CLI runs on schedule."""
     if call.result is not None or phase_of(call, now) != rules.RESULTS:
         return
-    try:
-        close_call(db.session, call.id, now)
-        db.session.commit()
-    except IntegrityError:  # another closer stored them first: theirs are the results
-        db.session.rollback()
+    if jobs.enqueue(close_due_call, call.id, key=f"close-call-{call.id}", timeout=CLOSE_TIMEOUT):
+        return
     db.session.refresh(call)
 
 

@@ -1,0 +1,132 @@
+"""Background jobs: run here and now (embedded default), or on an RQ queue in Redis for `flask jobs worker`.
+
+Inline when REDIS_URL is empty or JOBS_INLINE is set: the job runs in the caller's app context,
+exactly as if the caller had called it (same session, same exceptions). With Redis, the job is put on
+the JOBS_QUEUE queue and a worker runs it in a fresh app context of its own. If Redis cannot be
+reached while enqueuing, the job runs inline instead, so nothing the platform has acknowledged is lost
+(a timeout after Redis stored the job may then run it twice: jobs must be idempotent or harmless twice).
+
+Jobs are module-level functions with plain arguments. Redis holds only what the job needs: the result
+is dropped at once (result_ttl=0), a failed job expires after JOBS_FAILURE_TTL, and the description
+shown in RQ's logs and dashboards names the function only, never its arguments.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry, SimpleWorker
+from rq.exceptions import DuplicateJobError
+from rq.job import Job
+
+from participatory.extensions import db
+
+log = logging.getLogger(__name__)
+DEFAULT_TIMEOUT = 180  # seconds a job may run before the worker stops it (RQ's default)
+CONNECT_TIMEOUT = 2  # seconds: a request never waits long for an unreachable Redis before running inline
+SOCKET_TIMEOUT = 5
+
+
+def queued_mode(app: Flask | None = None) -> bool:
+    """True when jobs go to the RQ queue (REDIS_URL set and JOBS_INLINE off)."""
+    config = (app or current_app).config
+    return bool(config.get("REDIS_URL")) and not config.get("JOBS_INLINE")
+
+
+def connection(app: Flask | None = None) -> Redis:
+    """The app's Redis client for enqueuing (one pool per URL, shared by the threads of a process)."""
+    app = app or current_app._get_current_object()
+    url = app.config["REDIS_URL"]
+    clients = app.extensions.setdefault("jobs_redis", {})
+    if url not in clients:
+        clients[url] = Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=SOCKET_TIMEOUT)
+    return clients[url]
+
+
+def queue(app: Flask | None = None, redis: Redis | None = None) -> Queue:
+    app = app or current_app._get_current_object()
+    return Queue(app.config["JOBS_QUEUE"], connection=redis or connection(app))
+
+
+def job_id(name: str) -> str:
+    """A deterministic job id, prefixed by the queue so that deployments sharing one Redis never collide."""
+    return f"{current_app.config['JOBS_QUEUE']}-{name}"
+
+
+def enqueue(func: Callable[..., object], *args, key: str | None = None, retry: Retry | None = None,
+            timeout: int = DEFAULT_TIMEOUT) -> bool:
+    """Run func(*args) on the queue (True) or here and now (False: inline mode, or Redis unreachable).
+
+    `key` makes the job unique: while a job with that key is queued, running or kept as failed, enqueuing
+    it again does nothing (True). `retry` is RQ's retry policy; inline, a failure is the caller's to handle.
+    """
+    name = f"{func.__module__}.{func.__qualname__}"
+    if not queued_mode():
+        func(*args)
+        return False
+    try:
+        queue().enqueue_call(func, args=args, job_id=job_id(key) if key else None, unique=key is not None,
+                             result_ttl=0, failure_ttl=current_app.config["JOBS_FAILURE_TTL"], retry=retry,
+                             timeout=timeout, description=key or name)
+    except DuplicateJobError:
+        return True  # the same job is already waiting or running: one is enough
+    except RedisError as exc:
+        # Only the job's function and the error's class: never its arguments (addresses, message bodies).
+        log.warning("Redis unreachable (%s): job %s runs inline", type(exc).__name__, name)
+        func(*args)
+        return False
+    return True
+
+
+class AppWorker(SimpleWorker):
+    """An RQ worker that runs each job in the worker process itself (no fork: SQLAlchemy's pools must not
+    be shared by a forked child) and in a fresh app context, so each job has its own database session."""
+
+    def __init__(self, *args, app: Flask, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        with self.app.app_context():
+            return super().perform_job(job, queue)
+
+
+def worker(app: Flask, redis: Redis | None = None) -> AppWorker:
+    """A worker on the app's queue; its Redis client has no read timeout (RQ sets the one it needs)."""
+    redis = redis or Redis.from_url(app.config["REDIS_URL"])
+    name = f"{app.config['JOBS_QUEUE']}-{uuid.uuid4().hex[:12]}"  # `rq info` shows whose workers these are
+    return AppWorker([queue(app, redis)], name=name, connection=redis, app=app, log_job_description=False)
+
+
+group = AppGroup("jobs", help="Background jobs on the RQ queue in Redis (REDIS_URL).")
+
+
+@group.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit (default: run until stopped).")
+def worker_command(burst: bool) -> None:
+    """Run the queue's jobs (mail, closing calls) until stopped; start a few per machine."""
+    app = current_app._get_current_object()
+    if not queued_mode(app):
+        raise click.ClickException("REDIS_URL is not set (or JOBS_INLINE=1): jobs run inline, no worker is needed")
+    if not burst:  # only then does RQ fork its scheduler
+        _forget_pools_in_forked_children(app)
+    # The scheduler puts retries (mail) back on the queue when their delay is over.
+    worker(app).work(burst=burst, with_scheduler=True)
+
+
+def _forget_pools_in_forked_children(app: Flask) -> None:
+    """RQ's scheduler runs in a forked child that only talks to Redis; make sure it never touches (or closes)
+    the parent's database connections, as SQLAlchemy recommends after a fork."""
+    def forget() -> None:
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
