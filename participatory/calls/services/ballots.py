@@ -2,8 +2,9 @@
 
 The database guarantees the "one": the unique constraint (call_id, voter_id) and an
 INSERT … ON CONFLICT DO UPDATE, so any number of concurrent submissions by the same
-voter end with exactly one ballot (the last one to commit). The call row is read FOR SHARE so that closing (which
-locks it FOR UPDATE) waits for ballots in flight, and no ballot lands after the count.
+voter end with exactly one ballot (the last one to commit). The call row is read FOR
+SHARE so that closing (which locks it FOR UPDATE) waits for ballots in flight, and no
+ballot lands after the count.
 """
 from __future__ import annotations
 
