@@ -138,21 +138,27 @@ def _back(item):
     return redirect(url_for("calls.proposal", proposal_id=item.id))
 
 
+def _act_and_back(item, action, done: str):
+    """Run one service action on a proposal: commit and flash `done`, or roll back and flash why not."""
+    try:
+        action()
+    except CallError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _back(item)
+    db.session.commit()
+    flash(done, "success")
+    return _back(item)
+
+
 @bp.post("/propositions/<int:proposal_id>/retirer")
 def withdraw_proposal(proposal_id: int):
     item = proposal_or_404(proposal_id)
     authorize("proposal.author", owner_ids=(item.author_id,) if item.author_id else ())
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.withdraw(db.session, current_user, utcnow(), item)
-    except CallError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(item)
-    db.session.commit()
-    flash(_("Votre projet est retiré."), "success")
-    return _back(item)
+    return _act_and_back(item, lambda: services.withdraw(db.session, current_user, utcnow(), item),
+                         _("Votre projet est retiré."))
 
 
 @bp.post("/propositions/<int:proposal_id>/signaler")
@@ -163,15 +169,8 @@ def report_proposal(proposal_id: int):
     if not form.validate_on_submit():
         flash(_("Indiquez le motif du signalement."), "error")
         return _back(item)
-    try:
-        services.report(db.session, current_user, utcnow(), item, form.reason.data)
-    except CallError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(item)
-    db.session.commit()
-    flash(_("Merci : le signalement est transmis à la modération."), "success")
-    return _back(item)
+    return _act_and_back(item, lambda: services.report(db.session, current_user, utcnow(), item, form.reason.data),
+                         _("Merci : le signalement est transmis à la modération."))
 
 
 @bp.post("/propositions/<int:proposal_id>/masquer")
