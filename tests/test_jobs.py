@@ -1,6 +1,7 @@
 """Background jobs on a real Redis (participatory/jobs.py): mail waits on the queue until a worker
 delivers it, a failed delivery is retried and never stores the address in Redis, many requests to a
-closed call queue one closing job, and an unreachable Redis makes the job run inline.
+closed call queue one closing job, many ballots queue one job that chains their audit events, and an
+unreachable Redis makes the job run inline.
 
 Each test uses its own queue name in Redis database 13 and deletes every key of it afterwards.
 """
@@ -23,9 +24,13 @@ from sqlalchemy import func, select
 from participatory import config as settings
 from participatory import create_app, jobs, mail
 from participatory.audit.models import AuditEvent
+from participatory.audit.services import pending_count
+from participatory.calls import rules
 from participatory.calls.models import CallResult
 from participatory.mail import Attachment, Mail, read_outbox, send
 from tests.builders import make_closed_call
+from tests.calls import builders
+from tests.calls.conftest import sign_in
 from tests.conftest import requires_redis
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -208,6 +213,52 @@ def test_many_requests_to_a_closed_call_queue_one_job_and_the_worker_closes_it_o
     # Once stored, the results are final: later requests queue nothing.
     client.get(f"/appels/{call_id}/resultats")
     assert rq_mode.queue.count == 0
+
+
+def _voters_on_a_call(app, session, n: int):
+    now = datetime.now(UTC)
+    call = builders.call(session, now, rules.VOTING)
+    projects = [builders.proposal(session, now, call) for _ in range(2)]
+    voters = [builders.user(session, now) for _ in range(n)]
+    session.commit()
+    clients = []
+    for voter in voters:
+        client = app.test_client()
+        sign_in(client, voter)
+        clients.append(client)
+    return call, projects, clients
+
+
+def _chained_ballots(session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("ballot.%")))
+
+
+def test_ballots_queue_one_job_that_chains_their_audit_events(app, session, rq_mode):
+    call, projects, clients = _voters_on_a_call(app, session, 3)
+    for i, client in enumerate(clients * 2):  # three ballots, then three changes
+        response = client.post(f"/appels/{call.id}/vote", data={"projects": [str(projects[i % 2].id)]})
+        assert response.status_code == 200
+    assert _chained_ballots(session) == 0 and pending_count(session) == 6, "written beside the chain"
+    seal_jobs = [job for job in rq_mode.queue.jobs if job.func_name.endswith("seal_pending")]
+    assert len(seal_jobs) == 1, "one job however many ballots, while it waits"
+
+    run_burst_worker(app)
+
+    assert _chained_ballots(session) == 6 and pending_count(session) == 0
+    assert not rq_mode.redis.exists(f"{rq_mode.name}-audit-seal-wanted"), "the job cleared its flag"
+    # A ballot after the job ran asks for a new one.
+    clients[0].post(f"/appels/{call.id}/vote", data={"projects": [str(projects[0].id)]})
+    assert [job.func_name.endswith("seal_pending") for job in rq_mode.queue.jobs].count(True) == 1
+    run_burst_worker(app)
+    assert _chained_ballots(session) == 7
+
+
+def test_without_a_queue_a_ballot_is_chained_before_its_receipt_page(app, session):
+    call, projects, clients = _voters_on_a_call(app, session, 1)
+    response = clients[0].post(f"/appels/{call.id}/vote", data={"projects": [str(projects[0].id)]})
+    assert response.status_code == 200
+    assert _chained_ballots(session) == 1 and pending_count(session) == 0
 
 
 # --- Redis unreachable --------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import click
 from flask.cli import AppGroup
 
 from participatory.audit.exports import FORMATS, NotPublished, build_call_export, published_call
-from participatory.audit.services import export_lines, verify
+from participatory.audit.jobs import seal_pending
+from participatory.audit.services import export_lines, pending_count, verify
 from participatory.extensions import db
 
 group = AppGroup("audit", help="The tamper-evident audit log.")
@@ -20,10 +21,18 @@ def verify_command() -> None:
     """Exit 0 when the chain is intact; 1 naming the first broken sequence number."""
     result = verify(db.session)
     if result.ok:
-        click.echo(f"audit log intact: {result.events} events, head {result.head}")
+        pending = pending_count(db.session)
+        waiting = f"; {pending} more waiting to be chained (flask audit seal)" if pending else ""
+        click.echo(f"audit log intact: {result.events} events, head {result.head}{waiting}")
         return
     click.echo(f"audit log broken at sequence {result.broken_seq}: {result.problem}", err=True)
     sys.exit(1)
+
+
+@group.command("seal")
+def seal_command() -> None:
+    """Chain the events written beside the log (ballots) now; workers do it within seconds."""
+    click.echo(f"{seal_pending()} events chained")
 
 
 @group.command("export")

@@ -2,6 +2,11 @@
 
 `record` is called by every service that changes something worth auditing, in
 the same transaction as the change: the event commits or rolls back with it.
+Most events are chained at once, under a lock that makes writers take turns.
+Ballots, the one write a national vote makes thousands of times a second, are
+`deferred`: written beside the chain (audit_pending) with no lock, then chained
+by `seal` (a background job, audit/jobs.py), and in any case before the next
+chained event, such as a call's results.
 """
 from __future__ import annotations
 
@@ -9,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, func, insert, select, text
+from sqlalchemy import Select, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from participatory.audit.models import AuditEvent
+from participatory.audit.models import AuditEvent, PendingAuditEvent
 from participatory.audit.rules import (
     BODY_FIELDS,
     FIELD_LIMITS,
@@ -28,9 +33,10 @@ from participatory.audit.rules import (
 
 SYSTEM = "system"
 AUDIT_LOCK_KEY = 0x41554454  # "AUDT"
+SEAL_BATCH = 5000  # pending events chained per statement: the lock is held for one batch at a time
 
 __all__ = ["SYSTEM", "AuditDetailsError", "EventFilter", "Verification", "actor_of", "distinct_values",
-           "export_lines", "filtered_events", "head", "head_hash", "record", "verify"]
+           "export_lines", "filtered_events", "head", "head_hash", "pending_count", "record", "seal", "verify"]
 
 
 def actor_of(user) -> str:
@@ -39,31 +45,72 @@ def actor_of(user) -> str:
 
 
 def record(session: Session, *, now: datetime, actor: str, action: str, object_type: str,
-           object_id: object, details: dict | None = None) -> dict:
+           object_id: object, details: dict | None = None, deferred: bool = False) -> dict:
     """Append one event after the current head (raises AuditDetailsError on bad input).
 
-    On PostgreSQL a transaction-scoped advisory lock queues concurrent writers, so
-    two transactions never compute the same seq; at READ COMMITTED each statement
-    sees what the previous lock holder committed. SQLite serialises writers itself.
-    The primary key on seq stays as the last guard against a forked chain.
+    Events waiting to be chained go first, so the chain keeps the order in which things happened
+    (a call's ballots before its results). `deferred` writes the event beside the chain instead,
+    without the lock, for `seal` to chain later.
     """
     fields = {"actor": actor, "action": action, "object_type": object_type, "object_id": str(object_id)}
     for name, value in fields.items():
         if not value or len(value) > FIELD_LIMITS[name]:
             raise AuditDetailsError(f"{name} must be 1 to {FIELD_LIMITS[name]} characters: {value!r}")
-    details = clean_details(details)
     # Stored in UTC: SQLite keeps wall time without the offset, and the hash must survive the round trip.
-    at = (now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC))
+    event = {**fields, "at": now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC),
+             "details": clean_details(details)}
+    if deferred:
+        session.execute(insert(PendingAuditEvent).values(event))
+        return event
+    seal(session, batch=None)
+    return _chain(session, [event])[0]
+
+
+def seal(session: Session, *, batch: int | None = SEAL_BATCH) -> int:
+    """Chain up to `batch` pending events (all of them with None), oldest first; how many were chained.
+
+    Each pending row is claimed by a DELETE … RETURNING, under the chain's lock on PostgreSQL (SQLite
+    serialises writers itself), so two sealers never chain one event twice. Events committed while a
+    sealer runs wait for the next one.
+    """
+    _lock(session)
+    claim = select(PendingAuditEvent.id).order_by(PendingAuditEvent.id)
+    if batch is not None:
+        claim = claim.limit(batch)
+    columns = [PendingAuditEvent.id, *(getattr(PendingAuditEvent, f) for f in BODY_FIELDS if f != "seq")]
+    rows = session.execute(delete(PendingAuditEvent).where(PendingAuditEvent.id.in_(claim.scalar_subquery()))
+                           .returning(*columns)).all()
+    events = [{f: getattr(row, f) for f in BODY_FIELDS if f != "seq"} for row in sorted(rows, key=lambda r: r.id)]
+    # Read back from the database: SQLite returns naive UTC, JSON comes back as written by clean_details.
+    for event in events:
+        event["at"] = event["at"].replace(tzinfo=UTC) if event["at"].tzinfo is None else event["at"]
+    if events:
+        _chain(session, events)
+    return len(events)
+
+
+def _lock(session: Session) -> None:
+    """Make chain writers take turns (PostgreSQL: a transaction-scoped advisory lock; at READ COMMITTED
+    each later statement sees what the previous holder committed). SQLite serialises writers itself,
+    and the primary key on seq stays as the last guard against a forked chain."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-    head = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
-    body = event_body(seq, at, fields["actor"], action, object_type, fields["object_id"], details)
-    row = {"seq": seq, "at": at, "actor": fields["actor"], "action": action, "object_type": object_type,
-           "object_id": fields["object_id"], "details": details, "prev_hash": prev, "hash": chain_hash(prev, body)}
-    # A plain INSERT rather than the unit of work: ballots pass here while holding the log's lock.
-    session.execute(insert(AuditEvent).values(row))
-    return row
+
+
+def _chain(session: Session, events: list[dict]) -> list[dict]:
+    """Append events (checked fields, all but seq) after the head; the caller holds the lock."""
+    seq, prev = head(session)
+    rows = []
+    for event in events:
+        seq += 1
+        body = event_body(seq, event["at"], event["actor"], event["action"], event["object_type"],
+                          event["object_id"], event["details"])
+        digest = chain_hash(prev, body)
+        rows.append({**event, "seq": seq, "prev_hash": prev, "hash": digest})
+        prev = digest
+    # A plain INSERT rather than the unit of work: the lock is held until the commit.
+    session.execute(insert(AuditEvent), rows)
+    return rows
 
 
 def head_hash(session: Session) -> str:
@@ -74,6 +121,11 @@ def head(session: Session) -> tuple[int, str]:
     """(seq, hash) of the newest event; (0, GENESIS) for an empty log."""
     row = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+def pending_count(session: Session) -> int:
+    """Events written but not chained yet (ballots between two runs of `seal`)."""
+    return session.scalar(select(func.count()).select_from(PendingAuditEvent)) or 0
 
 
 def _as_mapping(event: AuditEvent) -> dict:

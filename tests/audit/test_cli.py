@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from participatory.audit.services import head_hash, record
+from participatory.audit.services import head_hash, pending_count, record
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -26,6 +26,22 @@ def test_verify_passes_on_an_intact_log(app, session, now):
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert "4 events" in result.output and head_hash(session) in result.output
+
+
+def test_verify_counts_ballot_events_not_chained_yet_and_seal_chains_them(app, session, now):
+    _events(session, now, n=2)
+    for i in range(3):
+        record(session, now=now + timedelta(hours=1, seconds=i), actor="u_abcd", action="ballot.cast",
+               object_type="call", object_id="1", details={"call": 1}, deferred=True)
+    session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "2 events" in result.output and "3 more waiting to be chained" in result.output
+    result = runner.invoke(args=["audit", "seal"])
+    assert result.exit_code == 0 and "3 events chained" in result.output
+    assert pending_count(session) == 0
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "5 events" in result.output and "waiting" not in result.output
 
 
 def test_verify_exits_1_naming_the_row_changed_with_raw_sql(app, session, now, tamper):

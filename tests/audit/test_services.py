@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from participatory.audit.models import AuditEvent
+from participatory.audit.models import AuditEvent, PendingAuditEvent
 from participatory.audit.rules import GENESIS, AuditDetailsError, verify_chain
 from participatory.audit.services import (
     EventFilter,
@@ -18,7 +18,9 @@ from participatory.audit.services import (
     filtered_events,
     head,
     head_hash,
+    pending_count,
     record,
+    seal,
     verify,
 )
 from participatory.extensions import db
@@ -163,3 +165,113 @@ def test_concurrent_appends_never_fork_the_chain(app_ctx, now):
         seqs = list(s.scalars(sa.select(AuditEvent.seq).order_by(AuditEvent.seq)))
         assert seqs == list(range(1, writers * per_writer + 1))
         assert verify(s).ok
+
+
+# --- deferred events (ballots): written beside the chain, chained by seal -----------------------------------
+
+def _defer(session, now, n, start=0):
+    for i in range(start, start + n):
+        record(session, now=now + timedelta(seconds=i), actor=f"u_{i:04d}", action="ballot.cast",
+               object_type="call", object_id="7", details={"call": 7}, deferred=True)
+    session.commit()
+
+
+def _chained(session) -> list[tuple[int, str]]:
+    return [(e.seq, e.actor) for e in session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq))]
+
+
+def test_deferred_events_wait_beside_the_chain_until_seal_chains_them_oldest_first(session, now):
+    _defer(session, now, 3)
+    assert _chained(session) == [] and pending_count(session) == 3 and head(session) == (0, GENESIS)
+    assert seal(session) == 3
+    session.commit()
+    assert _chained(session) == [(1, "u_0000"), (2, "u_0001"), (3, "u_0002")]
+    assert pending_count(session) == 0 and verify(session).ok
+    assert seal(session) == 0, "nothing left: sealing again changes nothing"
+    # Hashed exactly as a direct record would have: the time round-trips through the pending table.
+    stored = session.scalar(sa.select(AuditEvent).where(AuditEvent.seq == 2))
+    assert stored.at.astimezone(UTC) == now + timedelta(seconds=1) and stored.details == {"call": 7}
+
+
+def test_seal_takes_at_most_a_batch_per_call(session, now):
+    _defer(session, now, 5)
+    assert seal(session, batch=2) == 2 and seal(session, batch=2) == 2 and seal(session, batch=2) == 1
+    session.commit()
+    assert [actor for _, actor in _chained(session)] == [f"u_{i:04d}" for i in range(5)] and verify(session).ok
+
+
+def test_a_chained_event_first_seals_the_pending_ones_so_ballots_come_before_the_results(session, now):
+    _defer(session, now, 2)
+    record(session, now=now + timedelta(minutes=5), actor="system", action="call.results_computed",
+           object_type="call", object_id="7", details={"ballots": 2})
+    session.commit()
+    assert _chained(session) == [(1, "u_0000"), (2, "u_0001"), (3, "system")] and pending_count(session) == 0
+
+
+def test_deferred_events_are_checked_like_the_others_and_a_refused_one_leaves_nothing(session, now):
+    with pytest.raises(AuditDetailsError):
+        record(session, now=now, actor="u_x", action="ballot.cast", object_type="call", object_id="7",
+               details={"email": "ana@example.org"}, deferred=True)
+    session.rollback()
+    assert pending_count(session) == 0
+
+
+@pytest.mark.postgres_only
+def test_concurrent_deferred_writers_and_sealers_chain_every_event_exactly_once(app_ctx, now):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrency of the advisory lock is a PostgreSQL matter")
+    engine, writers, per_writer, sealers = db.engine, 6, 20, 3
+    barrier = threading.Barrier(writers + sealers + 1)
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write(k: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(per_writer):
+                with Session(engine) as s, s.begin():
+                    record(s, now=datetime.now(UTC), actor=f"u_{k}", action="ballot.cast", object_type="call",
+                           object_id=str(k), details={"i": i}, deferred=True)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def sealer() -> None:
+        try:
+            barrier.wait()
+            while not done.is_set():
+                with Session(engine) as s, s.begin():
+                    seal(s, batch=7)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def write_chained() -> None:  # other services' events, chained at once between the ballots
+        try:
+            barrier.wait()
+            for i in range(per_writer):
+                with Session(engine) as s, s.begin():
+                    record(s, now=datetime.now(UTC), actor="system", action="call.updated", object_type="call",
+                           object_id="chained", details={"i": i})
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(writers)]
+    threads.append(threading.Thread(target=write_chained))
+    sealing = [threading.Thread(target=sealer) for _ in range(sealers)]
+    for t in threads + sealing:
+        t.start()
+    for t in threads:
+        t.join()
+    done.set()
+    for t in sealing:
+        t.join()
+    assert not errors
+    with Session(engine) as s, s.begin():
+        seal(s, batch=None)
+    with Session(engine) as s:
+        events = list(s.execute(sa.select(AuditEvent.seq, AuditEvent.object_id, AuditEvent.details)
+                                .order_by(AuditEvent.seq)))
+        assert [e.seq for e in events] == list(range(1, (writers + 1) * per_writer + 1))
+        assert sorted((e.object_id, e.details["i"]) for e in events) == sorted(
+            (k, i) for k in [*map(str, range(writers)), "chained"] for i in range(per_writer)), "each once, none lost"
+        assert verify(s).ok and pending_count(s) == 0
+        assert s.scalar(sa.select(sa.func.count()).select_from(PendingAuditEvent)) == 0

@@ -107,10 +107,10 @@ def cast(session: Session, user, now: datetime, call_id: int, proposal_ids: list
     chosen = sorted(proposal_ids)
     if chosen:
         session.execute(insert(BallotItem).values([{"ballot_id": ballot_id, "proposal_id": pid} for pid in chosen]))
-    # Pseudonymous and content-free: who voted is public in the log, never for what. Last before
-    # the commit, so the log's lock is held for as short a time as possible.
+    # Pseudonymous and content-free: who voted is public in the log, never for what. Deferred: chained
+    # by a sealer (audit/jobs.py, request_seal after the commit), so voters never queue on the log's lock.
     record(session, now=now, actor=actor_of(user), action="ballot.cast" if created else "ballot.changed",
-           object_type="call", object_id=call.id, details={"call": call.id})
+           object_type="call", object_id=call.id, details={"call": call.id}, deferred=True)
     choices = [Choice(pid, on_ballot[pid].title, on_ballot[pid].final_cost_cents) for pid in chosen]
     return Receipt(code=code, ballot_id=ballot_id, changed=not created, call=call, choices=choices)
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from participatory.accounts.policy import authorize
+from participatory.audit.jobs import request_seal
 from participatory.calls import forms, rules
 from participatory.calls.errors import CallError, Forbidden
 from participatory.calls.mail import send_ballot_receipt
@@ -77,6 +78,7 @@ def _submit(call_id: int):
     # What the page shows was just written by this transaction: no need to read it back after the commit.
     db.session().expire_on_commit = False
     db.session.commit()
+    request_seal()
     if email:
         send_ballot_receipt(email, receipt.call, receipt.code, receipt.changed)
     return render_template("calls/receipt_issued.html", call=receipt.call, code=receipt.code,
