@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, select, text
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, bindparam, select, text
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from participatory.accounts.rules import MP, RESIDENT, verification_met
@@ -102,11 +102,14 @@ class RoleGrant(db.Model):
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
 
 
+# Every request of a signed-in user runs it: one statement with the roles, built once.
+_USER_WITH_ROLES = select(User).options(joinedload(User.grants)).where(User.id == bindparam("user_id"))
+
+
 def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
-    # One statement with the roles: this runs on every request of a signed-in user.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.grants)])
+    user = db.session.execute(_USER_WITH_ROLES, {"user_id": int(user_id)}).unique().scalar_one_or_none()
     return user if user is not None and user.deleted_at is None else None
 
 

@@ -33,6 +33,7 @@ from participatory.audit.rules import (
 
 SYSTEM = "system"
 AUDIT_LOCK_KEY = 0x41554454  # "AUDT"
+_ADD_PENDING = insert(PendingAuditEvent)
 SEAL_BATCH = 5000  # pending events chained per statement: the lock is held for one batch at a time
 
 __all__ = ["SYSTEM", "AuditDetailsError", "EventFilter", "Verification", "actor_of", "distinct_values",
@@ -59,8 +60,8 @@ def record(session: Session, *, now: datetime, actor: str, action: str, object_t
     # Stored in UTC: SQLite keeps wall time without the offset, and the hash must survive the round trip.
     event = {**fields, "at": now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC),
              "details": clean_details(details)}
-    if deferred:
-        session.execute(insert(PendingAuditEvent).values(event))
+    if deferred:  # on the connection: no unit of work for the busiest writers
+        session.connection().execute(_ADD_PENDING, event)
         return event
     seal(session, batch=None)
     return _chain(session, [event])[0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import force_locale, gettext as _
 
-from participatory.calls.models import Call, Proposal
+from participatory.calls.models import Proposal
 from participatory.mail import Mail, send
 
 
@@ -39,7 +39,8 @@ def send_review_notice(to: str, proposal: Proposal) -> None:
     send(Mail(to=to, subject=subject, body=body))
 
 
-def send_ballot_receipt(to: str, call: Call, code: str, changed: bool) -> None:
+def send_ballot_receipt(to: str, call, code: str, changed: bool) -> None:
+    """`call`: the call, or the row the ballot service read it as (id and title are what is used)."""
     link = url_for("calls.receipt", call_id=call.id, _external=True)
 
     def render():

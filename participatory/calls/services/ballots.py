@@ -11,8 +11,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, insert, literal_column, select, update
+from sqlalchemy import Row, bindparam, delete, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,52 +38,69 @@ class Receipt:
     code: str  # shown and emailed once, never stored
     ballot_id: int
     changed: bool  # an earlier ballot was replaced
-    call: Call
+    call: Row  # the call's columns in _LOCK_CALL (id, title, dates, ballot rules)
     choices: list[Choice]  # what the ballot now holds, for the receipt page
+
+
+# Every vote of a national call runs these: built once, run on the session's connection (its
+# transaction) and read as plain rows, which costs a fraction of building ORM queries and objects.
+_LOCK_CALL = select(Call.id, Call.title, Call.constituency_code, Call.verification_level, Call.budget_cents,
+                    Call.min_projects, Call.max_projects, Call.knapsack, Call.proposals_open_at, Call.review_open_at,
+                    Call.voting_open_at, Call.voting_close_at).where(Call.id == bindparam("call_id"))
+_LOCK_CALL = _LOCK_CALL.with_for_update(read=True)
+_RESULTS = select(CallResult.id).where(CallResult.call_id == bindparam("call_id"))
+_ON_BALLOT = select(Proposal.id, Proposal.title, Proposal.final_cost_cents).where(on_ballot_of(bindparam("call_id")))
+_EXISTING = select(Ballot.id).where(Ballot.call_id == bindparam("call_id"), Ballot.voter_id == bindparam("voter_id"))
+_CLEAR_ITEMS = delete(BallotItem).where(BallotItem.ballot_id == bindparam("ballot_id"))
+_ADD_ITEMS = insert(BallotItem)
+
+
+@cache
+def _upsert(dialect: str):
+    """Insert the ballot, or replace the receipt of the one (call, voter) has. PostgreSQL also says in the
+    same statement whether the row is new (xmax = 0); SQLite, which serialises writers, is asked first."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Ballot)
+    statement = statement.on_conflict_do_update(index_elements=["call_id", "voter_id"], set_={
+        "receipt_hash": statement.excluded.receipt_hash, "updated_at": statement.excluded.updated_at})
+    if dialect == "postgresql":
+        return statement.returning(Ballot.id, literal_column("xmax = 0"))
+    return statement.returning(Ballot.id)
 
 
 def new_receipt_code() -> str:
     return rules.format_receipt("".join(secrets.choice(rules.RECEIPT_ALPHABET) for _ in range(rules.RECEIPT_LENGTH)))
 
 
-def _locked_call(session: Session, call_id: int) -> tuple[Call, bool]:
+def _locked_call(session: Session, call_id: int) -> tuple[Row, bool]:
     """The call, re-read under a shared lock (PostgreSQL) that a closer's FOR UPDATE waits for, and
     whether its results exist. Two statements: read in the lock's statement, the results would be
     those of its snapshot, taken before a closer that held the lock committed them."""
-    call = session.scalars(select(Call).where(Call.id == call_id).with_for_update(read=True)
-                           .execution_options(populate_existing=True)).first()
+    connection = session.connection()
+    call = connection.execute(_LOCK_CALL, {"call_id": call_id}).first()
     raise_if("not_found" if call is None else None, NotFound)
-    return call, session.scalar(select(CallResult.id).where(CallResult.call_id == call_id)) is not None
+    return call, connection.execute(_RESULTS, {"call_id": call_id}).first() is not None
 
 
-def _may_vote(user, now: datetime, call: Call, closed: bool) -> None:
+def _may_vote(user, now: datetime, call: Row, closed: bool) -> None:
     phase = rules.RESULTS if closed else phase_of(call, now)
     raise_if(rules.vote_refusal(phase, call.constituency_code, user.constituency_code,
                                 user.meets_verification(call.verification_level)), Forbidden)
-
-
-def _insert(session: Session):
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _store(session: Session, call_id: int, voter_id: int, receipt_hash: str, now: datetime) -> tuple[int, bool]:
     """Insert the voter's ballot or replace its receipt: (ballot id, created).
 
     One upsert on the unique (call_id, voter_id): concurrent submissions by one voter queue on
-    that row and end with exactly one ballot. PostgreSQL tells in the same statement whether
-    the row is new (xmax = 0); SQLite, which serialises writers, is asked first.
+    that row and end with exactly one ballot.
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    existing = None if postgres else session.scalar(
-        select(Ballot.id).where(Ballot.call_id == call_id, Ballot.voter_id == voter_id))
-    upsert = _insert(session)(Ballot).values(call_id=call_id, voter_id=voter_id, public_id=secrets.token_hex(16),
-                                             receipt_hash=receipt_hash, created_at=now, updated_at=now)
-    upsert = upsert.on_conflict_do_update(index_elements=["call_id", "voter_id"], set_={
-        "receipt_hash": upsert.excluded.receipt_hash, "updated_at": upsert.excluded.updated_at})
-    if postgres:
-        ballot_id, created = session.execute(upsert.returning(Ballot.id, literal_column("xmax = 0"))).one()
-        return ballot_id, bool(created)
-    return session.execute(upsert.returning(Ballot.id)).scalar_one(), existing is None
+    connection = session.connection()
+    dialect = connection.dialect.name
+    existing = None if dialect == "postgresql" else connection.execute(
+        _EXISTING, {"call_id": call_id, "voter_id": voter_id}).first()
+    row = connection.execute(_upsert(dialect), {
+        "call_id": call_id, "voter_id": voter_id, "public_id": secrets.token_hex(16), "receipt_hash": receipt_hash,
+        "created_at": now, "updated_at": now}).one()
+    return row[0], bool(row[1]) if dialect == "postgresql" else existing is None
 
 
 def ballot_of(session: Session, call: Call, user) -> Ballot | None:
@@ -92,21 +110,21 @@ def ballot_of(session: Session, call: Call, user) -> Ballot | None:
 
 
 def cast(session: Session, user, now: datetime, call_id: int, proposal_ids: list[int]) -> Receipt:
-    """Record the user's ballot (or replace it): a handful of statements, no ORM objects loaded
-    but the call, since every vote of a national call goes through here."""
+    """Record the user's ballot (or replace it) in a handful of prepared statements: every vote of a
+    national call goes through here."""
     call, closed = _locked_call(session, call_id)
     _may_vote(user, now, call, closed)
-    on_ballot = {row.id: row for row in session.execute(
-        select(Proposal.id, Proposal.title, Proposal.final_cost_cents).where(on_ballot_of(call.id)))}
+    connection = session.connection()
+    on_ballot = {row.id: row for row in connection.execute(_ON_BALLOT, {"call_id": call.id})}
     raise_if(rules.ballot_problem(rules.BallotRules.of(call), proposal_ids,
                                   {pid: row.final_cost_cents for pid, row in on_ballot.items()}))
     code = new_receipt_code()
     ballot_id, created = _store(session, call.id, user.id, rules.receipt_hash(code), now)
     if not created:
-        session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot_id))
+        connection.execute(_CLEAR_ITEMS, {"ballot_id": ballot_id})
     chosen = sorted(proposal_ids)
     if chosen:
-        session.execute(insert(BallotItem).values([{"ballot_id": ballot_id, "proposal_id": pid} for pid in chosen]))
+        connection.execute(_ADD_ITEMS, [{"ballot_id": ballot_id, "proposal_id": pid} for pid in chosen])
     # Pseudonymous and content-free: who voted is public in the log, never for what. Deferred: chained
     # by a sealer (audit/jobs.py, request_seal after the commit), so voters never queue on the log's lock.
     record(session, now=now, actor=actor_of(user), action="ballot.cast" if created else "ballot.changed",
