@@ -15,7 +15,10 @@ What it does, all on 127.0.0.1 and bounded in time:
      real ballot form POSTed with its CSRF token, each virtual user its own voter);
   5. prints one row per endpoint: requests, requests/s, p50/p95/p99 latency (ms), % of the
      trivial endpoint's throughput and whether the goal is met (plus, for information, the map
-     and GeoJSON revalidated by a browser that has them: If-None-Match, 304); stops gunicorn
+     and GeoJSON revalidated by a browser that has them: If-None-Match, 304); then, per
+     endpoint, the CPU time each kind of process spent per request while it was measured (the
+     app servers, PostgreSQL, Redis, the RQ worker, the load generator), read from /proc: where
+     a request's cost goes, and so what bounds its throughput on this machine; stops gunicorn
      and drops the database (unless --keep).
 
 Goals: ballot submission >= 50 % of the trivial throughput with p99 < 200 ms; the map, results
@@ -144,10 +147,36 @@ def receipts_delivered(outbox: Path, expected: int, seconds: float = 120) -> int
     return count
 
 
+# --- CPU accounting ---------------------------------------------------------------------------
+
+ROLES = ("app", "postgres", "redis", "worker", "locust")
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(worker_pid: int | None) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each role's live processes, from /proc (Linux)."""
+    used = dict.fromkeys(ROLES, 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        pid = int(entry.name)
+        role = ("worker" if pid == worker_pid else "locust" if pid == os.getpid() else
+                {"gunicorn": "app", "postgres": "postgres", "redis-server": "redis"}.get(comm))
+        if role:
+            used[role] += (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    return used
+
+
 # --- the load phase ---------------------------------------------------------------------------
 
 def run_scenarios(base: str, voters: list[dict], results_call_id: int, users: int, duration: float,
-                  warmup: float, only: set[str]) -> list[dict]:
+                  warmup: float, only: set[str], worker_pid: int | None) -> list[dict]:
     import gevent
     from locust import FastHttpUser, constant, task
     from locust.env import Environment
@@ -219,12 +248,13 @@ def run_scenarios(base: str, voters: list[dict], results_call_id: int, users: in
         runner.start(users, spawn_rate=users)
         gevent.sleep(warmup)
         env.stats.reset_all()
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), cpu_seconds(worker_pid)
         gevent.sleep(duration)
-        elapsed = time.monotonic() - started
+        elapsed, cpu_after = time.monotonic() - started, cpu_seconds(worker_pid)
         total = env.stats.total
         row = {"label": label, "requests": total.num_requests, "failures": total.num_failures,
                "rps": total.num_requests / elapsed, "goal": goal,
+               "cpu": {role: cpu_after[role] - cpu_before[role] for role in ROLES}, "elapsed": elapsed,
                **{f"p{q}": total.get_response_time_percentile(q / 100) for q in (50, 95, 99)}}
         runner.quit()
         rows.append(row)
@@ -257,6 +287,15 @@ def print_table(rows: list[dict], workers: int, users: int, duration: float) -> 
             verdict = f"{'yes' if met else 'NO'} ({wanted})"
         print(f"{row['label']:46} {row['requests']:>9} {row['failures']:>5} {row['rps']:>8.0f} {row['p50']:>7.0f} "
               f"{row['p95']:>7.0f} {row['p99']:>7.0f} {share:>8.0f}%  {verdict}")
+    print(f"\nCPU time per request while measured, in ms ({os.cpu_count()} cores; 'busy' is the share of them used)\n")
+    head = f"{'endpoint':46} " + " ".join(f"{role:>8}" for role in ROLES) + f" {'total':>8} {'busy':>6}"
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        per_request = {role: 1000 * row["cpu"][role] / max(row["requests"], 1) for role in ROLES}
+        busy = 100 * sum(row["cpu"].values()) / (row["elapsed"] * (os.cpu_count() or 1))
+        print(f"{row['label']:46} " + " ".join(f"{per_request[role]:>8.2f}" for role in ROLES)
+              + f" {sum(per_request.values()):>8.2f} {busy:>5.0f}%")
 
 
 def main() -> int:
@@ -322,7 +361,7 @@ def main() -> int:
         print(f"signing in {len(prepared['voters'])} voters…", file=sys.stderr, flush=True)
         voters = [sign_in(base, voter) for voter in prepared["voters"]]
         rows = run_scenarios(base, voters, prepared["results_call_id"], args.users, args.duration, args.warmup,
-                             only)
+                             only, worker.pid)
         print_table(rows, args.workers, args.users, args.duration)
         accepted = sum(row["requests"] - row["failures"] for row in rows if row["label"].startswith("ballot"))
         if accepted:
