@@ -18,8 +18,9 @@ What it does, all on 127.0.0.1 and bounded in time:
      and GeoJSON revalidated by a browser that has them: If-None-Match, 304); then, per
      endpoint, the CPU time each kind of process spent per request while it was measured (the
      app servers, PostgreSQL, Redis, the RQ worker, the load generator), read from /proc: where
-     a request's cost goes, and so what bounds its throughput on this machine; stops gunicorn
-     and drops the database (unless --keep).
+     a request's cost goes, and so what bounds its throughput on this machine; checks that the
+     worker delivered the ballot receipts and chained the ballots' audit events (`flask audit
+     verify`); stops gunicorn and drops the database (unless --keep).
 
 Goals: ballot submission >= 50 % of the trivial throughput with p99 < 200 ms; the map, results
 and GeoJSON >= 80 % of it. The load generator shares the machine's cores with the server, so
@@ -367,6 +368,8 @@ def main() -> int:
         if accepted:
             print(f"\nballot receipts delivered by the worker: {receipts_delivered(Path(outbox), accepted)} "
                   f"of at least {accepted} accepted ballots")
+            # The worker also chained the ballots' audit events: the log must be intact, nothing left waiting.
+            print(flask(env, "audit", "verify").strip())
         if args.keep:
             print(f"\nkept: DATABASE_URL={url}")
         return 0
