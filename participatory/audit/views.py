@@ -11,7 +11,14 @@ from participatory.accounts.policy import authorize
 from participatory.audit.exports import FILES
 from participatory.audit.forms import AuditFilterForm
 from participatory.audit.models import AuditEvent
-from participatory.audit.services import EventFilter, distinct_values, export_lines, filtered_events, head
+from participatory.audit.services import (
+    EventFilter,
+    distinct_values,
+    export_lines,
+    filtered_events,
+    head,
+    pending_count,
+)
 from participatory.calls.models import Call, CallResult
 from participatory.crowdfunding.models import Candidacy, Election
 from participatory.crowdfunding.services.ledger import totals
@@ -51,7 +58,7 @@ def log():
     events, total = filtered_events(db.session, where, page=page, per_page=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     return render_template("audit/log.html", form=form, events=events, total=total, page=page, pages=pages,
-                           head=audit_head(), page_url=_page_url)
+                           head=audit_head(), pending=pending_count(db.session), page_url=_page_url)
 
 
 def _page_url(page: int) -> str:

@@ -48,6 +48,19 @@ def test_only_auditors_and_admins_read_the_log(app, now):
         assert page.status_code == 200 and b"call.created" in page.data
 
 
+def test_the_log_page_says_how_many_ballot_events_wait_to_be_chained(app, now):
+    users = _setup(app, now)
+    client = _client(app, users["auditor"])
+    assert 'id="audit-pending"' not in client.get("/audit/").get_data(as_text=True)
+    with app.app_context():
+        for i in range(2):
+            record(db.session, now=now + timedelta(days=1, seconds=i), actor="u_abcd", action="ballot.cast",
+                   object_type="call", object_id="1", details={"call": 1}, deferred=True)
+        db.session.commit()
+    page = client.get("/audit/").get_data(as_text=True)
+    assert 'id="audit-pending">2<' in page and "pas encore chaînés" in page
+
+
 def test_filters_by_action_object_and_date(app, now):
     users = _setup(app, now, events=6)
     client = _client(app, users["auditor"])
