@@ -38,16 +38,16 @@ class Receipt:
     code: str  # shown and emailed once, never stored
     ballot_id: int
     changed: bool  # an earlier ballot was replaced
-    call: Row  # the call's columns in _LOCK_CALL (id, title, dates, ballot rules)
+    call: Row  # the call's _CALL_COLUMNS (id, title, dates, ballot rules)
     choices: list[Choice]  # what the ballot now holds, for the receipt page
 
 
 # Every vote of a national call runs these: built once, run on the session's connection (its
 # transaction) and read as plain rows, which costs a fraction of building ORM queries and objects.
-_LOCK_CALL = select(Call.id, Call.title, Call.constituency_code, Call.verification_level, Call.budget_cents,
-                    Call.min_projects, Call.max_projects, Call.knapsack, Call.proposals_open_at, Call.review_open_at,
-                    Call.voting_open_at, Call.voting_close_at).where(Call.id == bindparam("call_id"))
-_LOCK_CALL = _LOCK_CALL.with_for_update(read=True)
+_CALL_COLUMNS = (Call.id, Call.title, Call.constituency_code, Call.verification_level, Call.budget_cents,
+                 Call.min_projects, Call.max_projects, Call.knapsack, Call.proposals_open_at, Call.review_open_at,
+                 Call.voting_open_at, Call.voting_close_at)
+_LOCK_CALL = select(*_CALL_COLUMNS).where(Call.id == bindparam("call_id")).with_for_update(read=True)
 _RESULTS = select(CallResult.id).where(CallResult.call_id == bindparam("call_id"))
 _ON_BALLOT = select(Proposal.id, Proposal.title, Proposal.final_cost_cents).where(on_ballot_of(bindparam("call_id")))
 _EXISTING = select(Ballot.id).where(Ballot.call_id == bindparam("call_id"), Ballot.voter_id == bindparam("voter_id"))
