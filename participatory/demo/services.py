@@ -122,10 +122,11 @@ def seed(session: Session, now: datetime, options: SeedOptions, progress: Progre
                                first_round=(now + timedelta(days=120)).date(),
                                second_round=(now + timedelta(days=127)).date())
     donors: set[str] = set()  # donor keys already used: one cap row per invented donor
+    growing = bulk.GrowingTables(session, [Ballot.__table__, BallotItem.__table__])
     with bulk.foreign_keys_checked_once(session, [User.__table__, Ballot.__table__, BallotItem.__table__]):
         for call_plan in plans:
             rng = np.random.default_rng([options.seed, 1, call_plan.index])
-            call, proposals = _seed_call(session, now, rng, call_plan, report)
+            call, proposals = _seed_call(session, now, rng, call_plan, report, growing)
             # Campaigns draw from their own stream: the same candidates whatever the number of ballots.
             campaign_rng = np.random.default_rng([options.seed, 2, call_plan.index])
             candidacies, donations = _seed_campaigns(session, now, campaign_rng, call_plan, election, report, donors)
@@ -157,7 +158,8 @@ def _grant(session: Session, user_ids: list[int], role: str, scope: str | None, 
                      [(uid, role, scope, now) for uid in user_ids])
 
 
-def _seed_call(session: Session, now: datetime, rng, plan_: CallPlan, report: SeedReport) -> tuple[Call, int]:
+def _seed_call(session: Session, now: datetime, rng, plan_: CallPlan, report: SeedReport,
+               growing: bulk.GrowingTables) -> tuple[Call, int]:
     """The call of one constituency, its proposals and ballots, closed when in results; (call, proposals)."""
     place = plan_.constituency
     opens, review_at, voting_at, close_at = rules.schedule_for(plan_.phase, now, int(rng.integers(10)))
@@ -185,7 +187,9 @@ def _seed_call(session: Session, now: datetime, rng, plan_: CallPlan, report: Se
     report.proposals += count
     _insert_ballots(session, now, rng, call, on_ballot, people[authors:])
     report.ballots += plan_.ballots
+    growing.grew(plan_.ballots)
     if plan_.phase == call_rules.RESULTS:
+        growing.analyze_if_doubled()  # the tally reads this call's ballots by index, not the whole table
         result = close_call(session, call.id, now)
         report.results += 1
         if result is not None and result.selected:
