@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from constituencies.models import Constituency
 from participatory.accounts.models import User
@@ -192,3 +192,16 @@ def test_reset_removes_the_demo_and_keeps_other_data(session, now, seeded):
     assert [u.id for u in session.scalars(select(User))] == [someone.id]
     assert verify(session).ok  # the log keeps the demo's events and says it was reset
     assert session.scalar(select(func.count()).where(AuditEvent.action == "demo.reset")) == 1
+
+
+def test_on_postgresql_the_seed_keeps_planner_statistics_of_its_own_uncommitted_ballots(session, now):
+    """Autovacuum cannot see the seeding transaction's rows: the seed analyses them itself, and plans each
+    call's tally query for that call (see demo/bulk.GrowingTables)."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("planner statistics are a PostgreSQL matter")
+    report = seed(session, now, OPTIONS)
+    estimated = session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'ballot'"))
+    assert 0 < estimated <= report.ballots, "analysed inside the transaction, counting its own rows"
+    assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    session.commit()
+    assert session.scalar(text("SHOW plan_cache_mode")) == "auto", "for the seeding transaction only"
