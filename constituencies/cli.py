@@ -1,6 +1,8 @@
 """`flask constituencies …`: load the list of 577 and import boundaries."""
 from __future__ import annotations
 
+from participatory import clock
+
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +47,7 @@ def _run_import(session, raw: bytes, source: str):
         with click.progressbar(features, label="Importing boundaries", file=sys.stderr) as bar:
             yield from bar
 
-    return import_boundaries(session, raw, source, datetime.now(UTC), progress=progress)
+    return import_boundaries(session, raw, source, clock.now(), progress=progress)
 
 
 @group.command("sync")

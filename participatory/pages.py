@@ -1,16 +1,9 @@
-"""What every domain's views share: the request clock and re-rendering a refused action."""
+"""What every domain's views share: re-rendering a refused action (the clock is participatory.clock)."""
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from flask import flash, render_template
 
 from participatory.extensions import db
-
-
-def utcnow() -> datetime:
-    """The `now` views pass to services (services never read the clock themselves)."""
-    return datetime.now(UTC)
 
 
 def refused(error, template: str, **context):

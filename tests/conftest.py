@@ -6,6 +6,8 @@ dropped at the end, so parallel runs never share state.
 """
 from __future__ import annotations
 
+from participatory import clock
+
 import os
 import socket
 import uuid
@@ -87,7 +89,7 @@ def app(database_url, tmp_path_factory):
 
         sync_catalogue(db.session)
         if SHARED_GEOJSON.is_file():
-            import_boundaries(db.session, SHARED_GEOJSON.read_bytes(), str(SHARED_GEOJSON), datetime.now(UTC))
+            import_boundaries(db.session, SHARED_GEOJSON.read_bytes(), str(SHARED_GEOJSON), clock.now())
         db.session.commit()
     yield application
     with application.app_context():
@@ -131,9 +133,23 @@ def client(app):
     return app.test_client()
 
 
+# The one time of the whole suite: the platform's clock is frozen here for every test, so the
+# suite gives the same answers whatever the machine's date (`.ci/run` proves it with faketime).
+# Frozen at import, before the test modules are collected (some compute times at module level).
+FROZEN_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+clock.freeze(FROZEN_NOW)
+
+
+@pytest.fixture(autouse=True)
+def _clock_back_to_frozen_now():
+    """A test may move the clock (clock.freeze); the next one starts at FROZEN_NOW again."""
+    yield
+    clock.freeze(FROZEN_NOW)
+
+
 @pytest.fixture
 def now():
-    return datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    return FROZEN_NOW
 
 
 @pytest.fixture(autouse=True, scope="session")

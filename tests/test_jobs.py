@@ -7,6 +7,8 @@ Each test uses its own queue name in Redis database 13 and deletes every key of 
 """
 from __future__ import annotations
 
+from participatory import clock
+
 import logging
 import signal
 import socket
@@ -190,7 +192,7 @@ def test_inline_mode_delivers_at_once_even_with_redis_configured(app, tmp_path, 
 
 @requires_redis
 def test_many_requests_to_a_closed_call_queue_one_job_and_the_worker_closes_it_once(app, client, session, rq_mode):
-    world = make_closed_call(session, datetime.now(UTC), close=False)
+    world = make_closed_call(session, clock.now(), close=False)
     call_id = world.call.id
     pages = [f"/appels/{call_id}/resultats", f"/appels/{call_id}", f"/api/v1/calls/{world.call.constituency_code}"]
     for i in range(30):
@@ -216,7 +218,7 @@ def test_many_requests_to_a_closed_call_queue_one_job_and_the_worker_closes_it_o
 
 
 def _voters_on_a_call(app, session, n: int):
-    now = datetime.now(UTC)
+    now = clock.now()
     call = builders.call(session, now, rules.VOTING)
     projects = [builders.proposal(session, now, call) for _ in range(2)]
     voters = [builders.user(session, now) for _ in range(n)]
@@ -272,7 +274,7 @@ def test_with_redis_unreachable_jobs_run_inline_and_the_log_names_no_one(app, cl
     send(Mail(to=ADDRESS, subject="Bonjour", body="Corps"))
     assert [m["To"] for m in read_outbox(tmp_path)] == [ADDRESS], "delivered at once rather than lost"
 
-    world = make_closed_call(session, datetime.now(UTC), close=False)
+    world = make_closed_call(session, clock.now(), close=False)
     response = client.get(f"/appels/{world.call.id}/resultats")
     assert response.status_code == 200 and 'id="results-pending"' not in response.get_data(as_text=True)
     session.expire_all()

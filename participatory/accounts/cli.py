@@ -1,6 +1,8 @@
 """`flask users …`: create an admin, grant and revoke roles (the actor is recorded as "system")."""
 from __future__ import annotations
 
+from participatory import clock
+
 import sys
 from datetime import UTC, datetime
 
@@ -43,7 +45,7 @@ def create_admin_command(email: str, password_stdin: bool) -> None:
         else:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user, created = roles.create_admin(db.session, email=email, password=password, now=datetime.now(UTC))
+        user, created = roles.create_admin(db.session, email=email, password=password, now=clock.now())
     except AccountError as error:
         _fail(error)
     db.session.commit()
@@ -53,7 +55,7 @@ def create_admin_command(email: str, password_stdin: bool) -> None:
 def _change(action, email: str, role: str, constituency: str | None) -> None:
     try:
         user = roles.user_by_email(db.session, _email(email))
-        grant = action(db.session, None, user, role=role, constituency_code=constituency, now=datetime.now(UTC))
+        grant = action(db.session, None, user, role=role, constituency_code=constituency, now=clock.now())
     except AccountError as error:
         _fail(error)
     db.session.commit()

@@ -6,6 +6,8 @@
 """
 from __future__ import annotations
 
+from participatory import clock
+
 from flask import abort, request, url_for
 
 from constituencies.models import Constituency
@@ -15,7 +17,7 @@ from participatory.calls import rules
 from participatory.calls.services import queries
 from participatory.calls.services.calls import latest_call
 from participatory.calls.services.proposals import visible_proposals
-from participatory.calls.views import close_if_due, utcnow
+from participatory.calls.views import close_if_due
 from participatory.extensions import db
 
 LIST_MAX_AGE = 60  # phases and participation move during a vote
@@ -25,13 +27,13 @@ def _call_or_404(code: str):
     call = latest_call(db.session, code.upper())
     if call is None:
         abort(404, description=f"no call in constituency {code}")
-    close_if_due(call, utcnow())
+    close_if_due(call, clock.now())
     return call
 
 
 @bp.get("/calls")
 def calls_index():
-    rows = queries.overview(db.session, utcnow())
+    rows = queries.overview(db.session, clock.now())
     phase = request.args.get("phase", "")
     if phase:
         if phase not in rules.PHASES:
@@ -51,7 +53,7 @@ def calls_index():
 @bp.get("/calls/<code>")
 def call(code: str):
     item = _call_or_404(code)
-    data = queries.call_as_dict(item, utcnow(), queries.ballot_count(db.session, item),
+    data = queries.call_as_dict(item, clock.now(), queries.ballot_count(db.session, item),
                                 db.session.get(Constituency, item.constituency_code).registered_voters)
     data["proposals"] = [queries.proposal_as_dict(p) for p in visible_proposals(db.session, item)]
     data["results_url"] = url_for("api.call_results", code=item.constituency_code) if item.result else None

@@ -2,6 +2,8 @@
 Frictionless `datapackage.json` that describes them (and the donation aggregates)."""
 from __future__ import annotations
 
+from participatory import clock
+
 import csv
 import io
 from datetime import UTC, datetime
@@ -88,7 +90,7 @@ def results_rows(session) -> list[tuple]:
 
 @bp.get("/national/calls.csv")
 def national_calls_csv():
-    return cached_response(_csv(CALL_FIELDS, calls_rows(db.session, datetime.now(UTC))), mimetype="text/csv",
+    return cached_response(_csv(CALL_FIELDS, calls_rows(db.session, clock.now())), mimetype="text/csv",
                            filename="calls.csv")
 
 

@@ -6,6 +6,8 @@ Idempotent: a call already closed is skipped, so running it twice changes nothin
 """
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import UTC, datetime
 
 import click
@@ -20,7 +22,7 @@ group = AppGroup("calls", help="Participatory calls.")
 @group.command("close-due")
 def close_due() -> None:
     """Close every call whose voting date has passed and publish its results."""
-    now = datetime.now(UTC)
+    now = clock.now()
     ids = due_call_ids(db.session, now)
     for call_id in ids:
         result = close_call(db.session, call_id, now)

@@ -1,6 +1,8 @@
 """Background jobs of the calls domain, run by `flask jobs worker` or inline (participatory/jobs.py)."""
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +16,7 @@ CLOSE_TIMEOUT = 1800  # seconds: a national call's tally takes seconds; leave ro
 def close_due_call(call_id: int) -> None:
     """Compute and store a closed call's results (nothing when not due or already stored), then commit."""
     try:
-        close_call(db.session, call_id, datetime.now(UTC))
+        close_call(db.session, call_id, clock.now())
         db.session.commit()
     except IntegrityError:  # another closer stored them first: theirs are the results
         db.session.rollback()

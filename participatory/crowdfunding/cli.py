@@ -1,6 +1,8 @@
 """`flask donations …`: housekeeping jobs of the donation module (run them from cron)."""
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -25,7 +27,7 @@ def expire_pending_command(minutes: int | None) -> None:
         gateway = StripeGateway.from_config(current_app.config)
     except GatewayError:
         gateway = None  # donations with a PaymentIntent are then left pending and reported
-    report = expire_pending(db.session, datetime.now(UTC), gateway, ttl)
+    report = expire_pending(db.session, clock.now(), gateway, ttl)
     db.session.commit()
     click.echo(f"{report.expired} expired, {report.paid_meanwhile} paid meanwhile (left for the webhook), "
                f"{report.errors} not reachable at Stripe")
@@ -38,7 +40,7 @@ def send_receipts_command() -> None:
     """Email the receipt of every succeeded donation whose receipt was not sent yet."""
     sent = failed = 0
     for donation_id in receipts.due_receipts(db.session):
-        if receipts.deliver_receipt(db.session, donation_id, datetime.now(UTC)):
+        if receipts.deliver_receipt(db.session, donation_id, clock.now()):
             db.session.commit()
             sent += 1
         else:

@@ -1,6 +1,8 @@
 """`flask demo seed`: a realistic national demo, reproducible from its seed."""
 from __future__ import annotations
 
+from participatory import clock
+
 import sys
 import time
 from datetime import UTC, datetime
@@ -28,7 +30,7 @@ def seed_command(calls: int, voters_per_call: int, seed_value: int, reset: bool)
     """Calls in every phase, proposals, ballots, published results, candidates and donations."""
     options = SeedOptions(calls=calls, voters_per_call=voters_per_call, seed=seed_value)
     session = db.session
-    now = datetime.now(UTC)
+    now = clock.now()
     started = time.perf_counter()
     problem = rules.arguments_problem(calls, voters_per_call, seed_value, available=rules.MAX_CALLS)
     if problem:

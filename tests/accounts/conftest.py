@@ -1,6 +1,8 @@
 """Fixtures of the accounts tests: a per-test outbox, accounts with real passwords, signing in."""
 from __future__ import annotations
 
+from participatory import clock
+
 import html
 import re
 from datetime import UTC, datetime
@@ -45,7 +47,7 @@ def make_account(email: str = "ana@example.org", *, password: str = PASSWORD, co
                  constituency: str | None = None, roles: tuple[tuple[str, str | None], ...] = (),
                  now: datetime | None = None) -> User:
     """A committed account with a real argon2 password (call inside an app context)."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     user = User(email=email, password_hash=password_hash(password), display_name=email.split("@")[0], created_at=now,
                 email_confirmed_at=now if confirmed else None, constituency_code=constituency,
                 residence_declared_at=now if constituency else None)

@@ -1,6 +1,8 @@
 """Registration, email confirmation, sign-in and sign-out, password reset: through the pages and the outbox."""
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -145,7 +147,7 @@ def test_reset_link_expires_after_an_hour(app, client, outbox):
     client.post("/compte/mot-de-passe-oublie", data={"email": "nina@example.org"})
     link = link_in(outbox()[0], "/compte/reinitialiser/")
     with app.app_context():
-        db.session.execute(update(AccountToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        db.session.execute(update(AccountToken).values(expires_at=clock.now() - timedelta(seconds=1)))
         db.session.commit()
     new = "a brand new passphrase"
     response = client.post(link, data={"password": new, "password_confirm": new})
@@ -177,7 +179,7 @@ def test_confirmation_link_expiry_and_reuse(app, client, outbox):
     fresh = link_in(outbox()[-1], "/compte/confirmer/")
     with app.app_context():
         db.session.execute(update(AccountToken).where(AccountToken.used_at.is_(None))
-                           .values(expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+                           .values(expires_at=clock.now() - timedelta(minutes=1)))
         db.session.commit()
     expired = client.get(fresh)
     assert expired.status_code == 400 and "Ce lien a expiré" in text(expired)

@@ -2,6 +2,8 @@
 nothing stored. Table-driven: each form lists its fields and the kind of input each accepts."""
 from __future__ import annotations
 
+from participatory import clock
+
 import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -122,7 +124,7 @@ def _snapshot() -> dict:
 
 
 def _setup(app, form: Form):
-    long_ago = datetime.now(UTC) - timedelta(days=90)
+    long_ago = clock.now() - timedelta(days=90)
     with app.app_context():
         resident = make_account("ana@example.org", constituency="33-04", now=long_ago)
         admin = make_account("admin@example.org", roles=((ADMIN, None),))
@@ -131,7 +133,7 @@ def _setup(app, form: Form):
                                  requested_at=long_ago, recipient="Ana", street="1 rue", postcode="33000",
                                  city="Bordeaux", attempts=0)
         db.session.add(letter)
-        token = tokens.issue(db.session, db.session.get(User, resident.id), RESET, datetime.now(UTC))
+        token = tokens.issue(db.session, db.session.get(User, resident.id), RESET, clock.now())
         db.session.commit()
         values = {"token": token, "resident": resident.id, "letter": letter.id}
         before = _snapshot()

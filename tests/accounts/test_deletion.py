@@ -1,6 +1,8 @@
 """Deleting an account and downloading one's data: the person goes, their ballots stay counted."""
 from __future__ import annotations
 
+from participatory import clock
+
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -46,10 +48,10 @@ def test_deletion_through_the_page(app, client):
         stored = db.session.get(User, user.id)
         stored.home_lat, stored.home_lon = 44.81, -0.58
         db.session.add(ResidenceLetter(user_id=user.id, constituency_code="33-04", status=LETTER_REQUESTED,
-                                       requested_at=datetime.now(UTC), recipient="Ana", street="1 rue",
+                                       requested_at=clock.now(), recipient="Ana", street="1 rue",
                                        postcode="33000", city="Bordeaux", attempts=0))
-        db.session.add(AccountToken(user_id=user.id, purpose="reset", token_hash="0" * 64, created_at=datetime.now(UTC),
-                                    expires_at=datetime.now(UTC) + timedelta(hours=1)))
+        db.session.add(AccountToken(user_id=user.id, purpose="reset", token_hash="0" * 64, created_at=clock.now(),
+                                    expires_at=clock.now() + timedelta(hours=1)))
         db.session.commit()
     heard = []
 

@@ -1,6 +1,8 @@
 """Residence verified by post: request, batch printed by the MP's team, code typed by the resident."""
 from __future__ import annotations
 
+from participatory import clock
+
 import csv
 import io
 from datetime import UTC, datetime, timedelta
@@ -19,7 +21,7 @@ from tests.accounts.conftest import make_account, sign_in, text
 
 ADDRESS = {"letter-recipient": "Ana Lima", "letter-street": "12 rue des Vignes", "letter-complement": "Bât. B",
            "letter-postcode": "33000", "letter-city": "Bordeaux"}
-LONG_AGO = datetime.now(UTC) - timedelta(days=90)
+LONG_AGO = clock.now() - timedelta(days=90)
 
 
 def _people(app):
@@ -137,7 +139,7 @@ def test_an_expired_code_is_refused(app):
     resident, mp, _ = _people(app)
     client, _, [code] = _request_and_print(app, resident, mp)
     with app.app_context():
-        db.session.execute(update(ResidenceLetter).values(expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+        db.session.execute(update(ResidenceLetter).values(expires_at=clock.now() - timedelta(minutes=1)))
         db.session.commit()
     response = client.post("/compte/verification/code", data={"code-code": code})
     assert response.status_code == 400 and "Ce code a expiré" in text(response)
@@ -158,7 +160,7 @@ def test_a_code_is_single_use_and_bound_to_its_account(app):
     # Months later the resident moves away and back: the verification is gone, the old code stays used.
     with app.app_context():
         user = db.session.get(User, resident.id)
-        later = datetime.now(UTC) + timedelta(days=40)
+        later = clock.now() + timedelta(days=40)
         residence_services.declare_abroad(db.session, user, country="GB", now=later)
         residence_services.declare_point(db.session, user, lat=44.8, lon=-0.6, now=later + timedelta(days=40),
                                          locate=lambda lat, lon: "33-04")

@@ -1,6 +1,8 @@
 """Residence: from a map point through the boundary lookup, or from the country abroad; the point stays private."""
 from __future__ import annotations
 
+from participatory import clock
+
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -89,7 +91,7 @@ def test_an_unknown_country_is_refused(app, client, country):
 
 def test_moving_to_another_constituency_waits_30_days(app, client):
     with app.app_context():
-        user = make_account(constituency="33-04", now=datetime.now(UTC) - timedelta(days=3))
+        user = make_account(constituency="33-04", now=clock.now() - timedelta(days=3))
     sign_in(client, user)
     response = client.post("/compte/residence", data={"mode": "abroad", "country": "GB"})
     assert response.status_code == 400 and "vous ne pouvez pas encore changer de circonscription" in text(response)
@@ -97,7 +99,7 @@ def test_moving_to_another_constituency_waits_30_days(app, client):
 
 
 def test_moving_clears_the_verification_and_voids_open_letters(app, client):
-    long_ago = datetime.now(UTC) - timedelta(days=60)
+    long_ago = clock.now() - timedelta(days=60)
     with app.app_context():
         user = make_account(constituency="33-04", now=long_ago)
         stored = db.session.get(User, user.id)

@@ -8,6 +8,8 @@ type, headers and JSON body schema. Failures are collected per operation.
 """
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import UTC, datetime
 
 import schemathesis
@@ -24,7 +26,7 @@ def test_api_conforms_to_its_openapi_document(app, now):
     # Seeded in its own app context, so that each request below gets a fresh session, as in production.
     with app.app_context():
         make_closed_call(db.session, now, proposals=4, voters=6)  # 33-04 has published results
-        build_world(db.session, datetime.now(UTC))  # an approved candidacy (donations summary)
+        build_world(db.session, clock.now())  # an approved candidacy (donations summary)
         db.session.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     failures, operations = {}, 0

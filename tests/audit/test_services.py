@@ -1,6 +1,8 @@
 """record / verify / export on a real database (SQLite, and PostgreSQL when configured)."""
 from __future__ import annotations
 
+from participatory import clock
+
 import json
 import threading
 from datetime import UTC, datetime, timedelta, timezone
@@ -150,7 +152,7 @@ def test_concurrent_appends_never_fork_the_chain(app_ctx, now):
             barrier.wait()
             for i in range(per_writer):
                 with Session(engine) as s, s.begin():
-                    record(s, now=datetime.now(UTC), actor="system", action="test.append", object_type="writer",
+                    record(s, now=clock.now(), actor="system", action="test.append", object_type="writer",
                            object_id=str(k), details={"i": i})
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -230,7 +232,7 @@ def test_concurrent_deferred_writers_and_sealers_chain_every_event_exactly_once(
             barrier.wait()
             for i in range(per_writer):
                 with Session(engine) as s, s.begin():
-                    record(s, now=datetime.now(UTC), actor=f"u_{k}", action="ballot.cast", object_type="call",
+                    record(s, now=clock.now(), actor=f"u_{k}", action="ballot.cast", object_type="call",
                            object_id=str(k), details={"i": i}, deferred=True)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -249,7 +251,7 @@ def test_concurrent_deferred_writers_and_sealers_chain_every_event_exactly_once(
             barrier.wait()
             for i in range(per_writer):
                 with Session(engine) as s, s.begin():
-                    record(s, now=datetime.now(UTC), actor="system", action="call.updated", object_type="call",
+                    record(s, now=clock.now(), actor="system", action="call.updated", object_type="call",
                            object_id="chained", details={"i": i})
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)

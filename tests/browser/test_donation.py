@@ -1,6 +1,8 @@
 """A donor pays on the donation page with localstripe's Stripe.js stand-in and sees the confirmation."""
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import UTC, datetime
 
 import pytest
@@ -32,7 +34,7 @@ def campaign(app, live_server, localstripe, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_LOCALSTRIPE", True)
     localstripe.register_webhook(f"{live_server.url}/stripe/webhook")
     with app.app_context():
-        world = build_world(db.session, datetime.now(UTC))
+        world = build_world(db.session, clock.now())
         db.session.commit()
         yield world.candidacy.id
         db.session.remove()

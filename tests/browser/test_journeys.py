@@ -11,6 +11,8 @@ between steps, as time would.
 """
 from __future__ import annotations
 
+from participatory import clock
+
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -70,7 +72,7 @@ def paris_minutes(moment: datetime) -> str:
 
 def shift_call(app, call_id: int, **offsets: timedelta) -> None:
     """Move the call's dates relative to now: what the passing of time would do between two steps."""
-    now = datetime.now(UTC)
+    now = clock.now()
     with app.app_context():
         db.session.execute(update(Call).where(Call.id == call_id).values({k: now + v for k, v in offsets.items()}))
         db.session.commit()
@@ -91,7 +93,7 @@ def test_a_call_from_creation_to_the_auditors_exports(app, live_server, page, op
     assert_accessible(mp, label="constituency page (MP)")
     mp.get_by_role("link", name="Créer un appel à projets").click()
     assert_accessible(mp, label="call form")
-    now = datetime.now(UTC)
+    now = clock.now()
     mp.get_by_label("Titre").fill("Budget participatif de Bordeaux-Centre")
     mp.get_by_label("Description", exact=True).fill("Des projets pour le quartier, choisis par ses habitants.")
     mp.get_by_label("Budget (€)").fill("100000")
@@ -170,7 +172,7 @@ def test_a_call_from_creation_to_the_auditors_exports(app, live_server, page, op
         author = db.session.get(User, neighbour.id)
         inside = db.session.get(Constituency, CODE)  # its label point lies inside the shape
         for title, cost in (("Des arceaux à vélos", 30_000_00), ("Une fresque rue Sainte-Catherine", 50_000_00)):
-            proposal_services.submit(db.session, author, datetime.now(UTC), call, proposal_services.ProposalInput(
+            proposal_services.submit(db.session, author, clock.now(), call, proposal_services.ProposalInput(
                 title=title, summary="Pour le quartier.", description="Détails du projet.", category="mobility",
                 estimated_cost_cents=cost, lat=inside.label_lat, lon=inside.label_lon))
         db.session.commit()
@@ -228,7 +230,7 @@ def test_a_call_from_creation_to_the_auditors_exports(app, live_server, page, op
             ["Des arceaux à vélos", "Un jardin partagé place Pey-Berland"]]
         # The neighbour votes too (services: their ballot page is the one above).
         voter = db.session.get(User, neighbour.id)
-        ballot_services.cast(db.session, voter, datetime.now(UTC), call_id,
+        ballot_services.cast(db.session, voter, clock.now(), call_id,
                              [i for i, t in titles.items() if t != "Des arceaux à vélos"])
         db.session.commit()
         db.session.remove()

@@ -2,6 +2,8 @@
 the ballot with the keyboard alone; and axe on the campaign and donation pages."""
 from __future__ import annotations
 
+from participatory import clock
+
 import re
 from datetime import UTC, datetime
 
@@ -69,7 +71,7 @@ def test_the_residence_page_works_without_the_map(app, live_server, page):
 
 
 def test_the_ballot_works_with_the_keyboard_alone(app, live_server, page):
-    now = datetime.now(UTC)
+    now = clock.now()
     with app.app_context():
         call = builders.call(db.session, now, rules.VOTING, code="33-02", budget_cents=100_000_00,
                              title="Vote au clavier")
@@ -108,7 +110,7 @@ def test_the_ballot_works_with_the_keyboard_alone(app, live_server, page):
 
 def test_the_campaign_and_donation_pages_are_accessible(app, live_server, page):
     with app.app_context():
-        world = build_world(db.session, datetime.now(UTC))
+        world = build_world(db.session, clock.now())
         db.session.commit()
         election_id, candidacy_id = world.election.id, world.candidacy.id
     for path in ("/elections", f"/elections/{election_id}", f"/candidats/{candidacy_id}",

@@ -1,6 +1,8 @@
 """Concurrency on PostgreSQL: real threads, each with its own connection, released together by a barrier."""
 from __future__ import annotations
 
+from participatory import clock
+
 import threading
 from datetime import UTC, datetime
 
@@ -50,7 +52,7 @@ def run_together(app, count: int, work) -> list:
 
 
 def test_twenty_concurrent_submissions_by_one_voter_leave_one_ballot(app, session):
-    now = datetime.now(UTC)
+    now = clock.now()
     call = builders.call(session, now, rules.VOTING, max_projects=1)
     projects = [builders.proposal(session, now, call, cost=1_000_00) for _ in range(20)]
     voter = builders.user(session, now)
@@ -72,7 +74,7 @@ def test_twenty_concurrent_submissions_by_one_voter_leave_one_ballot(app, sessio
 
 
 def test_concurrent_voters_are_all_counted(app, session):
-    now = datetime.now(UTC)
+    now = clock.now()
     call = builders.call(session, now, rules.VOTING)
     project = builders.proposal(session, now, call)
     voters = [builders.user(session, now) for _ in range(20)]
@@ -92,7 +94,7 @@ def test_concurrent_voters_are_all_counted(app, session):
 
 
 def test_concurrent_closers_compute_once(app, session):
-    now = datetime.now(UTC)
+    now = clock.now()
     call = builders.call(session, now, rules.VOTING)
     project = builders.proposal(session, now, call)
     for _ in range(3):
@@ -113,7 +115,7 @@ def test_concurrent_closers_compute_once(app, session):
 
 def test_a_ballot_racing_the_close_is_either_counted_or_refused(app, session):
     """Voting closes at `close`; ballots stamped just before it race the closer: none may be left uncounted."""
-    now = datetime.now(UTC)
+    now = clock.now()
     call = builders.call(session, now, rules.RESULTS)
     project = builders.proposal(session, now, call)
     voters = [builders.user(session, now) for _ in range(10)]

@@ -1,6 +1,8 @@
 """Uploaded images are decoded by Pillow whatever their name, capped at 5 MB, and re-encoded without metadata."""
 from __future__ import annotations
 
+from participatory import clock
+
 import html
 import io
 
@@ -64,7 +66,7 @@ def test_upload_through_the_form_is_checked_by_content_not_name(app, session, no
     from tests.calls import builders
     from tests.calls.conftest import sign_in
 
-    call = builders.call(session, datetime.now(UTC), rules.PROPOSALS, code="ZZ-05")
+    call = builders.call(session, clock.now(), rules.PROPOSALS, code="ZZ-05")
     resident = builders.user(session, now, "ZZ-05")
     session.commit()
     client = app.test_client()

@@ -3,6 +3,8 @@ propose, the MP's team moderates and reviews, residents vote (change, cancel), t
 results are published and followed up. Time passing is simulated by moving the call's dates."""
 from __future__ import annotations
 
+from participatory import clock
+
 import io
 import re
 from datetime import UTC, datetime, timedelta
@@ -61,7 +63,7 @@ def html(response) -> str:
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_a_call_from_creation_to_published_results(app, session, outbox, uploads, locale):
     t = TEXT[locale]
-    now = datetime.now(UTC)
+    now = clock.now()
     mp = builders.mp(session, now)
     residents = [builders.user(session, now) for _ in range(4)]
     outsider = builders.user(session, now, "75-18")

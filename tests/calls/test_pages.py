@@ -1,6 +1,8 @@
 """Pages and API details: CSRF, Paris times, filters, API errors, refusals that store nothing."""
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +19,7 @@ def csrf_on(app, monkeypatch):
 
 
 def test_a_ballot_without_its_csrf_token_is_refused(app, session, csrf_on):
-    now = datetime.now(UTC)
+    now = clock.now()
     call = builders.call(session, now, rules.VOTING)
     project = builders.proposal(session, now, call)
     voter = builders.user(session, now)
@@ -31,7 +33,7 @@ def test_a_ballot_without_its_csrf_token_is_refused(app, session, csrf_on):
 
 
 def test_call_dates_are_shown_and_edited_in_paris_time(app, session):
-    now = datetime.now(UTC)
+    now = clock.now()
     mp = builders.mp(session, now)
     call = builders.call(session, now, rules.PROPOSALS)
     call.voting_close_at = datetime(2030, 7, 1, 20, 0, tzinfo=UTC)  # 22:00 in Paris (summer time)
@@ -43,7 +45,7 @@ def test_call_dates_are_shown_and_edited_in_paris_time(app, session):
 
 
 def test_the_list_of_calls_filters_by_phase_department_and_text(client, session):
-    now = datetime.now(UTC)
+    now = clock.now()
     builders.call(session, now, rules.VOTING, code="33-04", title="Bordeaux vote")
     builders.call(session, now, rules.PROPOSALS, code="75-18", title="Paris propose")
     session.commit()
@@ -60,7 +62,7 @@ def test_the_list_of_calls_filters_by_phase_department_and_text(client, session)
 
 
 def test_api_errors_are_json(client, session):
-    now = datetime.now(UTC)
+    now = clock.now()
     builders.call(session, now, rules.VOTING)
     session.commit()
     assert client.get("/api/v1/calls/75-18").status_code == 404
@@ -71,7 +73,7 @@ def test_api_errors_are_json(client, session):
 
 
 def test_the_call_api_publishes_no_personal_data(client, session):
-    now = datetime.now(UTC)
+    now = clock.now()
     call = builders.call(session, now, rules.VOTING)
     author = builders.user(session, now, email="secret.author@example.test")
     builders.proposal(session, now, call, author)

@@ -1,6 +1,8 @@
 """Boundary import: both schemas, repair, and every malformed case changing nothing."""
 from __future__ import annotations
 
+from participatory import clock
+
 import json
 
 import pytest
@@ -27,7 +29,7 @@ def restore_shared_boundaries(app):
         from datetime import UTC, datetime
 
         if SHARED_GEOJSON.is_file():
-            import_boundaries(db.session, SHARED_GEOJSON.read_bytes(), str(SHARED_GEOJSON), datetime.now(UTC))
+            import_boundaries(db.session, SHARED_GEOJSON.read_bytes(), str(SHARED_GEOJSON), clock.now())
             db.session.commit()
 
 

@@ -2,6 +2,8 @@
 gateway for service tests; localstripe and the live app for the payment acceptance tests."""
 from __future__ import annotations
 
+from participatory import clock
+
 import itertools
 import time
 from dataclasses import dataclass, field, replace
@@ -81,7 +83,7 @@ def build_world(session, now) -> World:
 @pytest.fixture
 def world(session) -> World:
     # Real time: pages and webhooks use the clock, so the election must be open today.
-    built = build_world(session, datetime.now(UTC))
+    built = build_world(session, clock.now())
     session.commit()
     return built
 
@@ -191,4 +193,4 @@ def sign_in(client, user: User) -> None:
 
 @pytest.fixture
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()

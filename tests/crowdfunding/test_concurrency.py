@@ -1,6 +1,8 @@
 """On PostgreSQL, one donor paying several candidates at once never gets past the 4,600 EUR cap."""
 from __future__ import annotations
 
+from participatory import clock
+
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -48,7 +50,7 @@ def test_concurrent_donations_across_candidates_stay_within_the_cap(app, world):
                 candidacy = session.get(Candidacy, candidacy_ids[i % 2])
                 barrier.wait()
                 try:
-                    start_donation(session, datetime.now(UTC), gateway, candidacy=candidacy,
+                    start_donation(session, clock.now(), gateway, candidacy=candidacy,
                                    donor=spellings[i % len(spellings)], amount_cents=AMOUNT, cap_cents=460_000,
                                    pending_ttl=timedelta(minutes=30))
                     session.commit()

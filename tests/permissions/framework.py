@@ -7,6 +7,8 @@ Each domain adds a module `tests/permissions/routes_<domain>.py` defining
 """
 from __future__ import annotations
 
+from participatory import clock
+
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -104,7 +106,7 @@ def route_modules():
 
 
 def build_world(session) -> World:
-    world = World(session=session, now=datetime.now(UTC))
+    world = World(session=session, now=clock.now())
     build_users(world)
     for module in route_modules():
         builder = getattr(module, "build", None)

@@ -13,7 +13,6 @@ from flask_login import current_user, logout_user
 from participatory.accounts.errors import AccountError
 from participatory.extensions import db, login_manager
 from participatory.i18n import safe_next
-from participatory.pages import utcnow  # noqa: F401  (re-exported to the view modules)
 
 bp = Blueprint("accounts", __name__)
 SESSION_VERSION_KEY = "_auth_v"

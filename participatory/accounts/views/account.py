@@ -1,6 +1,8 @@
 """The signed-in person's own pages: overview, profile, password, personal data, deletion."""
 from __future__ import annotations
 
+from participatory import clock
+
 import json
 
 from constituencies import queries
@@ -16,7 +18,7 @@ from participatory.accounts.policy import authorize
 from participatory.accounts.ratelimits import email_limit
 from participatory.accounts.rules import ROLE_LABELS, VERIFICATION_LABELS, VERIFICATION_LEVELS
 from participatory.accounts.services import deletion, identity
-from participatory.accounts.views import SESSION_VERSION_KEY, bp, refuse, show, utcnow
+from participatory.accounts.views import SESSION_VERSION_KEY, bp, refuse, show
 from participatory.extensions import db
 
 
@@ -35,7 +37,7 @@ def home():
 def resend_confirmation():
     authorize("account")  # the CSRF token is checked by CSRFProtect before any POST view
     try:
-        token = identity.issue_confirmation(db.session, current_user, utcnow())
+        token = identity.issue_confirmation(db.session, current_user, clock.now())
     except AccountError as error:
         db.session.rollback()
         flash(str(error), "info")
@@ -54,7 +56,7 @@ def profile():
     form = ProfileForm(obj=current_user if request.method == "GET" else None)  # a POST is judged on what it sends
     if not form.validate_on_submit():
         return show("accounts/profile.html", form)
-    identity.update_profile(db.session, current_user, display_name=form.display_name.data, now=utcnow())
+    identity.update_profile(db.session, current_user, display_name=form.display_name.data, now=clock.now())
     db.session.commit()
     flash(_("Votre profil est enregistré."), "success")
     return redirect(url_for("accounts.home"))
@@ -68,7 +70,7 @@ def change_password():
         return show("accounts/password.html", form)
     try:
         identity.change_password(db.session, current_user, current=form.current_password.data,
-                                 new=form.password.data, now=utcnow())
+                                 new=form.password.data, now=clock.now())
     except AccountError as error:
         return refuse("accounts/password.html", form, error)
     db.session.commit()
@@ -80,7 +82,7 @@ def change_password():
 @bp.get("/compte/mes-donnees.json")
 def personal_data():
     authorize("account")
-    document = collect(db.session, current_user, utcnow())
+    document = collect(db.session, current_user, clock.now())
     return Response(
         json.dumps(document, ensure_ascii=False, indent=2),
         mimetype="application/json",
@@ -95,7 +97,7 @@ def delete_account():
     if not form.validate_on_submit():
         return show("accounts/delete.html", form)
     try:
-        deletion.delete_account(db.session, current_user, password=form.password.data, now=utcnow())
+        deletion.delete_account(db.session, current_user, password=form.password.data, now=clock.now())
     except AccountError as error:
         return refuse("accounts/delete.html", form, error)
     db.session.commit()

@@ -1,6 +1,8 @@
 """Admin pages: users and their roles, the MP of each constituency (history kept)."""
 from __future__ import annotations
 
+from participatory import clock
+
 from constituencies import queries as constituency_queries
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,7 +15,7 @@ from participatory.accounts.models import User
 from participatory.accounts.policy import authorize
 from participatory.accounts.rules import ROLE_LABELS, text_problem
 from participatory.accounts.services import roles
-from participatory.accounts.views import bp, refuse, show, utcnow
+from participatory.accounts.views import bp, refuse, show
 from participatory.extensions import db
 
 PAGE_SIZE = 50
@@ -59,7 +61,7 @@ def admin_grant(user_id: int):
         return show("accounts/admin_user.html", form, **_user_context(user))
     try:
         roles.grant_role(db.session, current_user, user, role=form.role.data, constituency_code=form.constituency.data,
-                         now=utcnow())
+                         now=clock.now())
     except AccountError as error:
         return refuse("accounts/admin_user.html", form, error, **_user_context(user))
     db.session.commit()
@@ -72,7 +74,7 @@ def admin_revoke(user_id: int, grant_id: int):
     authorize("admin")
     user = _user_or_404(user_id)
     try:
-        roles.revoke_grant(db.session, current_user, grant_id, user_id=user.id, now=utcnow())
+        roles.revoke_grant(db.session, current_user, grant_id, user_id=user.id, now=clock.now())
     except AccountError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -108,7 +110,7 @@ def admin_mp(code: str):
         return show("accounts/admin_mp.html", form, **_mp_context(constituency))
     try:
         roles.assign_mp(db.session, current_user, constituency_code=constituency.code, email=form.email.data,
-                        now=utcnow())
+                        now=clock.now())
     except AccountError as error:
         return refuse("accounts/admin_mp.html", form, error, **_mp_context(constituency))
     db.session.commit()

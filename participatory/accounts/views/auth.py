@@ -1,6 +1,8 @@
 """Registration, email confirmation, sign-in and sign-out, password reset."""
 from __future__ import annotations
 
+from participatory import clock
+
 from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -12,7 +14,7 @@ from participatory.accounts.policy import authorize
 from participatory.accounts.ratelimits import login_account_limit, login_limit, register_limit, reset_limit
 from participatory.accounts.rules import RESET
 from participatory.accounts.services import identity, tokens
-from participatory.accounts.views import SESSION_VERSION_KEY, bp, next_page, refuse, show, utcnow
+from participatory.accounts.views import SESSION_VERSION_KEY, bp, next_page, refuse, show
 from participatory.extensions import db
 
 
@@ -26,7 +28,7 @@ def register():
         return show("accounts/register.html", form)
     try:
         result = identity.register(db.session, email=form.email.data, password=form.password.data,
-                                   display_name=form.display_name.data, now=utcnow())
+                                   display_name=form.display_name.data, now=clock.now())
     except AccountError as error:
         return refuse("accounts/register.html", form, error)
     db.session.commit()
@@ -43,7 +45,7 @@ def register():
 @bp.get("/compte/confirmer/<token>")
 def confirm_email(token: str):
     try:
-        identity.confirm_email(db.session, token=token, now=utcnow())
+        identity.confirm_email(db.session, token=token, now=clock.now())
     except TokenError as error:
         db.session.rollback()
         return render_template("accounts/message.html", title=_("Confirmation impossible"), message=str(error),
@@ -63,7 +65,7 @@ def login():
     if not form.validate_on_submit():
         return show("accounts/login.html", form)
     try:
-        user = identity.authenticate(db.session, email=form.email.data, password=form.password.data, now=utcnow())
+        user = identity.authenticate(db.session, email=form.email.data, password=form.password.data, now=clock.now())
     except AccountError as error:
         return refuse("accounts/login.html", form, error)
     db.session.commit()
@@ -88,7 +90,7 @@ def forgot_password():
     form = EmailForm()
     if not form.validate_on_submit():
         return show("accounts/forgot.html", form)
-    found = identity.request_password_reset(db.session, email=form.email.data, now=utcnow())
+    found = identity.request_password_reset(db.session, email=form.email.data, now=clock.now())
     db.session.commit()
     if found is not None:
         user, token = found
@@ -102,7 +104,7 @@ def forgot_password():
 @reset_limit
 def reset_password(token: str):
     try:
-        tokens.check(db.session, token, RESET, utcnow())
+        tokens.check(db.session, token, RESET, clock.now())
     except TokenError as error:
         return render_template("accounts/message.html", title=_("Lien non valable"), message=str(error),
                                forgot=True), 400
@@ -110,7 +112,7 @@ def reset_password(token: str):
     if not form.validate_on_submit():
         return show("accounts/reset.html", form, token=token)
     try:
-        identity.reset_password(db.session, token=token, password=form.password.data, now=utcnow())
+        identity.reset_password(db.session, token=token, password=form.password.data, now=clock.now())
     except AccountError as error:
         return refuse("accounts/reset.html", form, error, token=token)
     db.session.commit()

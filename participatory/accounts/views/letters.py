@@ -1,6 +1,8 @@
 """Letter codes for the MP's team (own constituency only) and admins: review requests, print a batch."""
 from __future__ import annotations
 
+from participatory import clock
+
 from constituencies import queries
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
@@ -13,7 +15,7 @@ from participatory.accounts.forms import GENERATE, REJECT, LetterBatchForm
 from participatory.accounts.policy import allowed, authorize
 from participatory.accounts.rules import postcode_matches_department
 from participatory.accounts.services import letters
-from participatory.accounts.views import bp, refuse, show, utcnow
+from participatory.accounts.views import bp, refuse, show
 from participatory.extensions import db
 
 
@@ -53,7 +55,7 @@ def letters_page(code: str):
         if form.is_submitted() and not form.errors:
             form.form_errors.append(_("Choisissez d'imprimer ou de refuser les demandes sélectionnées."))
         return show("accounts/letters.html", form, **_context(constituency))
-    now = utcnow()
+    now = clock.now()
     try:
         if form.action.data == REJECT:
             count = letters.reject_requests(db.session, current_user, constituency_code=code,

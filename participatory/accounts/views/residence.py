@@ -1,6 +1,8 @@
 """Declaring one's residence (map point or country abroad) and verifying it by post."""
 from __future__ import annotations
 
+from participatory import clock
+
 from constituencies import queries
 from constituencies.lookup import shared_index
 from constituencies.services import boundaries_loaded
@@ -17,7 +19,7 @@ from participatory.accounts.policy import authorize
 from participatory.accounts.ratelimits import email_limit, letter_code_limit
 from participatory.accounts.rules import VERIFICATION_LABELS, VERIFICATION_LEVELS
 from participatory.accounts.services import letters, residence
-from participatory.accounts.views import bp, refuse, show, utcnow
+from participatory.accounts.views import bp, refuse, show
 from participatory.extensions import db
 
 
@@ -52,11 +54,11 @@ def residence_page():
         return show("accounts/residence.html", form, **_residence_context())
     try:
         if form.mode.data == ABROAD:
-            code = residence.declare_abroad(db.session, current_user, country=form.country.data, now=utcnow())
+            code = residence.declare_abroad(db.session, current_user, country=form.country.data, now=clock.now())
         else:
             index = shared_index(db.session)
             code = residence.declare_point(db.session, current_user, lat=form.lat.number, lon=form.lon.number,
-                                           now=utcnow(), locate=index.find)
+                                           now=clock.now(), locate=index.find)
     except AccountError as error:
         return refuse("accounts/residence.html", form, error, **_residence_context())
     db.session.commit()
@@ -98,7 +100,7 @@ def request_letter():
     address = letters.Address(recipient=form.recipient.data, street=form.street.data,
                               complement=form.complement.data or "", postcode=form.postcode.data, city=form.city.data)
     try:
-        letters.request_letter(db.session, current_user, address=address, now=utcnow())
+        letters.request_letter(db.session, current_user, address=address, now=clock.now())
     except AccountError as error:
         return refuse("accounts/verification.html", form, error, letter_form=form, code_form=code_form,
                       **_verification_context())
@@ -117,7 +119,7 @@ def enter_code():
                     **_verification_context())
     try:
         letters.redeem_code(db.session, current_user, code=form.code.data, secret=current_app.config["SECRET_KEY"],
-                            now=utcnow())
+                            now=clock.now())
     except AccountError as error:
         return refuse("accounts/verification.html", form, error, letter_form=letter_form, code_form=form,
                       **_verification_context())

@@ -2,6 +2,8 @@
 ballots, results). Views are thin: parse, call one service, commit once, redirect or render."""
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +20,7 @@ from participatory.calls.models import Call, Proposal
 from participatory.calls.services import queries
 from participatory.calls.services.calls import phase_of
 from participatory.extensions import db
-from participatory.pages import refused, utcnow  # noqa: F401  (re-exported to the view modules)
+from participatory.pages import refused  # noqa: F401  (re-exported to the view modules)
 
 bp = Blueprint("calls", __name__)
 
@@ -70,7 +72,7 @@ def percent(value: float) -> str:
 @bp.app_context_processor
 def call_helpers() -> dict:
     def call_summary(code: str):
-        return queries.summary(db.session, code, utcnow())
+        return queries.summary(db.session, code, clock.now())
 
     def may_manage_calls(code: str) -> bool:
         return allowed(current_user, "call.manage", code)

@@ -2,6 +2,8 @@
 changing and cancelling a ballot, and checking a receipt code."""
 from __future__ import annotations
 
+from participatory import clock
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +16,7 @@ from participatory.calls.mail import send_ballot_receipt
 from participatory.calls.services import ballots as services
 from participatory.calls.services.calls import phase_of
 from participatory.calls.services.proposals import ballot_proposals
-from participatory.calls.views import bp, call_or_404, close_if_due, utcnow
+from participatory.calls.views import bp, call_or_404, close_if_due
 from participatory.extensions import db, limiter
 
 DEFAULT_VOTE_LIMIT = "20 per minute"
@@ -41,7 +43,7 @@ def ballot(call_id: int):
     if request.method == "POST":
         return _submit(call_id)
     call = call_or_404(call_id)
-    now = utcnow()
+    now = clock.now()
     close_if_due(call, now)
     refusal = rules.vote_refusal(phase_of(call, now), call.constituency_code, current_user.constituency_code,
                                  current_user.meets_verification(call.verification_level))
@@ -66,7 +68,7 @@ def _submit(call_id: int):
         flash(_("Le bulletin envoyé n'est pas valide."), "error")
         return _ballot_page(call, status=400)
     try:
-        receipt = services.cast(db.session, current_user, utcnow(), call_id, chosen)
+        receipt = services.cast(db.session, current_user, clock.now(), call_id, chosen)
     except CallError as error:
         db.session.rollback()
         call = call_or_404(call_id)
@@ -98,7 +100,7 @@ def cancel_ballot(call_id: int):
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.cancel(db.session, current_user, utcnow(), call.id)
+        services.cancel(db.session, current_user, clock.now(), call.id)
     except CallError as error:
         db.session.rollback()
         return _refused(error, call)
@@ -111,7 +113,7 @@ def cancel_ballot(call_id: int):
 def receipt(call_id: int):
     """Check a receipt code: is this ballot among the ballots counted (or, before the count, recorded)?"""
     call = call_or_404(call_id)
-    close_if_due(call, utcnow())
+    close_if_due(call, clock.now())
     form = forms.ReceiptForm()
     found = None
     status = 200

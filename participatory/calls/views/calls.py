@@ -1,6 +1,8 @@
 """The call: national list, call page, creation and settings (MP or admin), moderation dashboard."""
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import timedelta
 
 from flask import abort, redirect, render_template, request, url_for
@@ -15,13 +17,13 @@ from participatory.calls.services import calls as call_services
 from participatory.calls.services import proposals as proposal_services
 from participatory.calls.services import queries
 from participatory.calls.services.ballots import ballot_of
-from participatory.calls.views import bp, call_or_404, close_if_due, manages, moderates, refused, utcnow
+from participatory.calls.views import bp, call_or_404, close_if_due, manages, moderates, refused
 from participatory.extensions import db
 
 
 @bp.get("/appels")
 def index():
-    now = utcnow()
+    now = clock.now()
     rows = queries.overview(db.session, now)
     phase = request.args.get("phase", "")
     department = request.args.get("departement", "").strip().upper()
@@ -47,7 +49,7 @@ def for_constituency(code: str):
 @bp.get("/appels/<int:call_id>")
 def show(call_id: int):
     call = call_or_404(call_id)
-    now = utcnow()
+    now = clock.now()
     close_if_due(call, now)
     constituency = db.session.get(Constituency, call.constituency_code)
     return render_template(
@@ -78,7 +80,7 @@ def create(code: str):
     form = forms.CallForm()
     if request.method == "GET":
         # A sensible default calendar: proposals from tomorrow, four weeks per phase.
-        start = forms.paris(utcnow()).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        start = forms.paris(clock.now()).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
         form.year.data = start.year
         form.title.data = _("Budget participatif %(year)s – %(name)s", year=start.year, name=constituency.name)
         form.proposals_open_at.data = start
@@ -89,7 +91,7 @@ def create(code: str):
     if not form.validate_on_submit():
         return render_template("calls/form.html", **context), 400 if request.method == "POST" else 200
     try:
-        call = call_services.create_call(db.session, current_user, utcnow(), constituency.code, _settings(form))
+        call = call_services.create_call(db.session, current_user, clock.now(), constituency.code, _settings(form))
     except CallError as error:
         return refused(error, "calls/form.html", **context)
     db.session.commit()
@@ -107,11 +109,11 @@ def edit(call_id: int):
         for name in ("proposals_open_at", "review_open_at", "voting_open_at", "voting_close_at"):
             getattr(form, name).data = forms.paris(getattr(call, name))
     context = {"form": form, "constituency": constituency, "call": call,
-               "phase": call_services.phase_of(call, utcnow())}
+               "phase": call_services.phase_of(call, clock.now())}
     if not form.validate_on_submit():
         return render_template("calls/form.html", **context), 400 if request.method == "POST" else 200
     try:
-        call_services.update_call(db.session, current_user, utcnow(), call, _settings(form))
+        call_services.update_call(db.session, current_user, clock.now(), call, _settings(form))
     except CallError as error:
         return refused(error, "calls/form.html", **context)
     db.session.commit()
@@ -123,7 +125,7 @@ def manage(call_id: int):
     call = call_or_404(call_id)
     authorize("proposal.moderate", constituency_code=call.constituency_code)
     return render_template(
-        "calls/manage.html", call=call, phase=call_services.phase_of(call, utcnow()),
+        "calls/manage.html", call=call, phase=call_services.phase_of(call, clock.now()),
         proposals=proposal_services.visible_proposals(db.session, call, include_hidden=True),
         reports=proposal_services.report_counts(db.session, call), hide_form=forms.ReasonForm(),
     )

@@ -1,6 +1,8 @@
 """Proposals: submit, read, edit, withdraw, report, hide, review, and the implementation timeline."""
 from __future__ import annotations
 
+from participatory import clock
+
 from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +19,7 @@ from participatory.calls.services import implementation as implementation_servic
 from participatory.calls.services import proposals as services
 from participatory.calls.services.calls import phase_of
 from participatory.calls.views import (
-    bp, call_or_404, close_if_due, manages, moderates, proposal_or_404, refused, upload_dir, utcnow,
+    bp, call_or_404, close_if_due, manages, moderates, proposal_or_404, refused, upload_dir,
 )
 from participatory.extensions import db
 
@@ -56,7 +58,7 @@ def propose(call_id: int):
     authorize("account")
     form = forms.ProposalForm()
     context = _form_context(call, form)
-    refusal = rules.proposal_refusal(phase_of(call, utcnow()), call.constituency_code, current_user.constituency_code,
+    refusal = rules.proposal_refusal(phase_of(call, clock.now()), call.constituency_code, current_user.constituency_code,
                                      current_user.meets_verification(services.RESIDENCE))
     if refusal:
         return refused(Forbidden(refusal), "calls/refused.html", call=call)
@@ -67,7 +69,7 @@ def propose(call_id: int):
     except images.ImageError:
         return render_template("calls/proposal_form.html", **context), 400
     try:
-        proposal = services.submit(db.session, current_user, utcnow(), call, _input(form))
+        proposal = services.submit(db.session, current_user, clock.now(), call, _input(form))
     except CallError as error:
         return refused(error, "calls/proposal_form.html", **context)
     if image is not None:
@@ -81,7 +83,7 @@ def propose(call_id: int):
 def proposal(proposal_id: int):
     item = proposal_or_404(proposal_id)
     call = item.call
-    now = utcnow()
+    now = clock.now()
     close_if_due(call, now)
     result = call.result
     line = next((p for p in result.projects if p["proposal_id"] == item.id), None) if result else None
@@ -124,7 +126,7 @@ def edit_proposal(proposal_id: int):
     except images.ImageError:
         return render_template("calls/proposal_form.html", **context), 400
     try:
-        services.edit(db.session, current_user, utcnow(), item, _input(form))
+        services.edit(db.session, current_user, clock.now(), item, _input(form))
     except CallError as error:
         return refused(error, "calls/proposal_form.html", **context)
     if image is not None:
@@ -157,7 +159,7 @@ def withdraw_proposal(proposal_id: int):
     authorize("proposal.author", owner_ids=(item.author_id,) if item.author_id else ())
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    return _act_and_back(item, lambda: services.withdraw(db.session, current_user, utcnow(), item),
+    return _act_and_back(item, lambda: services.withdraw(db.session, current_user, clock.now(), item),
                          _("Votre projet est retiré."))
 
 
@@ -169,7 +171,7 @@ def report_proposal(proposal_id: int):
     if not form.validate_on_submit():
         flash(_("Indiquez le motif du signalement."), "error")
         return _back(item)
-    return _act_and_back(item, lambda: services.report(db.session, current_user, utcnow(), item, form.reason.data),
+    return _act_and_back(item, lambda: services.report(db.session, current_user, clock.now(), item, form.reason.data),
                          _("Merci : le signalement est transmis à la modération."))
 
 
@@ -181,7 +183,7 @@ def hide_proposal(proposal_id: int):
     if not form.validate_on_submit():
         flash(str(CallError("reason_required").message), "error")
         return _back(item)
-    services.hide(db.session, current_user, utcnow(), item, form.reason.data)
+    services.hide(db.session, current_user, clock.now(), item, form.reason.data)
     db.session.commit()
     flash(_("Le projet est masqué ; le motif est publié."), "success")
     return _back(item)
@@ -201,7 +203,7 @@ def review_proposal(proposal_id: int):
     if not form.validate_on_submit():
         return render_template("calls/review.html", **context), 400 if request.method == "POST" else 200
     try:
-        services.review(db.session, current_user, utcnow(), item, form.decision.data,
+        services.review(db.session, current_user, clock.now(), item, form.decision.data,
                         forms.cents(form.final_cost.data), form.reason.data or "")
     except CallError as error:
         return refused(error, "calls/review.html", **context)
@@ -219,12 +221,12 @@ def implementation(proposal_id: int):
     authorize("call.manage", constituency_code=item.call.constituency_code)
     form = forms.ImplementationForm()
     if request.method == "GET":
-        form.happened_on.data = forms.paris(utcnow()).date()
+        form.happened_on.data = forms.paris(clock.now()).date()
     context = {"proposal": item, "call": item.call, "form": form}
     if not form.validate_on_submit():
         return render_template("calls/implementation.html", **context), 400 if request.method == "POST" else 200
     try:
-        implementation_services.post_update(db.session, current_user, utcnow(), item, form.status.data,
+        implementation_services.post_update(db.session, current_user, clock.now(), item, form.status.data,
                                             form.note.data or "", form.happened_on.data)
     except CallError as error:
         return refused(error, "calls/implementation.html", **context)

@@ -2,20 +2,22 @@
 the other rules side by side, and what to check (ballots digest, audit head hash)."""
 from __future__ import annotations
 
+from participatory import clock
+
 from flask import render_template
 
 from constituencies.models import Constituency
 from participatory.calls import rules
 from participatory.calls.services import queries
 from participatory.calls.services.calls import phase_of
-from participatory.calls.views import bp, call_or_404, close_if_due, utcnow
+from participatory.calls.views import bp, call_or_404, close_if_due
 from participatory.extensions import db
 
 
 @bp.get("/appels/<int:call_id>/resultats")
 def results(call_id: int):
     call = call_or_404(call_id)
-    now = utcnow()
+    now = clock.now()
     close_if_due(call, now)
     phase = phase_of(call, now)
     result = call.result

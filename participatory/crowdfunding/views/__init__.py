@@ -3,6 +3,8 @@ campaigns, donating, the Stripe webhook) and management (admin, candidate, manda
 Views are thin: parse, call one service, commit once, redirect or render."""
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app
@@ -15,7 +17,7 @@ from participatory.crowdfunding.gateway import GatewayError, StripeGateway
 from participatory.crowdfunding.models import Candidacy
 from participatory.crowdfunding.services import campaigns, opendata
 from participatory.extensions import db
-from participatory.pages import refused, utcnow  # noqa: F401  (re-exported to the view modules)
+from participatory.pages import refused  # noqa: F401  (re-exported to the view modules)
 
 bp = Blueprint("crowdfunding", __name__)
 
@@ -64,7 +66,7 @@ def campaign_context(candidacy: Candidacy) -> dict:
     return {
         "candidacy": candidacy, "election": candidacy.election, "constituency": constituency, "window": window,
         "collecting": (candidacy.status == rules.APPROVED and bool(candidacy.stripe_account_id)
-                       and window.is_open(utcnow())),
+                       and window.is_open(clock.now())),
         "ceiling": campaigns.spending_ceiling(constituency, current_app.config, population()),
         "notices": campaigns.notices(db.session, candidacy, constituency),
         "summary": opendata.candidacy_summary(db.session, candidacy.id),

@@ -1,6 +1,8 @@
 """Management pages: elections and applications (admin), applying (candidate), the mandataire's dashboard."""
 from __future__ import annotations
 
+from participatory import clock
+
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -15,7 +17,7 @@ from participatory.crowdfunding import forms, legal, rules
 from participatory.crowdfunding.errors import CrowdfundingError
 from participatory.crowdfunding.models import Candidacy, Donation, Election
 from participatory.crowdfunding.services import campaigns, ledger
-from participatory.crowdfunding.views import bp, campaign_context, gateway, get_or_404, refused, utcnow
+from participatory.crowdfunding.views import bp, campaign_context, gateway, get_or_404, refused
 from participatory.extensions import db
 
 
@@ -38,7 +40,7 @@ def new_election():
         return render_template("crowdfunding/election_form.html", form=form), (400 if form.is_submitted() else 200)
     try:
         item = campaigns.create_election(
-            db.session, current_user, utcnow(), name=form.name.data, first_round=form.first_round.data,
+            db.session, current_user, clock.now(), name=form.name.data, first_round=form.first_round.data,
             second_round=form.second_round.data, opens_at=_paris_to_utc(form.opens_at.data),
             closes_at=_paris_to_utc(form.closes_at.data))
     except CrowdfundingError as error:
@@ -61,7 +63,7 @@ def edit_election(election_id: int):
             (400 if form.is_submitted() else 200)
     try:
         campaigns.update_election(
-            db.session, current_user, utcnow(), item, name=form.name.data, first_round=form.first_round.data,
+            db.session, current_user, clock.now(), item, name=form.name.data, first_round=form.first_round.data,
             second_round=form.second_round.data, opens_at=_paris_to_utc(form.opens_at.data),
             closes_at=_paris_to_utc(form.closes_at.data))
     except CrowdfundingError as error:
@@ -83,7 +85,7 @@ def apply(election_id: int):
             (400 if form.is_submitted() else 200)
     try:
         candidacy = campaigns.apply(
-            db.session, current_user, utcnow(), election=item, constituency_code=form.constituency_code.data.upper(),
+            db.session, current_user, clock.now(), election=item, constituency_code=form.constituency_code.data.upper(),
             candidate_name=form.candidate_name.data, party_label=form.party_label.data,
             agent_kind=form.agent_kind.data, agent_name=form.agent_name.data,
             agent_designated_on=form.agent_designated_on.data, agent_email=form.agent_email.data)
@@ -111,7 +113,7 @@ def decide(candidacy_id: int):
         flash(_("Décision inconnue."), "error")
         return redirect(url_for("crowdfunding.applications"))
     try:
-        campaigns.decide(db.session, current_user, utcnow(), candidacy, approve=form.decision.data == "approve")
+        campaigns.decide(db.session, current_user, clock.now(), candidacy, approve=form.decision.data == "approve")
     except CrowdfundingError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -141,7 +143,7 @@ def edit_legal_text(key: str):
     if not form.validate_on_submit():
         return render_template("crowdfunding/legal_text_form.html", **context), (400 if form.is_submitted() else 200)
     try:
-        campaigns.set_legal_text(db.session, current_user, utcnow(), key, form.body.data)
+        campaigns.set_legal_text(db.session, current_user, clock.now(), key, form.body.data)
     except CrowdfundingError as error:
         return refused(error, "crowdfunding/legal_text_form.html", **context)
     db.session.commit()
@@ -220,7 +222,7 @@ def link_account(candidacy_id: int):
         flash(_("Identifiant de compte Stripe invalide (acct_…)."), "error")
         return redirect(url_for("crowdfunding.dashboard", candidacy_id=candidacy.id))
     try:
-        campaigns.link_payment_account(db.session, current_user, utcnow(), candidacy, form.account_id.data)
+        campaigns.link_payment_account(db.session, current_user, clock.now(), candidacy, form.account_id.data)
     except CrowdfundingError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -264,7 +266,7 @@ def refund(donation_id: int):
         flash(_("Motif de remboursement inconnu."), "error")
         return back
     try:
-        ledger.approve_refund(db.session, current_user, utcnow(), gateway(), donation, form.reason.data)
+        ledger.approve_refund(db.session, current_user, clock.now(), gateway(), donation, form.reason.data)
     except CrowdfundingError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -1,6 +1,8 @@
 """Public pages: elections, campaign pages, the donation form and payment, the Stripe webhook."""
 from __future__ import annotations
 
+from participatory import clock
+
 import logging
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
@@ -17,7 +19,7 @@ from participatory.crowdfunding.models import Candidacy, Donation, Election
 from participatory.crowdfunding.services import campaigns, webhooks
 from participatory.crowdfunding.services.donations import Donor, start_donation
 from participatory.crowdfunding.views import (
-    bp, campaign_context, gateway, get_or_404, pending_ttl, refused, utcnow, visible_candidacy,
+    bp, campaign_context, gateway, get_or_404, pending_ttl, refused, visible_candidacy,
 )
 from participatory.extensions import csrf, db, limiter
 
@@ -32,7 +34,7 @@ def elections():
         .group_by(Election.id).order_by(Election.first_round.desc())
     ).all()
     items = [(e, count, campaigns.window_of(e)) for e, count in rows]
-    return render_template("crowdfunding/elections.html", items=items, now=utcnow(), paris=rules.PARIS,
+    return render_template("crowdfunding/elections.html", items=items, now=clock.now(), paris=rules.PARIS,
                            is_admin=allowed(current_user, "admin"))
 
 
@@ -43,7 +45,7 @@ def election(election_id: int):
         select(Candidacy).where(Candidacy.election_id == item.id, Candidacy.status == rules.APPROVED)
         .order_by(Candidacy.constituency_code, Candidacy.candidate_name)).all()
     return render_template("crowdfunding/election.html", election=item, candidacies=candidacies,
-                           window=campaigns.window_of(item), now=utcnow(), paris=rules.PARIS,
+                           window=campaigns.window_of(item), now=clock.now(), paris=rules.PARIS,
                            is_admin=allowed(current_user, "admin"))
 
 
@@ -73,7 +75,7 @@ def donate(candidacy_id: int):
         return render_template("crowdfunding/donate.html", **context), 400
     user = current_user if current_user.is_authenticated else None
     try:
-        started = start_donation(db.session, utcnow(), gateway(), candidacy=candidacy, donor=_donor(form),
+        started = start_donation(db.session, clock.now(), gateway(), candidacy=candidacy, donor=_donor(form),
                                  amount_cents=amount, cap_cents=current_app.config["DONATION_CAP_CENTS"],
                                  pending_ttl=pending_ttl(), user=user)
     except CrowdfundingError as error:
@@ -129,7 +131,7 @@ def stripe_webhook():
     except InvalidSignature:
         log.warning("stripe webhook refused: bad or stale signature")
         return jsonify({"error": "invalid signature"}), 400
-    now = utcnow()
+    now = clock.now()
     try:
         outcome = webhooks.handle_event(db.session, now, event, cap_cents=config["DONATION_CAP_CENTS"],
                                         pending_ttl=pending_ttl())
