@@ -31,6 +31,7 @@ Usage::
     .venv/bin/python benchmarks/load.py                       # 20 s per scenario, 10 virtual users
     .venv/bin/python benchmarks/load.py --duration 10 --users 16 --demo-calls 100
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
-SHARED_GEOJSON = ROOT.parent / "shared" / "data" / "constituencies" / \
-    "france-circonscriptions-legislatives-2012.geojson"
+SHARED_GEOJSON = (
+    ROOT.parent / "shared" / "data" / "constituencies" / "france-circonscriptions-legislatives-2012.geojson"
+)
 HOST = "127.0.0.1"  # the only address this benchmark ever sends traffic to
 PASSWORD = "banc-d-essai-charge-2027"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -62,9 +64,11 @@ PROJECT = re.compile(r'name="projects" value="(\d+)"')
 
 # --- set-up (no locust imported yet: it patches the standard library with gevent) -------------
 
+
 def flask(env: dict, *args: str) -> str:
-    done = subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     return done.stdout
 
 
@@ -88,17 +92,28 @@ def prepare_voters(count: int) -> None:
     now = datetime.now(UTC)
     with app.app_context():
         session = db.session
-        calls = [c for c in session.scalars(select(Call).order_by(Call.id))
-                 if phase_of(c, now) == rules.VOTING and len(ballot_proposals(session, c)) >= 2]
+        calls = [
+            c
+            for c in session.scalars(select(Call).order_by(Call.id))
+            if phase_of(c, now) == rules.VOTING and len(ballot_proposals(session, c)) >= 2
+        ]
         results = session.scalar(select(CallResult.call_id).order_by(CallResult.ballots.desc()).limit(1))
         password_hash = hash_password(PASSWORD)  # one argon2 hash shared by the benchmark accounts
         voters = []
         for i in range(count):
             call = calls[i % len(calls)]
             email = f"banc.essai.{i}@example.org"
-            session.add(User(email=email, password_hash=password_hash, display_name=f"Votant {i}", created_at=now,
-                             email_confirmed_at=now, constituency_code=call.constituency_code,
-                             residence_declared_at=now))
+            session.add(
+                User(
+                    email=email,
+                    password_hash=password_hash,
+                    display_name=f"Votant {i}",
+                    created_at=now,
+                    email_confirmed_at=now,
+                    constituency_code=call.constituency_code,
+                    residence_declared_at=now,
+                )
+            )
             voters.append({"email": email, "call_id": call.id})
         session.commit()
     print(json.dumps({"voters": voters, "results_call_id": results}))
@@ -121,8 +136,9 @@ def sign_in(base: str, voter: dict) -> dict:
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/compte/connexion", timeout=30).read().decode()
-    form = urllib.parse.urlencode({"csrf_token": CSRF.search(page).group(1), "email": voter["email"],
-                                   "password": PASSWORD}).encode()
+    form = urllib.parse.urlencode(
+        {"csrf_token": CSRF.search(page).group(1), "email": voter["email"], "password": PASSWORD}
+    ).encode()
     opener.open(base + "/compte/connexion", data=form, timeout=30).read()
     ballot = opener.open(f"{base}/appels/{voter['call_id']}/vote", timeout=30).read().decode()
     projects = PROJECT.findall(ballot)
@@ -164,11 +180,16 @@ def cpu_seconds(worker_pid: int | None) -> dict[str, float]:
             stat = (entry / "stat").read_text()
         except OSError:  # the process ended meanwhile
             continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
         pid = int(entry.name)
-        role = ("worker" if pid == worker_pid else "locust" if pid == os.getpid() else
-                {"gunicorn": "app", "postgres": "postgres", "redis-server": "redis"}.get(comm))
+        role = (
+            "worker"
+            if pid == worker_pid
+            else "locust"
+            if pid == os.getpid()
+            else {"gunicorn": "app", "postgres": "postgres", "redis-server": "redis"}.get(comm)
+        )
         if role:
             used[role] += (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
     return used
@@ -176,8 +197,17 @@ def cpu_seconds(worker_pid: int | None) -> dict[str, float]:
 
 # --- the load phase ---------------------------------------------------------------------------
 
-def run_scenarios(base: str, voters: list[dict], results_call_id: int, users: int, duration: float,
-                  warmup: float, only: set[str], worker_pid: int | None) -> list[dict]:
+
+def run_scenarios(
+    base: str,
+    voters: list[dict],
+    results_call_id: int,
+    users: int,
+    duration: float,
+    warmup: float,
+    only: set[str],
+    worker_pid: int | None,
+) -> list[dict]:
     import gevent
     from locust import FastHttpUser, constant, task
     from locust.env import Environment
@@ -186,6 +216,7 @@ def run_scenarios(base: str, voters: list[dict], results_call_id: int, users: in
 
     def page(path: str, revalidate: bool = False):
         """GET `path` in a loop; with `revalidate`, as a browser that has it: If-None-Match, 304 expected."""
+
         class Reader(FastHttpUser):
             wait_time = constant(0)
             host = base
@@ -199,8 +230,9 @@ def run_scenarios(base: str, voters: list[dict], results_call_id: int, users: in
             def get(self) -> None:
                 # The body is read as sent, not inflated: a browser inflates on its own machine, while
                 # here inflating 120 KB of GeoJSON took the cores the server is measured on.
-                with self.client.get(path, headers=self.headers, name=path, catch_response=True,
-                                     stream=True) as response:
+                with self.client.get(
+                    path, headers=self.headers, name=path, catch_response=True, stream=True
+                ) as response:
                     sent = response.stream.read()
                     if response.status_code != (304 if revalidate else 200) or (not revalidate and not sent):
                         response.failure(f"status {response.status_code}, {len(sent)} bytes")
@@ -222,9 +254,13 @@ def run_scenarios(base: str, voters: list[dict], results_call_id: int, users: in
             v = self.voter
             self.turn += 1
             body = urllib.parse.urlencode({"csrf_token": v["csrf"], "projects": v["choices"][self.turn % 2]})
-            with self.client.post(f"/appels/{v['call_id']}/vote", data=body, name="POST ballot",
-                                  headers={"Cookie": v["cookie"], "Content-Type": "application/x-www-form-urlencoded"},
-                                  catch_response=True) as response:
+            with self.client.post(
+                f"/appels/{v['call_id']}/vote",
+                data=body,
+                name="POST ballot",
+                headers={"Cookie": v["cookie"], "Content-Type": "application/x-www-form-urlencoded"},
+                catch_response=True,
+            ) as response:
                 if response.status_code != 200:
                     response.failure(f"status {response.status_code}")
 
@@ -253,10 +289,16 @@ def run_scenarios(base: str, voters: list[dict], results_call_id: int, users: in
         gevent.sleep(duration)
         elapsed, cpu_after = time.monotonic() - started, cpu_seconds(worker_pid)
         total = env.stats.total
-        row = {"label": label, "requests": total.num_requests, "failures": total.num_failures,
-               "rps": total.num_requests / elapsed, "goal": goal,
-               "cpu": {role: cpu_after[role] - cpu_before[role] for role in ROLES}, "elapsed": elapsed,
-               **{f"p{q}": total.get_response_time_percentile(q / 100) for q in (50, 95, 99)}}
+        row = {
+            "label": label,
+            "requests": total.num_requests,
+            "failures": total.num_failures,
+            "rps": total.num_requests / elapsed,
+            "goal": goal,
+            "cpu": {role: cpu_after[role] - cpu_before[role] for role in ROLES},
+            "elapsed": elapsed,
+            **{f"p{q}": total.get_response_time_percentile(q / 100) for q in (50, 95, 99)},
+        }
         runner.quit()
         rows.append(row)
         print(f"  {label}: {row['requests']} requests, {row['rps']:.0f}/s", file=sys.stderr, flush=True)
@@ -268,8 +310,10 @@ def print_table(rows: list[dict], workers: int, users: int, duration: float) -> 
     ceilings = [row for row in rows if row["label"].startswith("trivial")]
     ceiling = max(row["rps"] for row in ceilings) or 1
     print(f"\nLoad benchmark: gunicorn {workers} workers, {users} virtual users per scenario, {duration:.0f} s each\n")
-    head = f"{'endpoint':46} {'requests':>9} {'fail':>5} {'rps':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} " \
-           f"{'% trivial':>9}  goal"
+    head = (
+        f"{'endpoint':46} {'requests':>9} {'fail':>5} {'rps':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'% trivial':>9}  goal"
+    )
     print(head)
     print("-" * len(head))
     for row in rows:
@@ -286,8 +330,10 @@ def print_table(rows: list[dict], workers: int, users: int, duration: float) -> 
             else:
                 wanted = f">= {100 * row['goal']:.0f} %"
             verdict = f"{'yes' if met else 'NO'} ({wanted})"
-        print(f"{row['label']:46} {row['requests']:>9} {row['failures']:>5} {row['rps']:>8.0f} {row['p50']:>7.0f} "
-              f"{row['p95']:>7.0f} {row['p99']:>7.0f} {share:>8.0f}%  {verdict}")
+        print(
+            f"{row['label']:46} {row['requests']:>9} {row['failures']:>5} {row['rps']:>8.0f} {row['p50']:>7.0f} "
+            f"{row['p95']:>7.0f} {row['p99']:>7.0f} {share:>8.0f}%  {verdict}"
+        )
     print(f"\nCPU time per request while measured, in ms ({os.cpu_count()} cores; 'busy' is the share of them used)\n")
     head = f"{'endpoint':46} " + " ".join(f"{role:>8}" for role in ROLES) + f" {'total':>8} {'busy':>6}"
     print(head)
@@ -295,8 +341,11 @@ def print_table(rows: list[dict], workers: int, users: int, duration: float) -> 
     for row in rows:
         per_request = {role: 1000 * row["cpu"][role] / max(row["requests"], 1) for role in ROLES}
         busy = 100 * sum(row["cpu"].values()) / (row["elapsed"] * (os.cpu_count() or 1))
-        print(f"{row['label']:46} " + " ".join(f"{per_request[role]:>8.2f}" for role in ROLES)
-              + f" {sum(per_request.values()):>8.2f} {busy:>5.0f}%")
+        print(
+            f"{row['label']:46} "
+            + " ".join(f"{per_request[role]:>8.2f}" for role in ROLES)
+            + f" {sum(per_request.values()):>8.2f} {busy:>5.0f}%"
+        )
 
 
 def main() -> int:
@@ -311,8 +360,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3, help="seconds run before measuring")
     parser.add_argument("--demo-calls", type=int, default=577)
     parser.add_argument("--demo-voters", type=int, default=400, help="--voters-per-call of the demo")
-    parser.add_argument("--only", default="", help="comma-separated scenarios among map,results,geojson,ballot "
-                        "(the trivial ceiling always runs); all by default")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios among map,results,geojson,ballot "
+        "(the trivial ceiling always runs); all by default",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -328,14 +381,26 @@ def main() -> int:
     name = f"pb_load_{secrets.token_hex(4)}"
     server = args.server.rsplit("/", 1)[0]
     url = f"{server}/{name}"
-    admin = [str(BIN / "python"), "-c",
-             "import sys, sqlalchemy as sa; e = sa.create_engine(sys.argv[1], isolation_level='AUTOCOMMIT');"
-             "c = e.connect(); c.execute(sa.text(sys.argv[2])); c.close()", args.server]
+    admin = [
+        str(BIN / "python"),
+        "-c",
+        "import sys, sqlalchemy as sa; e = sa.create_engine(sys.argv[1], isolation_level='AUTOCOMMIT');"
+        "c = e.connect(); c.execute(sa.text(sys.argv[2])); c.close()",
+        args.server,
+    ]
     outbox = tempfile.mkdtemp(prefix="pb-load-outbox-")
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis, "SECRET_KEY": secrets.token_urlsafe(48),
-           "OUTBOX_DIR": outbox, "JOBS_QUEUE": name, "RATELIMIT_VOTE": "1000000 per minute",
-           "RATELIMIT_LOGIN": "1000000 per minute",
-           "RATELIMIT_LOGIN_ACCOUNT": "1000000 per minute", "PARTICIPATORY_ENV": "development"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": args.redis,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "OUTBOX_DIR": outbox,
+        "JOBS_QUEUE": name,
+        "RATELIMIT_VOTE": "1000000 per minute",
+        "RATELIMIT_LOGIN": "1000000 per minute",
+        "RATELIMIT_LOGIN_ACCOUNT": "1000000 per minute",
+        "PARTICIPATORY_ENV": "development",
+    }
     subprocess.run(admin + [f'CREATE DATABASE "{name}"'], check=True)
     gunicorn = worker = None
     try:
@@ -345,29 +410,64 @@ def main() -> int:
             flask(env, "constituencies", "import", str(SHARED_GEOJSON))
         else:
             flask(env, "constituencies", "sync")
-        print(flask(env, "demo", "seed", "--calls", str(args.demo_calls), "--voters-per-call",
-                    str(args.demo_voters)).strip(), file=sys.stderr, flush=True)
-        prepared = json.loads(subprocess.run([str(BIN / "python"), __file__, "--prepare", str(args.users)], cwd=ROOT,
-                                             env=env, check=True, capture_output=True, text=True).stdout)
+        print(
+            flask(
+                env, "demo", "seed", "--calls", str(args.demo_calls), "--voters-per-call", str(args.demo_voters)
+            ).strip(),
+            file=sys.stderr,
+            flush=True,
+        )
+        prepared = json.loads(
+            subprocess.run(
+                [str(BIN / "python"), __file__, "--prepare", str(args.users)],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
         # One RQ worker sends the ballot receipts. At scale it has a machine of its own; here it shares the
         # cores, at a lower priority, and the run ends by checking that it delivered every receipt.
-        worker = subprocess.Popen(["nice", "-n", "10", str(BIN / "flask"), "--app", "app", "jobs", "worker"],
-                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            ["nice", "-n", "10", str(BIN / "flask"), "--app", "app", "jobs", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         gunicorn = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(args.workers), "--worker-class", "gthread", "--threads",
-             str(args.threads), "--bind", f"{HOST}:{args.port}", "--log-level", "warning", "app:app"],
-            cwd=ROOT, env=env)
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                str(args.workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(args.threads),
+                "--bind",
+                f"{HOST}:{args.port}",
+                "--log-level",
+                "warning",
+                "app:app",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         base = f"http://{HOST}:{args.port}"
         wait_until_up(base)
         print(f"signing in {len(prepared['voters'])} voters…", file=sys.stderr, flush=True)
         voters = [sign_in(base, voter) for voter in prepared["voters"]]
-        rows = run_scenarios(base, voters, prepared["results_call_id"], args.users, args.duration, args.warmup,
-                             only, worker.pid)
+        rows = run_scenarios(
+            base, voters, prepared["results_call_id"], args.users, args.duration, args.warmup, only, worker.pid
+        )
         print_table(rows, args.workers, args.users, args.duration)
         accepted = sum(row["requests"] - row["failures"] for row in rows if row["label"].startswith("ballot"))
         if accepted:
-            print(f"\nballot receipts delivered by the worker: {receipts_delivered(Path(outbox), accepted)} "
-                  f"of at least {accepted} accepted ballots")
+            print(
+                f"\nballot receipts delivered by the worker: {receipts_delivered(Path(outbox), accepted)} "
+                f"of at least {accepted} accepted ballots"
+            )
             # The worker also chained the ballots' audit events: the log must be intact, nothing left waiting.
             print(flask(env, "audit", "verify").strip())
         if args.keep:

@@ -14,6 +14,7 @@ Usage::
     .venv/bin/python benchmarks/seed_scale.py                  # 1,000,000 ballots
     .venv/bin/python benchmarks/seed_scale.py --ballots 200000 --keep   # keep the database
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,15 +32,22 @@ sys.path.insert(0, str(ROOT))
 
 from participatory.demo import rules  # noqa: E402
 
-SHARED_GEOJSON = ROOT.parent / "shared" / "data" / "constituencies" / \
-    "france-circonscriptions-legislatives-2012.geojson"
+SHARED_GEOJSON = (
+    ROOT.parent / "shared" / "data" / "constituencies" / "france-circonscriptions-legislatives-2012.geojson"
+)
 GOAL_SECONDS = 120
 
 
 def flask(url: str, *args: str, quiet: bool = False) -> None:
     env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "app", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL if quiet else None, stderr=subprocess.DEVNULL if quiet else None)
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "flask"), "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.DEVNULL if quiet else None,
+    )
 
 
 def main() -> int:
@@ -65,11 +73,23 @@ def main() -> int:
         else:
             flask(url, "constituencies", "sync", quiet=True)
         with_votes = rules.ballot_calls(args.calls)
-        print(f"seeding {args.calls} calls x {voters_per_call:,} voters per call with a vote "
-              f"({with_votes} calls) = {voters_per_call * with_votes:,} ballots", flush=True)
+        print(
+            f"seeding {args.calls} calls x {voters_per_call:,} voters per call with a vote "
+            f"({with_votes} calls) = {voters_per_call * with_votes:,} ballots",
+            flush=True,
+        )
         started = time.perf_counter()
-        flask(url, "demo", "seed", "--calls", str(args.calls), "--voters-per-call", str(voters_per_call),
-              "--seed", str(args.seed))
+        flask(
+            url,
+            "demo",
+            "seed",
+            "--calls",
+            str(args.calls),
+            "--voters-per-call",
+            str(voters_per_call),
+            "--seed",
+            str(args.seed),
+        )
         elapsed = time.perf_counter() - started
         engine = sa.create_engine(url)
         with engine.connect() as conn:
@@ -79,8 +99,10 @@ def main() -> int:
             results = conn.scalar(sa.text("SELECT count(*) FROM call_result"))
         engine.dispose()
         verdict = "goal met" if elapsed < GOAL_SECONDS else f"goal NOT met (< {GOAL_SECONDS} s)"
-        print(f"\n{ballots:,} ballots ({items:,} ballot items, {users:,} accounts, {results} published results) "
-              f"seeded in {elapsed:.1f} s, command start-up included: {ballots / elapsed:,.0f} ballots/s — {verdict}")
+        print(
+            f"\n{ballots:,} ballots ({items:,} ballot items, {users:,} accounts, {results} published results) "
+            f"seeded in {elapsed:.1f} s, command start-up included: {ballots / elapsed:,.0f} ballots/s — {verdict}"
+        )
         if args.keep:
             print(f"kept: DATABASE_URL={url}")
         return 0 if ballots >= args.ballots else 1

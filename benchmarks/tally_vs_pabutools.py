@@ -76,9 +76,8 @@ def ours(path: Path, rules: list[str], repeat: int) -> dict:
     parse_s, election = best_of(repeat, lambda: read_pabulib(path))
     out: dict = {"voters": election.num_voters, "projects": len(election.projects), "parse": parse_s, "rules": {}}
     for rule in rules:
-        seconds, result = best_of(repeat, lambda: tally(election, rule))
-        out["rules"][rule] = {"seconds": seconds, "selected": sorted(result.selected),
-                              "peak": peak_memory(path, rule)}
+        seconds, result = best_of(repeat, lambda rule=rule: tally(election, rule))
+        out["rules"][rule] = {"seconds": seconds, "selected": sorted(result.selected), "peak": peak_memory(path, rule)}
     return out
 
 
@@ -111,8 +110,21 @@ def main(argv: list[str] | None = None) -> int:
     module = _reference_module()
     reference = None if args.no_pabutools else module
 
-    header = ("file", "voters", "projects", "rule", "parse ours s", "parse pabutools s", "parse x",
-              "rule ours s", "rule pabutools s", "rule x", "same", "peak MiB", "peak/file")
+    header = (
+        "file",
+        "voters",
+        "projects",
+        "rule",
+        "parse ours s",
+        "parse pabutools s",
+        "parse x",
+        "rule ours s",
+        "rule pabutools s",
+        "rule x",
+        "same",
+        "peak MiB",
+        "peak/file",
+    )
     print(" | ".join(header), flush=True)
     print("-|-".join("-" * len(h) for h in header), flush=True)
     report = []
@@ -138,16 +150,37 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 same, t_s = t.get("status", "-"), None
             pab_parse = theirs.get("parse_seconds")
-            row = (name, mine["voters"], mine["projects"], rule, fmt_s(mine["parse"]),
-                   fmt_s(pab_parse) if pab_parse is not None else str(theirs.get("parse", "-")),
-                   fmt_x(mine["parse"], pab_parse), fmt_s(m["seconds"]),
-                   fmt_s(t_s) if t_s is not None else (t.get("status") or "-"),
-                   fmt_x(m["seconds"], t_s), same, f"{m['peak'] / 2**20:.1f}", f"{m['peak'] / size:.1f}x")
+            row = (
+                name,
+                mine["voters"],
+                mine["projects"],
+                rule,
+                fmt_s(mine["parse"]),
+                fmt_s(pab_parse) if pab_parse is not None else str(theirs.get("parse", "-")),
+                fmt_x(mine["parse"], pab_parse),
+                fmt_s(m["seconds"]),
+                fmt_s(t_s) if t_s is not None else (t.get("status") or "-"),
+                fmt_x(m["seconds"], t_s),
+                same,
+                f"{m['peak'] / 2**20:.1f}",
+                f"{m['peak'] / size:.1f}x",
+            )
             print(" | ".join(str(c) for c in row), flush=True)
-            report.append({"file": name, "rule": rule, "bytes": size, "voters": mine["voters"],
-                           "projects": mine["projects"], "parse_ours": mine["parse"], "parse_pabutools": pab_parse,
-                           "rule_ours": m["seconds"], "rule_pabutools": t_s, "same": same,
-                           "peak_bytes": m["peak"]})
+            report.append(
+                {
+                    "file": name,
+                    "rule": rule,
+                    "bytes": size,
+                    "voters": mine["voters"],
+                    "projects": mine["projects"],
+                    "parse_ours": mine["parse"],
+                    "parse_pabutools": pab_parse,
+                    "rule_ours": m["seconds"],
+                    "rule_pabutools": t_s,
+                    "same": same,
+                    "peak_bytes": m["peak"],
+                }
+            )
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return 0

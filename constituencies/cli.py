@@ -1,10 +1,8 @@
 """`flask constituencies …`: load the list of 577 and import boundaries."""
+
 from __future__ import annotations
 
-from participatory import clock
-
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -20,6 +18,7 @@ from constituencies.services import (
     read_source,
     sync_catalogue,
 )
+from participatory import clock
 from participatory.extensions import db
 
 group = AppGroup("constituencies", help="The 577 legislative constituencies and their boundaries.")

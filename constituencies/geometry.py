@@ -1,4 +1,5 @@
 """Geometry handling for boundary import: parse, repair, simplify (shapely)."""
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 The index lives on the Flask app (one per process) and is rebuilt only when a
 newer boundary import exists, so lookups never parse geometry per request.
 """
+
 from __future__ import annotations
 
 import threading
@@ -55,7 +56,8 @@ def shared_index(session: Session) -> LookupIndex:
     cache = current_app.extensions.get("constituency_lookup")
     if cache is None:
         cache = current_app.extensions.setdefault(
-            "constituency_lookup", LookupCache(current_app.config["BOUNDARY_CHECK_SECONDS"]))
+            "constituency_lookup", LookupCache(current_app.config["BOUNDARY_CHECK_SECONDS"])
+        )
     return cache.index(session)
 
 

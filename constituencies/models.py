@@ -1,4 +1,5 @@
 """Constituencies and the record of boundary imports."""
+
 from __future__ import annotations
 
 from datetime import datetime

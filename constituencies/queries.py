@@ -1,9 +1,10 @@
 """Read-only queries on constituencies, shared by the pages and the JSON API."""
+
 from __future__ import annotations
 
 import gzip
-import json
 import hashlib
+import json
 import threading
 from dataclasses import dataclass
 
@@ -67,7 +68,8 @@ def shared_geojson(session: Session) -> CachedDocument:
     cache = current_app.extensions.get("constituency_geojson")
     if cache is None:
         cache = current_app.extensions.setdefault(
-            "constituency_geojson", GeoJSONCache(current_app.config["BOUNDARY_CHECK_SECONDS"]))
+            "constituency_geojson", GeoJSONCache(current_app.config["BOUNDARY_CHECK_SECONDS"])
+        )
     return cache.document(session)
 
 
@@ -79,8 +81,11 @@ def _build_geojson(session: Session) -> CachedDocument:
     ).all()
     # Geometries are stored as GeoJSON text already: splice them rather than parse and re-dump.
     parts = [
-        '{"type":"Feature","id":%s,"properties":%s,"geometry":%s}'
-        % (json.dumps(code), json.dumps({"code": code, "name": name, "department_code": dept}, ensure_ascii=False), geometry)
+        '{{"type":"Feature","id":{},"properties":{},"geometry":{}}}'.format(
+            json.dumps(code),
+            json.dumps({"code": code, "name": name, "department_code": dept}, ensure_ascii=False),
+            geometry,
+        )
         for code, name, dept, geometry in rows
     ]
     body = ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode("utf-8")

@@ -1,4 +1,5 @@
 """Pure decisions about constituency codes and boundary files (no database, no Flask)."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,17 @@ CODE_RE = re.compile(r"^(?:\d{2}|2A|2B|Z[A-Z])-\d{2}$")
 # The official data.gouv.fr file uses INSEE codes overseas; the platform (like the
 # Ministry of the Interior's results) uses Z-codes.
 INSEE_TO_MINISTRY = {
-    "971": "ZA", "972": "ZB", "973": "ZC", "974": "ZD", "976": "ZM",
-    "988": "ZN", "987": "ZP", "975": "ZS", "986": "ZW", "977": "ZX", "978": "ZX",
+    "971": "ZA",
+    "972": "ZB",
+    "973": "ZC",
+    "974": "ZD",
+    "976": "ZM",
+    "988": "ZN",
+    "987": "ZP",
+    "975": "ZS",
+    "986": "ZW",
+    "977": "ZX",
+    "978": "ZX",
     "99": "ZZ",
 }
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
@@ -47,7 +57,9 @@ def feature_code(properties: object, position: int) -> FeatureCode:
     if "code_dpt" in properties or "num_circ" in properties:
         department, number = properties.get("code_dpt"), properties.get("num_circ")
         if department in (None, "") or number in (None, ""):
-            raise BoundaryFileError(f"{where}: missing property {'code_dpt' if department in (None, '') else 'num_circ'}")
+            raise BoundaryFileError(
+                f"{where}: missing property {'code_dpt' if department in (None, '') else 'num_circ'}"
+            )
         department = str(department).strip().upper()
         schema = "2012"
     elif "codeCirconscription" in properties:

@@ -2,6 +2,7 @@
 
 Services only flush(); the CLI command or the caller commits.
 """
+
 from __future__ import annotations
 
 import csv
@@ -118,10 +119,13 @@ def import_boundaries(
         schemas.add(fc.schema)
     if len(schemas) > 1:
         raise BoundaryFileError("the file mixes the 2012 and the official schemas")
-    session.execute(update(Constituency).values(geometry_wkb=None, display_geojson=None, label_lat=None, label_lon=None))
+    session.execute(
+        update(Constituency).values(geometry_wkb=None, display_geojson=None, label_lat=None, label_lon=None)
+    )
     for code, (wkb, display, lat, lon) in parsed.items():
         session.execute(
-            update(Constituency).where(Constituency.code == code)
+            update(Constituency)
+            .where(Constituency.code == code)
             .values(geometry_wkb=wkb, display_geojson=display, label_lat=lat, label_lon=lon)
         )
     schema = schemas.pop()

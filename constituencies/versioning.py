@@ -4,6 +4,7 @@ Every cached view of the boundaries (lookup index, national GeoJSON) is keyed on
 the id of the latest import. Reading that id costs a query, so it is re-read at
 most every `ttl` seconds: an import made by another process shows within that delay.
 """
+
 from __future__ import annotations
 
 import time

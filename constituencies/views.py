@@ -1,4 +1,5 @@
 """Pages: the national map (home) and one page per constituency."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
@@ -28,6 +29,9 @@ def detail(code: str):
     item = queries.get(db.session, code.upper())
     if item is None:
         abort(404)
-    return render_template("constituencies/detail.html", constituency=item,
-                           tile_url=current_app.config["MAP_TILE_URL"],
-                           tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"])
+    return render_template(
+        "constituencies/detail.html",
+        constituency=item,
+        tile_url=current_app.config["MAP_TILE_URL"],
+        tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
+    )

@@ -3,6 +3,7 @@
 Kept free of module-level Flask imports so that pure subpackages (participatory.tally)
 can be run with `python -m` without loading the web stack.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,4 +1,5 @@
 """create_app built from register_* steps, each small and testable on its own."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -74,8 +75,7 @@ def register_i18n(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from constituencies.views import bp as constituencies_bp
     from participatory.accounts.views import bp as accounts_bp
-    from participatory.api import calls, donations, openapi  # noqa: F401  (routes on the API blueprint)
-    from participatory.api import exports, opendata  # noqa: F401  (issue 7: call exports, national CSVs)
+    from participatory.api import calls, donations, exports, openapi, opendata  # noqa: F401  (routes on the API blueprint)  # noqa: F401  (issue 7: call exports, national CSVs)
     from participatory.api.views import bp as api_bp
     from participatory.audit.views import bp as audit_bp
     from participatory.calls.views import bp as calls_bp
@@ -84,8 +84,17 @@ def register_blueprints(app: Flask) -> None:
     from participatory.i18n import bp as i18n_bp
     from participatory.vendor import bp as vendor_bp
 
-    for blueprint in (constituencies_bp, accounts_bp, calls_bp, crowdfunding_bp, audit_bp, api_bp, i18n_bp, vendor_bp,
-                      health_bp):
+    for blueprint in (
+        constituencies_bp,
+        accounts_bp,
+        calls_bp,
+        crowdfunding_bp,
+        audit_bp,
+        api_bp,
+        i18n_bp,
+        vendor_bp,
+        health_bp,
+    ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only GET API
     from participatory.page_cache import register_page_cache
@@ -121,9 +130,11 @@ def register_security_headers(app: Flask) -> None:
         stripe_js, stripe_api, stripe_frames = _stripe_origins(app.config.get("STRIPE_JS_URL", ""))
         response.headers.setdefault(
             "Content-Security-Policy",
-            f"default-src 'self'; script-src 'self' {stripe_js}".rstrip() + "; style-src 'self'; "
-            f"img-src 'self' data: {tile_origin}".rstrip() + "; "
-            f"connect-src 'self' {stripe_api}".rstrip() + "; " + (f"frame-src 'self' {stripe_frames}; " if stripe_frames else "")
+            f"default-src 'self'; script-src 'self' {stripe_js}".rstrip()
+            + f"; style-src 'self'; img-src 'self' data: {tile_origin}".rstrip()
+            + f"; connect-src 'self' {stripe_api}".rstrip()
+            + "; "
+            + (f"frame-src 'self' {stripe_frames}; " if stripe_frames else "")
             + "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -155,8 +166,8 @@ def _origin(url: str) -> str:
 
 
 def register_errors(app: Flask) -> None:
-    from participatory.errors import handle_http_error
-
     from werkzeug.exceptions import HTTPException
+
+    from participatory.errors import handle_http_error
 
     app.register_error_handler(HTTPException, handle_http_error)

@@ -3,6 +3,7 @@
 The embedded default runs with no other server: SQLite under instance/, rate
 limits in memory, email written to instance/outbox/.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,7 @@ def _database_url(instance_path: Path) -> str:
     # psycopg 3 is the PostgreSQL driver; accept the usual short spellings.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -119,8 +120,9 @@ def check(config: dict) -> None:
         raise ConfigError("SECRET_KEY must be set to a random value in production")
     if config.get("ENV_NAME") == "production" and len(config["SECRET_KEY"]) < MIN_SECRET_KEY_LENGTH:
         raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production")
-    if config.get("ENV_NAME") == "production" and not (config.get("SESSION_COOKIE_SECURE")
-                                                     and config.get("SESSION_COOKIE_HTTPONLY")):
+    if config.get("ENV_NAME") == "production" and not (
+        config.get("SESSION_COOKIE_SECURE") and config.get("SESSION_COOKIE_HTTPONLY")
+    ):
         raise ConfigError("session cookies must be Secure and HttpOnly in production")
     if config.get("ENV_NAME") == "production" and config.get("STRIPE_LOCALSTRIPE"):
         raise ConfigError("STRIPE_LOCALSTRIPE is for development against localstripe only")

@@ -1,4 +1,5 @@
 """Error pages: JSON under /api/, a translated HTML page elsewhere."""
+
 from __future__ import annotations
 
 from flask import jsonify, render_template, request

@@ -4,6 +4,7 @@ It answers "ok" without touching the database or the session, so it measures wha
 stack itself (WSGI server, Flask, the security headers) can serve: the ceiling that
 benchmarks/load.py compares every real page with.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Response

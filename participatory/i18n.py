@@ -1,4 +1,5 @@
 """Language choice: French by default, English on request (cookie set by /lang/<code>)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -32,7 +33,11 @@ def choose_language(code: str):
         abort(404)
     response = redirect(safe_next(request.args.get("next")))
     response.set_cookie(
-        COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+        COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response

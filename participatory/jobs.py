@@ -10,6 +10,7 @@ Jobs are module-level functions with plain arguments. Redis holds only what the 
 is dropped at once (result_ttl=0), a failed job expires after JOBS_FAILURE_TTL, and the description
 shown in RQ's logs and dashboards names the function only, never its arguments.
 """
+
 from __future__ import annotations
 
 import logging
@@ -60,8 +61,13 @@ def job_id(name: str) -> str:
     return f"{current_app.config['JOBS_QUEUE']}-{name}"
 
 
-def enqueue(func: Callable[..., object], *args, key: str | None = None, retry: Retry | None = None,
-            timeout: int = DEFAULT_TIMEOUT) -> bool:
+def enqueue(
+    func: Callable[..., object],
+    *args,
+    key: str | None = None,
+    retry: Retry | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+) -> bool:
     """Run func(*args) on the queue (True) or here and now (False: inline mode, or Redis unreachable).
 
     `key` makes the job unique: while a job with that key is queued, running or kept as failed, enqueuing
@@ -72,9 +78,17 @@ def enqueue(func: Callable[..., object], *args, key: str | None = None, retry: R
         func(*args)
         return False
     try:
-        queue().enqueue_call(func, args=args, job_id=job_id(key) if key else None, unique=key is not None,
-                             result_ttl=0, failure_ttl=current_app.config["JOBS_FAILURE_TTL"], retry=retry,
-                             timeout=timeout, description=key or name)
+        queue().enqueue_call(
+            func,
+            args=args,
+            job_id=job_id(key) if key else None,
+            unique=key is not None,
+            result_ttl=0,
+            failure_ttl=current_app.config["JOBS_FAILURE_TTL"],
+            retry=retry,
+            timeout=timeout,
+            description=key or name,
+        )
     except DuplicateJobError:
         return True  # the same job is already waiting or running: one is enough
     except RedisError as exc:
@@ -124,6 +138,7 @@ def worker_command(burst: bool) -> None:
 def _forget_pools_in_forked_children(app: Flask) -> None:
     """RQ's scheduler runs in a forked child that only talks to Redis; make sure it never touches (or closes)
     the parent's database connections, as SQLAlchemy recommends after a fork."""
+
     def forget() -> None:
         with app.app_context():
             for engine in db.engines.values():

@@ -5,6 +5,7 @@ message as a file so nothing acknowledged to a user is silently lost. `send` del
 at once (embedded default) or, with Redis, queues the built message as a background job
 (participatory/jobs.py) that a worker delivers, retrying while the relay is unavailable.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -65,14 +66,19 @@ class MailNotSent(Exception):
 
 def send(mail: Mail) -> None:
     """Deliver now (inline), or queue the message for a worker (RQ), with retries; the same for every caller."""
-    jobs.enqueue(deliver, asdict(mail), retry=Retry(max=len(RETRY_DELAYS), interval=list(RETRY_DELAYS)),
-                 timeout=DELIVERY_TIMEOUT)
+    jobs.enqueue(
+        deliver, asdict(mail), retry=Retry(max=len(RETRY_DELAYS), interval=list(RETRY_DELAYS)), timeout=DELIVERY_TIMEOUT
+    )
 
 
 def deliver(content: dict) -> None:
     """The mail job: content is the Mail as a plain dict (to, subject, body, attachments)."""
-    mail = Mail(to=content["to"], subject=content["subject"], body=content["body"],
-                attachments=[Attachment(**item) for item in content["attachments"]])
+    mail = Mail(
+        to=content["to"],
+        subject=content["subject"],
+        body=content["body"],
+        attachments=[Attachment(**item) for item in content["attachments"]],
+    )
     try:
         _write_or_relay(mail)
     except OSError as exc:  # smtplib's errors included
@@ -92,7 +98,9 @@ def _write_or_relay(mail: Mail) -> None:
         return
     parts = urlsplit(url)  # smtp://user:password@host:port or smtps://…
     smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-    with smtp_class(parts.hostname or "127.0.0.1", parts.port or (465 if parts.scheme == "smtps" else 25), timeout=30) as smtp:
+    with smtp_class(
+        parts.hostname or "127.0.0.1", parts.port or (465 if parts.scheme == "smtps" else 25), timeout=30
+    ) as smtp:
         if parts.scheme == "smtp+starttls":
             smtp.starttls()
         if parts.username:

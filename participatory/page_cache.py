@@ -12,6 +12,7 @@ updates, and a call that has just closed (its "results pending" page). Published
 themselves never change. Anyone signed in, or with any session, always gets a fresh page.
 The security headers are added to every response, cached or not, by app_factory.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -78,8 +79,10 @@ def _cacheable_request() -> bool:
     if request.method != "GET":
         return False
     cookies = request.cookies
-    return (current_app.config["SESSION_COOKIE_NAME"] not in cookies
-            and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies)
+    return (
+        current_app.config["SESSION_COOKIE_NAME"] not in cookies
+        and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies
+    )
 
 
 def _send(page: CachedPage, seconds: float) -> Response:

@@ -1,4 +1,5 @@
 """What every domain's views share: re-rendering a refused action (the clock is participatory.clock)."""
+
 from __future__ import annotations
 
 from flask import flash, render_template

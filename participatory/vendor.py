@@ -1,4 +1,5 @@
 """Front-end libraries served from node_modules (installed from package.json, never committed)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, send_from_directory

@@ -3,6 +3,7 @@
 Usage: python scripts/add_translations.py FILE.json   (a JSON object: French source -> English)
 Then `make compile-translations`. `tests/test_translations.py` lists any string still missing.
 """
+
 from __future__ import annotations
 
 import json

@@ -93,13 +93,11 @@ def worker(path: str, rules: list[str]) -> None:
 
     t0 = time.perf_counter()
     instance, profile = parse_pabulib(path)
-    emit(event="parsed", seconds=time.perf_counter() - t0, voters=profile.num_ballots(),
-         projects=len(instance))
+    emit(event="parsed", seconds=time.perf_counter() - t0, voters=profile.num_ballots(), projects=len(instance))
     for rule in rules:
         t0 = time.perf_counter()
         outcome = run_rule(rule, instance, profile)
-        emit(event="rule", rule=rule, seconds=time.perf_counter() - t0,
-             selected=sorted(str(p.name) for p in outcome))
+        emit(event="rule", rule=rule, seconds=time.perf_counter() - t0, selected=sorted(str(p.name) for p in outcome))
 
 
 def run_file(path: Path, rules: list[str], timeouts: dict[str, float]) -> dict:
@@ -111,7 +109,9 @@ def run_file(path: Path, rules: list[str], timeouts: dict[str, float]) -> dict:
         return entry
     proc = subprocess.Popen(
         [sys.executable, __file__, "--worker", str(path), "--rules", ",".join(rules)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -138,8 +138,11 @@ def run_file(path: Path, rules: list[str], timeouts: dict[str, float]) -> dict:
                 if later == "parse":
                     entry["parse"] = f"timeout after {timeouts['parse']:.0f} s"
                     continue
-                note = (f"timeout: pabutools did not finish within {timeouts[later]:.0f} s"
-                        if later == step else f"not run: {step} timed out before it")
+                note = (
+                    f"timeout: pabutools did not finish within {timeouts[later]:.0f} s"
+                    if later == step
+                    else f"not run: {step} timed out before it"
+                )
                 results[later] = {"status": "timeout", "note": note}
             pending = []
             break
@@ -154,11 +157,11 @@ def run_file(path: Path, rules: list[str], timeouts: dict[str, float]) -> dict:
             break
         event = json.loads(line)
         if event["event"] == "parsed":
-            entry.update(voters=event["voters"], projects=event["projects"],
-                         parse_seconds=round(event["seconds"], 3))
+            entry.update(voters=event["voters"], projects=event["projects"], parse_seconds=round(event["seconds"], 3))
         else:
             results[event["rule"]] = {
-                "status": "ok", "selected": event["selected"],
+                "status": "ok",
+                "selected": event["selected"],
                 "seconds": round(event["seconds"], 3),
             }
         pending.pop(0)
@@ -177,12 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rules", default=",".join(RULES))
     parser.add_argument("--jobs", type=int, default=2, help="parallel workers (cores)")
     parser.add_argument("--timeout-parse", type=float, default=600)
-    parser.add_argument("--timeout", type=float, default=900,
-                        help="seconds per rule for greedy and equal-shares")
-    parser.add_argument("--timeout-completed", type=float, default=1200,
-                        help="seconds for equal-shares-completed")
-    parser.add_argument("--merge", action="store_true",
-                        help="keep the entries of --out for files not run now")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per rule for greedy and equal-shares")
+    parser.add_argument("--timeout-completed", type=float, default=1200, help="seconds for equal-shares-completed")
+    parser.add_argument("--merge", action="store_true", help="keep the entries of --out for files not run now")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     rules = [r for r in args.rules.split(",") if r]
@@ -192,13 +192,18 @@ def main(argv: list[str] | None = None) -> int:
 
     names = args.files or [p.name for p in args.dir.glob("*.pb")]
     paths = sorted((args.dir / n for n in names), key=lambda p: -p.stat().st_size)
-    timeouts = {"parse": args.timeout_parse, "greedy": args.timeout,
-                "equal-shares": args.timeout, "equal-shares-completed": args.timeout_completed}
+    timeouts = {
+        "parse": args.timeout_parse,
+        "greedy": args.timeout,
+        "equal-shares": args.timeout,
+        "equal-shares-completed": args.timeout_completed,
+    }
     data: dict = {"files": {}}
     if args.merge and args.out.exists():
         data = json.loads(args.out.read_text(encoding="utf-8"))
-    import pabutools  # noqa: F401  (only for the version below)
     from importlib.metadata import version
+
+    import pabutools  # noqa: F401  (only for the version below)
 
     data["generator"] = {
         "script": "scripts/pabutools_reference.py",
@@ -230,8 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             data["files"][path.name] = entry
             save()
             status = {r: v["status"] for r, v in entry.get("rules", {}).items()}
-            print(f"[{time.perf_counter() - t_start:7.0f}s] {path.name}: "
-                  f"{entry.get('note') or status}", flush=True)
+            print(f"[{time.perf_counter() - t_start:7.0f}s] {path.name}: {entry.get('note') or status}", flush=True)
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         list(pool.map(one, paths))

@@ -2,6 +2,7 @@
 
 Shared: other domains may add builders here (keep each one small and documented).
 """
+
 from __future__ import annotations
 
 import random
@@ -13,17 +14,28 @@ from participatory.accounts.models import RoleGrant, User
 from participatory.accounts.rules import MP
 
 
-def make_user(session, now: datetime, key: str, constituency: str | None = "33-04", *roles: tuple[str, str | None],
-              home: tuple[float, float] | None = None) -> User:
+def make_user(
+    session,
+    now: datetime,
+    key: str,
+    constituency: str | None = "33-04",
+    *roles: tuple[str, str | None],
+    home: tuple[float, float] | None = None,
+) -> User:
     """A verified resident (email confirmed, residence declared and verified) with distinctive personal data.
 
     `key` makes the email and name unique; the personal-data scans search for them.
     """
     user = User(
-        email=f"{key}.verite-dupont@example.test", display_name=f"{key.title()} Verité-Dupont", created_at=now,
-        email_confirmed_at=now, constituency_code=constituency,
-        residence_declared_at=now if constituency else None, residence_verified_at=now if constituency else None,
-        home_lat=home[0] if home else None, home_lon=home[1] if home else None,
+        email=f"{key}.verite-dupont@example.test",
+        display_name=f"{key.title()} Verité-Dupont",
+        created_at=now,
+        email_confirmed_at=now,
+        constituency_code=constituency,
+        residence_declared_at=now if constituency else None,
+        residence_verified_at=now if constituency else None,
+        home_lat=home[0] if home else None,
+        home_lon=home[1] if home else None,
     )
     session.add(user)
     session.flush()
@@ -47,9 +59,18 @@ class CallWorld:
     closed_at: datetime | None = None
 
 
-def make_closed_call(session, now: datetime, code: str = "33-04", *, proposals: int = 6, voters: int = 15,
-                     rule: str = "equal-shares-completed", seed: int = 7, budget_cents: int = 13_000_000,
-                     close: bool = True) -> CallWorld:
+def make_closed_call(
+    session,
+    now: datetime,
+    code: str = "33-04",
+    *,
+    proposals: int = 6,
+    voters: int = 15,
+    rule: str = "equal-shares-completed",
+    seed: int = 7,
+    budget_cents: int = 13_000_000,
+    close: bool = True,
+) -> CallWorld:
     """A call taken through every phase with the calls services, closed (results computed) before `now`.
 
     Proposals are reviewed (the last one infeasible), voters cast random ballots within the budget,
@@ -62,39 +83,75 @@ def make_closed_call(session, now: datetime, code: str = "33-04", *, proposals: 
 
     rng = random.Random(seed)
     start = now - timedelta(days=60)
-    schedule = dict(proposals_open_at=start, review_open_at=start + timedelta(days=10),
-                    voting_open_at=start + timedelta(days=20), voting_close_at=start + timedelta(days=30))
+    schedule = dict(
+        proposals_open_at=start,
+        review_open_at=start + timedelta(days=10),
+        voting_open_at=start + timedelta(days=20),
+        voting_close_at=start + timedelta(days=30),
+    )
     mp = make_user(session, start, f"mp{code.replace('-', '')}", code, (MP, code))
-    call = call_services.create_call(session, mp, start - timedelta(days=1), code, call_services.CallSettings(
-        year=start.year, title=f"Budget participatif {code}", description="", budget_cents=budget_cents,
-        rule=rule, verification_level="residence", **schedule))
+    call = call_services.create_call(
+        session,
+        mp,
+        start - timedelta(days=1),
+        code,
+        call_services.CallSettings(
+            year=start.year,
+            title=f"Budget participatif {code}",
+            description="",
+            budget_cents=budget_cents,
+            rule=rule,
+            verification_level="residence",
+            **schedule,
+        ),
+    )
     place = session.get(Constituency, code)
     point = (place.label_lat, place.label_lon) if place.label_lat is not None else (None, None)
-    authors = [make_user(session, start, f"author{i}-{code}", code, home=(44.812345 + i / 1000, -0.581234))
-               for i in range(3)]
+    authors = [
+        make_user(session, start, f"author{i}-{code}", code, home=(44.812345 + i / 1000, -0.581234)) for i in range(3)
+    ]
     world = CallWorld(call=call, mp=mp, authors=authors, voters=[])
     for i in range(proposals):
         cost = rng.randrange(1_000_000, 6_000_000, 10_000)
-        world.proposals.append(proposal_services.submit(
-            session, authors[i % len(authors)], start + timedelta(days=1, minutes=i), call,
-            proposal_services.ProposalInput(title=f"Projet {i} du quartier", summary="Résumé", description="Texte",
-                                            category="environment", estimated_cost_cents=cost,
-                                            lat=point[0], lon=point[1])))
+        world.proposals.append(
+            proposal_services.submit(
+                session,
+                authors[i % len(authors)],
+                start + timedelta(days=1, minutes=i),
+                call,
+                proposal_services.ProposalInput(
+                    title=f"Projet {i} du quartier",
+                    summary="Résumé",
+                    description="Texte",
+                    category="environment",
+                    estimated_cost_cents=cost,
+                    lat=point[0],
+                    lon=point[1],
+                ),
+            )
+        )
     for i, proposal in enumerate(world.proposals):
         feasible = i < proposals - 1
-        proposal_services.review(session, mp, start + timedelta(days=11), proposal,
-                                 "feasible" if feasible else "infeasible",
-                                 proposal.estimated_cost_cents if feasible else None,
-                                 "" if feasible else "Hors compétence")
+        proposal_services.review(
+            session,
+            mp,
+            start + timedelta(days=11),
+            proposal,
+            "feasible" if feasible else "infeasible",
+            proposal.estimated_cost_cents if feasible else None,
+            "" if feasible else "Hors compétence",
+        )
     on_ballot = [p for p in world.proposals if p.feasibility == "feasible"]
     for v in range(voters):
         voter = make_user(session, start, f"voter{v}-{code}", code, home=(44.823456 + v / 10000, -0.591234))
         world.voters.append(voter)
-        world.ballots[voter.id], world.receipts[voter.id] = _cast(session, rng, ballot_services, call, voter,
-                                                                  on_ballot, start + timedelta(days=21, minutes=v))
+        world.ballots[voter.id], world.receipts[voter.id] = _cast(
+            session, rng, ballot_services, call, voter, on_ballot, start + timedelta(days=21, minutes=v)
+        )
     changer = world.voters[0]  # changing a ballot replaces its receipt
-    world.ballots[changer.id], world.receipts[changer.id] = _cast(session, rng, ballot_services, call, changer,
-                                                                  on_ballot, start + timedelta(days=22))
+    world.ballots[changer.id], world.receipts[changer.id] = _cast(
+        session, rng, ballot_services, call, changer, on_ballot, start + timedelta(days=22)
+    )
     if close:
         world.closed_at = schedule["voting_close_at"] + timedelta(minutes=1)
         world.result = result_services.close_call(session, call.id, world.closed_at)

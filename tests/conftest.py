@@ -4,9 +4,8 @@ The database is SQLite (a temporary file) unless TEST_DATABASE_URL points at a
 PostgreSQL server, in which case a fresh database is created for the session and
 dropped at the end, so parallel runs never share state.
 """
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import os
 import socket
@@ -18,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from participatory import create_app
+from participatory import clock, create_app
 from participatory.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,18 +70,20 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    application = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,  # the CSRF tests switch it back on
-        "RATELIMIT_ENABLED": False,  # the rate-limit tests switch it back on
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "SERVER_NAME": "localhost",
-        "BOUNDARY_CHECK_SECONDS": 0,  # imports in a test show at once
-        "OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
-        "JOBS_INLINE": True,  # even with REDIS_URL in the environment; tests/test_jobs.py switches to RQ
-        "CONSTITUENCIES_GEOJSON": str(SHARED_GEOJSON) if SHARED_GEOJSON.is_file() else "",
-    })
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,  # the CSRF tests switch it back on
+            "RATELIMIT_ENABLED": False,  # the rate-limit tests switch it back on
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SERVER_NAME": "localhost",
+            "BOUNDARY_CHECK_SECONDS": 0,  # imports in a test show at once
+            "OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
+            "JOBS_INLINE": True,  # even with REDIS_URL in the environment; tests/test_jobs.py switches to RQ
+            "CONSTITUENCIES_GEOJSON": str(SHARED_GEOJSON) if SHARED_GEOJSON.is_file() else "",
+        }
+    )
     with application.app_context():
         upgrade(revision="heads")
         from constituencies.services import import_boundaries, sync_catalogue

@@ -1,4 +1,5 @@
 """The app factory: configuration, registered parts, refusal of unsafe settings."""
+
 from __future__ import annotations
 
 import pytest

@@ -5,16 +5,14 @@ unreachable Redis makes the job run inline.
 
 Each test uses its own queue name in Redis database 13 and deletes every key of it afterwards.
 """
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import logging
 import signal
 import socket
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -23,8 +21,8 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
+from participatory import clock, create_app, jobs, mail
 from participatory import config as settings
-from participatory import create_app, jobs, mail
 from participatory.audit.models import AuditEvent
 from participatory.audit.services import pending_count
 from participatory.calls import rules
@@ -54,12 +52,18 @@ def _keys_of(redis: Redis, queue_name: str) -> set[bytes]:
 def rq_mode(app, tmp_path, monkeypatch):
     """The app in RQ mode on a queue of its own, writing mail to a per-test outbox."""
     name = f"test-{uuid.uuid4().hex[:12]}"
-    for key, value in {"REDIS_URL": REDIS_URL, "JOBS_INLINE": False, "JOBS_QUEUE": name,
-                       "OUTBOX_DIR": str(tmp_path), "SMTP_URL": ""}.items():
+    for key, value in {
+        "REDIS_URL": REDIS_URL,
+        "JOBS_INLINE": False,
+        "JOBS_QUEUE": name,
+        "OUTBOX_DIR": str(tmp_path),
+        "SMTP_URL": "",
+    }.items():
         monkeypatch.setitem(app.config, key, value)
     redis = Redis.from_url(REDIS_URL)
-    yield SimpleNamespace(name=name, redis=redis, queue=Queue(name, connection=redis),
-                          outbox=lambda: read_outbox(tmp_path))
+    yield SimpleNamespace(
+        name=name, redis=redis, queue=Queue(name, connection=redis), outbox=lambda: read_outbox(tmp_path)
+    )
     keys = _keys_of(redis, name)
     if keys:
         redis.delete(*keys)
@@ -124,6 +128,7 @@ def send_through_scripted_smtp(app, rq_mode, monkeypatch, answers: dict):
 
 # --- mail ---------------------------------------------------------------------------------------------------
 
+
 @requires_redis
 def test_a_mail_waits_in_redis_until_a_worker_delivers_it_then_nothing_is_left(app, rq_mode):
     with app.app_context():
@@ -146,8 +151,12 @@ def test_a_mail_waits_in_redis_until_a_worker_delivers_it_then_nothing_is_left(a
 @requires_redis
 def test_a_page_that_sends_mail_only_queues_it(app, client, rq_mode):
     """Callers keep calling participatory.mail.send: registration's confirmation goes through the queue."""
-    data = {"email": ADDRESS, "display_name": "Ana", "password": "correct horse battery staple",
-            "password_confirm": "correct horse battery staple"}
+    data = {
+        "email": ADDRESS,
+        "display_name": "Ana",
+        "password": "correct horse battery staple",
+        "password_confirm": "correct horse battery staple",
+    }
     assert client.post("/compte/inscription", data=data).status_code == 302
     assert rq_mode.outbox() == [] and rq_mode.queue.count == 1
     run_burst_worker(app)
@@ -189,6 +198,7 @@ def test_inline_mode_delivers_at_once_even_with_redis_configured(app, tmp_path, 
 
 
 # --- closing calls ------------------------------------------------------------------------------------------
+
 
 @requires_redis
 def test_many_requests_to_a_closed_call_queue_one_job_and_the_worker_closes_it_once(app, client, session, rq_mode):
@@ -265,10 +275,17 @@ def test_without_a_queue_a_ballot_is_chained_before_its_receipt_page(app, sessio
 
 # --- Redis unreachable --------------------------------------------------------------------------------------
 
-def test_with_redis_unreachable_jobs_run_inline_and_the_log_names_no_one(app, client, session, tmp_path,
-                                                                         monkeypatch, caplog):
-    for key, value in {"REDIS_URL": UNREACHABLE_REDIS_URL, "JOBS_INLINE": False, "JOBS_QUEUE": "unreachable",
-                       "OUTBOX_DIR": str(tmp_path), "SMTP_URL": ""}.items():
+
+def test_with_redis_unreachable_jobs_run_inline_and_the_log_names_no_one(
+    app, client, session, tmp_path, monkeypatch, caplog
+):
+    for key, value in {
+        "REDIS_URL": UNREACHABLE_REDIS_URL,
+        "JOBS_INLINE": False,
+        "JOBS_QUEUE": "unreachable",
+        "OUTBOX_DIR": str(tmp_path),
+        "SMTP_URL": "",
+    }.items():
         monkeypatch.setitem(app.config, key, value)
     caplog.set_level(logging.WARNING, logger="participatory.jobs")
     send(Mail(to=ADDRESS, subject="Bonjour", body="Corps"))
@@ -287,6 +304,7 @@ def test_with_redis_unreachable_jobs_run_inline_and_the_log_names_no_one(app, cl
 
 # --- command and settings -----------------------------------------------------------------------------------
 
+
 def test_the_worker_command_refuses_to_run_without_redis(app, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", "")
     result = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst"])
@@ -303,10 +321,13 @@ def test_the_worker_command_runs_the_queue_in_burst_mode(app, rq_mode):
     assert [m["To"] for m in rq_mode.outbox()] == [ADDRESS]
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("JOBS_QUEUE", "mail queue", "JOBS_QUEUE"),
-    ("JOBS_FAILURE_TTL", 0, "JOBS_FAILURE_TTL"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("JOBS_QUEUE", "mail queue", "JOBS_QUEUE"),
+        ("JOBS_FAILURE_TTL", 0, "JOBS_FAILURE_TTL"),
+    ],
+)
 def test_job_settings_are_checked(name, value, message):
     with pytest.raises(settings.ConfigError, match=message):
         create_app({"TESTING": True, name: value})

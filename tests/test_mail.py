@@ -1,4 +1,5 @@
 """Email goes to the outbox by default and through a real SMTP server when configured."""
+
 from __future__ import annotations
 
 import socket
@@ -11,7 +12,9 @@ from participatory.mail import Attachment, Mail, read_outbox, send
 def test_outbox_keeps_each_message_as_eml(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "OUTBOX_DIR", str(tmp_path))
     with app.app_context():
-        send(Mail(to="ana@example.test", subject="Bonjour", body="Corps", attachments=[Attachment("r.pdf", b"%PDF-1.4")]))
+        send(
+            Mail(to="ana@example.test", subject="Bonjour", body="Corps", attachments=[Attachment("r.pdf", b"%PDF-1.4")])
+        )
     [message] = read_outbox(tmp_path)
     assert message["To"] == "ana@example.test" and message["Subject"] == "Bonjour"
     assert [part.get_filename() for part in message.iter_attachments()] == ["r.pdf"]

@@ -1,4 +1,5 @@
 """The whole-page cache of the map and results pages (participatory/page_cache.py) and /healthz."""
+
 from __future__ import annotations
 
 import gzip
@@ -13,9 +14,16 @@ from participatory.page_cache import PageCache
 @pytest.fixture
 def cached_app(app, database_url):
     """A second app on the same (migrated) database, with the page cache on as in production."""
-    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "PAGE_CACHE_SECONDS": 30,
-                              "PAGE_CACHE_IN_TESTS": True, "RATELIMIT_STORAGE_URI": "memory://",
-                              "SERVER_NAME": "localhost"})
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "PAGE_CACHE_SECONDS": 30,
+            "PAGE_CACHE_IN_TESTS": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SERVER_NAME": "localhost",
+        }
+    )
     yield application
     with application.app_context():
         from participatory.extensions import db

@@ -1,4 +1,5 @@
 """Every French source string has its English translation."""
+
 from __future__ import annotations
 
 from pathlib import Path

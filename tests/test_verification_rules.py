@@ -1,4 +1,5 @@
 """Verification levels a call can require, table-driven."""
+
 import pytest
 
 from participatory.accounts.rules import verification_met
@@ -18,7 +19,9 @@ TABLE = [
 
 @pytest.mark.parametrize(("level", "email", "declared", "verified", "met"), TABLE)
 def test_levels(level, email, declared, verified, met):
-    assert verification_met(level, email_confirmed=email, residence_declared=declared, residence_verified=verified) is met
+    assert (
+        verification_met(level, email_confirmed=email, residence_declared=declared, residence_verified=verified) is met
+    )
 
 
 def test_unknown_level_is_refused():

@@ -5,6 +5,7 @@ ordonnance n° 2009-936). The cities of each constituency's consulates are in
 Constituency.communes; people know their country, so the form asks for it.
 Country names come from the CLDR data shipped with Babel, in the page's language.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -22,9 +23,9 @@ _BY_CONSTITUENCY = {
     8: "CY GR IL IT MT PS SM TR VA",
     9: "BF CI CV DZ GM GN GW LR LY MA ML MR NE SL SN TN",
     10: "AE AO BH BI BJ BW CD CF CG CM DJ EG ER ET GA GH GQ IQ JO KE KM KW LB LS MG MU MW MZ NA NG OM QA RW SA "
-        "SC SD SO SS ST SY SZ TD TG TZ UG YE ZA ZM ZW",
+    "SC SD SO SS ST SY SZ TD TG TZ UG YE ZA ZM ZW",
     11: "AF AM AU AZ BD BN BT BY CN FJ FM GE HK ID IN IR JP KG KH KI KP KR KZ LA LK MD MH MM MN MO MV MY NP NR NZ "
-        "PG PH PK PW RU SB SG TH TJ TL TM TO TV TW UA UZ VN VU WS",
+    "PG PH PK PW RU SB SG TH TJ TL TM TO TV TW UA UZ VN VU WS",
 }
 COUNTRY_TO_CONSTITUENCY: dict[str, str] = {
     country: f"ZZ-{number:02d}" for number, countries in _BY_CONSTITUENCY.items() for country in countries.split()

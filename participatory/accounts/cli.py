@@ -1,14 +1,13 @@
 """`flask users …`: create an admin, grant and revoke roles (the actor is recorded as "system")."""
+
 from __future__ import annotations
 
-from participatory import clock
-
 import sys
-from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup
 
+from participatory import clock
 from participatory.accounts.errors import AccountError
 from participatory.accounts.rules import GRANTABLE_ROLES, email_problem
 from participatory.accounts.services import roles

@@ -1,4 +1,5 @@
 """The account emails (in the reader's current language), sent through participatory.mail after the commit."""
+
 from __future__ import annotations
 
 import logging
@@ -24,24 +25,42 @@ def deliver(mail: Mail) -> bool:
 
 def confirmation(email: str, token: str) -> Mail:
     link = url_for("accounts.confirm_email", token=token, _external=True)
-    return Mail(to=email, subject=_("Confirmez votre adresse électronique"), body=_(
-        "Bonjour,\n\nPour confirmer votre adresse électronique sur la plateforme des budgets participatifs, "
-        "ouvrez ce lien (valable 48 heures, une seule fois) :\n\n%(link)s\n\n"
-        "Si vous n'avez pas créé de compte, ignorez ce message.", link=link))
+    return Mail(
+        to=email,
+        subject=_("Confirmez votre adresse électronique"),
+        body=_(
+            "Bonjour,\n\nPour confirmer votre adresse électronique sur la plateforme des budgets participatifs, "
+            "ouvrez ce lien (valable 48 heures, une seule fois) :\n\n%(link)s\n\n"
+            "Si vous n'avez pas créé de compte, ignorez ce message.",
+            link=link,
+        ),
+    )
 
 
 def already_registered(email: str) -> Mail:
     login = url_for("accounts.login", _external=True)
     reset = url_for("accounts.forgot_password", _external=True)
-    return Mail(to=email, subject=_("Une inscription avec votre adresse"), body=_(
-        "Bonjour,\n\nQuelqu'un a voulu créer un compte avec votre adresse, qui en a déjà un. "
-        "Si c'était vous, connectez-vous : %(login)s\nMot de passe oublié : %(reset)s\n\n"
-        "Sinon, ignorez ce message : rien n'a changé.", login=login, reset=reset))
+    return Mail(
+        to=email,
+        subject=_("Une inscription avec votre adresse"),
+        body=_(
+            "Bonjour,\n\nQuelqu'un a voulu créer un compte avec votre adresse, qui en a déjà un. "
+            "Si c'était vous, connectez-vous : %(login)s\nMot de passe oublié : %(reset)s\n\n"
+            "Sinon, ignorez ce message : rien n'a changé.",
+            login=login,
+            reset=reset,
+        ),
+    )
 
 
 def password_reset(email: str, token: str) -> Mail:
     link = url_for("accounts.reset_password", token=token, _external=True)
-    return Mail(to=email, subject=_("Réinitialisation de votre mot de passe"), body=_(
-        "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable une heure, une seule fois) :"
-        "\n\n%(link)s\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe reste le même.",
-        link=link))
+    return Mail(
+        to=email,
+        subject=_("Réinitialisation de votre mot de passe"),
+        body=_(
+            "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable une heure, une seule fois) :"
+            "\n\n%(link)s\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe reste le même.",
+            link=link,
+        ),
+    )

@@ -1,4 +1,5 @@
 """Domain errors of the accounts services; the message is shown to the person as is."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 `SafeText` is the shared check for free text (control, invisible and direction
 characters, markup, length); other domains may import it for their own forms.
 """
+
 from __future__ import annotations
 
 import math
@@ -10,14 +11,31 @@ import math
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Optional, StopValidation
 
 from participatory.accounts.rules import (
-    DISPLAY_NAME_MAX, EMAIL_MAX, FRENCH_POSTCODE, GRANTABLE_ROLES, LETTER_DEFAULT_VALIDITY_DAYS, LETTER_FORMATS,
-    LETTER_VALIDITY_DAYS, PASSWORD_MAX, ROLE_LABELS, clean_text, email_problem, password_problem, text_problem,
+    DISPLAY_NAME_MAX,
+    EMAIL_MAX,
+    FRENCH_POSTCODE,
+    GRANTABLE_ROLES,
+    LETTER_DEFAULT_VALIDITY_DAYS,
+    LETTER_FORMATS,
+    LETTER_VALIDITY_DAYS,
+    PASSWORD_MAX,
+    ROLE_LABELS,
+    clean_text,
+    email_problem,
+    password_problem,
+    text_problem,
 )
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -41,8 +59,9 @@ class SafeText:
 
     def __call__(self, form, field) -> None:
         if isinstance(field.data, str):
-            problem = text_problem(field.data, max_length=self.max_length, multiline=self.multiline,
-                                   allow_markup=self.allow_markup)
+            problem = text_problem(
+                field.data, max_length=self.max_length, multiline=self.multiline, allow_markup=self.allow_markup
+            )
             if problem:
                 raise StopValidation(str(problem))
 
@@ -73,24 +92,35 @@ class PasswordLength:
 
 
 def email_field(label=None):
-    return StringField(label or _l("Adresse électronique"), filters=[_email],
-                       validators=[DataRequired(REQUIRED), SafeText(EMAIL_MAX), ValidEmail()],
-                       render_kw={"autocomplete": "email", "inputmode": "email"})
+    return StringField(
+        label or _l("Adresse électronique"),
+        filters=[_email],
+        validators=[DataRequired(REQUIRED), SafeText(EMAIL_MAX), ValidEmail()],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
 
 
 def name_field(label, max_length: int, required: bool = True, autocomplete: str = "off"):
     first = DataRequired(REQUIRED) if required else Optional()
-    return StringField(label, filters=[_clean], validators=[first, SafeText(max_length)],
-                       render_kw={"autocomplete": autocomplete})
+    return StringField(
+        label, filters=[_clean], validators=[first, SafeText(max_length)], render_kw={"autocomplete": autocomplete}
+    )
 
 
 def new_password_fields():
-    password = PasswordField(_l("Mot de passe (12 caractères au moins)"),
-                             validators=[DataRequired(REQUIRED), StrongPassword()],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Confirmez le mot de passe"), validators=[
-        DataRequired(REQUIRED), EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques."))],
-        render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("Mot de passe (12 caractères au moins)"),
+        validators=[DataRequired(REQUIRED), StrongPassword()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Confirmez le mot de passe"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
     return password, confirm
 
 
@@ -102,8 +132,11 @@ class RegisterForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = email_field()
-    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(REQUIRED), PasswordLength()],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(REQUIRED), PasswordLength()],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class EmailForm(FlaskForm):
@@ -115,8 +148,11 @@ class NewPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired(REQUIRED), PasswordLength()],
-                                     render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(
+        _l("Mot de passe actuel"),
+        validators=[DataRequired(REQUIRED), PasswordLength()],
+        render_kw={"autocomplete": "current-password"},
+    )
     password, password_confirm = new_password_fields()
 
 
@@ -139,8 +175,15 @@ class Coordinate:
         except ValueError:
             raise StopValidation(str(_l("Une coordonnée est un nombre, par exemple 44.8378."))) from None
         if len(raw) > 32 or not math.isfinite(value) or not -self.limit <= value <= self.limit:
-            raise StopValidation(str(_l("Cette coordonnée doit être comprise entre %(low)s et %(high)s.",
-                                        low=-self.limit, high=self.limit)))
+            raise StopValidation(
+                str(
+                    _l(
+                        "Cette coordonnée doit être comprise entre %(low)s et %(high)s.",
+                        low=-self.limit,
+                        high=self.limit,
+                    )
+                )
+            )
         field.number = value
 
 
@@ -191,8 +234,12 @@ class LetterRequestForm(FlaskForm):
     recipient = name_field(_l("Nom et prénom du destinataire"), 120, autocomplete="name")
     street = name_field(_l("Numéro et voie"), 200, autocomplete="address-line1")
     complement = name_field(_l("Complément d'adresse (facultatif)"), 200, required=False, autocomplete="address-line2")
-    postcode = StringField(_l("Code postal"), filters=[_clean], validators=[Postcode(), SafeText(12)],
-                           render_kw={"autocomplete": "postal-code"})
+    postcode = StringField(
+        _l("Code postal"),
+        filters=[_clean],
+        validators=[Postcode(), SafeText(12)],
+        render_kw={"autocomplete": "postal-code"},
+    )
     city = name_field(_l("Commune"), 100, autocomplete="address-level2")
 
     def __init__(self, *args, abroad: bool = False, **kwargs) -> None:
@@ -201,16 +248,24 @@ class LetterRequestForm(FlaskForm):
 
 
 class LetterCodeForm(FlaskForm):
-    code = StringField(_l("Code reçu par courrier"), filters=[_clean],
-                       validators=[DataRequired(REQUIRED), SafeText(40)],
-                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"})
+    code = StringField(
+        _l("Code reçu par courrier"),
+        filters=[_clean],
+        validators=[DataRequired(REQUIRED), SafeText(40)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"},
+    )
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(REQUIRED), PasswordLength()],
-                             render_kw={"autocomplete": "current-password"})
-    confirm = BooleanField(_l("Je comprends que la suppression est définitive."),
-                           validators=[DataRequired(_l("Cochez la case pour confirmer."))])
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(REQUIRED), PasswordLength()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm = BooleanField(
+        _l("Je comprends que la suppression est définitive."),
+        validators=[DataRequired(_l("Cochez la case pour confirmer."))],
+    )
 
 
 class EmptyForm(FlaskForm):
@@ -218,10 +273,14 @@ class EmptyForm(FlaskForm):
 
 
 class GrantForm(FlaskForm):
-    role = SelectField(_l("Rôle"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in GRANTABLE_ROLES],
-                       validators=[DataRequired(REQUIRED)])
-    constituency = StringField(_l("Circonscription (pour un député, par ex. 33-04)"), filters=[_clean],
-                               validators=[Optional(), SafeText(5)])
+    role = SelectField(
+        _l("Rôle"),
+        choices=[SelectChoice(r, ROLE_LABELS[r]) for r in GRANTABLE_ROLES],
+        validators=[DataRequired(REQUIRED)],
+    )
+    constituency = StringField(
+        _l("Circonscription (pour un député, par ex. 33-04)"), filters=[_clean], validators=[Optional(), SafeText(5)]
+    )
 
 
 class AssignMPForm(FlaskForm):
@@ -265,15 +324,27 @@ class InRange:
         if field.data is None:
             raise StopValidation()
         if not self.low <= field.data <= self.high:
-            raise StopValidation(str(_l("La durée de validité doit être comprise entre %(low)d et %(high)d jours.",
-                                        low=self.low, high=self.high)))
+            raise StopValidation(
+                str(
+                    _l(
+                        "La durée de validité doit être comprise entre %(low)d et %(high)d jours.",
+                        low=self.low,
+                        high=self.high,
+                    )
+                )
+            )
 
 
 class LetterBatchForm(FlaskForm):
     letters = IdListField(_l("Demandes"), choices=[], coerce=int)
-    validity_days = WholeNumberField(_l("Validité du code (jours)"), default=LETTER_DEFAULT_VALIDITY_DAYS,
-                                     validators=[InputRequired(REQUIRED), InRange(*LETTER_VALIDITY_DAYS)])
-    file_format = SelectField(_l("Fichier"), choices=[SelectChoice("pdf", _l("PDF à imprimer")),
-                                                      SelectChoice("csv", _l("CSV pour publipostage"))],
-                              default=LETTER_FORMATS[0])
+    validity_days = WholeNumberField(
+        _l("Validité du code (jours)"),
+        default=LETTER_DEFAULT_VALIDITY_DAYS,
+        validators=[InputRequired(REQUIRED), InRange(*LETTER_VALIDITY_DAYS)],
+    )
+    file_format = SelectField(
+        _l("Fichier"),
+        choices=[SelectChoice("pdf", _l("PDF à imprimer")), SelectChoice("csv", _l("CSV pour publipostage"))],
+        default=LETTER_FORMATS[0],
+    )
     action = HiddenField()  # set by the button pressed (generate or reject), never rendered as a field

@@ -1,4 +1,5 @@
 """Users, their role grants, single-use email tokens and residence letters."""
+
 from __future__ import annotations
 
 import secrets
@@ -83,11 +84,21 @@ class RoleGrant(db.Model):
     # Among current grants: one grant of a role per user, and one MP per constituency, even
     # under concurrent assignments (partial unique indexes, SQLite and PostgreSQL alike).
     __table_args__ = (
-        Index("uq_role_grant_current_user_role", "user_id", "role", unique=True,
-              sqlite_where=_CURRENT, postgresql_where=_CURRENT),
-        Index("uq_role_grant_current_mp", "constituency_code", unique=True,
-              sqlite_where=text("revoked_at IS NULL AND role = 'mp'"),
-              postgresql_where=text("revoked_at IS NULL AND role = 'mp'")),
+        Index(
+            "uq_role_grant_current_user_role",
+            "user_id",
+            "role",
+            unique=True,
+            sqlite_where=_CURRENT,
+            postgresql_where=_CURRENT,
+        ),
+        Index(
+            "uq_role_grant_current_mp",
+            "constituency_code",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL AND role = 'mp'"),
+            postgresql_where=text("revoked_at IS NULL AND role = 'mp'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -115,7 +126,8 @@ def load_user(user_id: str) -> User | None:
 
 def current_mp_of(session, constituency_code: str) -> User | None:
     return session.scalar(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
         .where(RoleGrant.role == MP, RoleGrant.constituency_code == constituency_code, RoleGrant.revoked_at.is_(None))
         .limit(1)
     )

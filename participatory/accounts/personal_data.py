@@ -12,6 +12,7 @@ there before the first download. Each part must hold only data about that user, 
 JSON-serialisable values. The exact
 home point is never exported (it is shown only on the user's own residence form).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -55,8 +56,12 @@ def account_part(session: Session, user: User) -> dict:
         "created_at": _when(user.created_at),
         "email_confirmed_at": _when(user.email_confirmed_at),
         "roles": [
-            {"role": g.role, "constituency": g.constituency_code, "granted_at": _when(g.granted_at),
-             "revoked_at": _when(g.revoked_at)}
+            {
+                "role": g.role,
+                "constituency": g.constituency_code,
+                "granted_at": _when(g.granted_at),
+                "revoked_at": _when(g.revoked_at),
+            }
             for g in sorted(user.grants, key=lambda g: g.id)
         ],
         "residence": {
@@ -73,11 +78,18 @@ def account_part(session: Session, user: User) -> dict:
 @register("residence_letters")
 def letters_part(session: Session, user: User) -> list:
     letters = session.scalars(
-        select(ResidenceLetter).where(ResidenceLetter.user_id == user.id).order_by(ResidenceLetter.id))
+        select(ResidenceLetter).where(ResidenceLetter.user_id == user.id).order_by(ResidenceLetter.id)
+    )
     return [
-        {"constituency": letter.constituency_code, "status": letter.status, "requested_at": _when(letter.requested_at),
-         "address_kept": letter.street is not None, "sent_at": _when(letter.sent_at),
-         "expires_at": _when(letter.expires_at), "used_at": _when(letter.used_at)}
+        {
+            "constituency": letter.constituency_code,
+            "status": letter.status,
+            "requested_at": _when(letter.requested_at),
+            "address_kept": letter.street is not None,
+            "sent_at": _when(letter.sent_at),
+            "expires_at": _when(letter.expires_at),
+            "used_at": _when(letter.used_at),
+        }
         for letter in letters
     ]
 

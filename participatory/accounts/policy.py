@@ -4,6 +4,7 @@ A permission lists the roles that hold it; a role marked `scoped` holds it only
 for its own constituency (an MP manages only their own call). Object ownership
 (a candidate's own campaign) is passed in as `owner_id`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,9 +12,8 @@ from dataclasses import dataclass
 from flask import abort
 from flask_login import current_user
 
-from participatory.extensions import login_manager
-
 from participatory.accounts.rules import ADMIN, AUDITOR, CANDIDATE, FINANCIAL_AGENT, MP, RESIDENT
+from participatory.extensions import login_manager
 
 
 @dataclass(frozen=True)

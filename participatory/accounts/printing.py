@@ -1,6 +1,7 @@
 """Letter files for the MP's team: a PDF to print (one letter per page, address in the
 window of a DL envelope) or a CSV for a mail-merge service. Built in memory, never stored.
 """
+
 from __future__ import annotations
 
 import csv
@@ -77,20 +78,34 @@ def render_pdf(letters: list[PrintableLetter], context: LetterContext) -> bytes:
         pdf.multi_cell(90, 5.5, text("\n".join(_address_lines(letter, context.locale))))
         pdf.set_xy(20, 110)
         pdf.set_font(family, size=11)
-        pdf.multi_cell(170, 6, text(_(
-            "Vous avez demandé à vérifier votre résidence sur la plateforme des budgets participatifs. "
-            "Saisissez le code ci-dessous sur la page %(url)s, connecté à votre compte, "
-            "avant le %(date)s. Il ne sert qu'une fois et seulement pour votre compte.",
-            url=context.verify_url, date=format_date(_last_day(letter), "long"),
-        )))
+        pdf.multi_cell(
+            170,
+            6,
+            text(
+                _(
+                    "Vous avez demandé à vérifier votre résidence sur la plateforme des budgets participatifs. "
+                    "Saisissez le code ci-dessous sur la page %(url)s, connecté à votre compte, "
+                    "avant le %(date)s. Il ne sert qu'une fois et seulement pour votre compte.",
+                    url=context.verify_url,
+                    date=format_date(_last_day(letter), "long"),
+                )
+            ),
+        )
         pdf.set_xy(20, 150)
         pdf.set_font(family, size=24)
         pdf.cell(170, 14, letter.code, align="C", border=1)
         pdf.set_xy(20, 175)
         pdf.set_font(family, size=9)
-        pdf.multi_cell(170, 5, text(_(
-            "Si vous n'avez rien demandé, ignorez ce courrier. Référence : %(ref)s.", ref=letter.letter_id,
-        )))
+        pdf.multi_cell(
+            170,
+            5,
+            text(
+                _(
+                    "Si vous n'avez rien demandé, ignorez ce courrier. Référence : %(ref)s.",
+                    ref=letter.letter_id,
+                )
+            ),
+        )
     return bytes(pdf.output())
 
 
@@ -103,10 +118,22 @@ def render_csv(letters: list[PrintableLetter], context: LetterContext) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for letter in letters:
         country = country_name(letter.country, context.locale) if letter.country else "France"
-        writer.writerow([csv_safe(str(v)) for v in (
-            letter.letter_id, letter.recipient, letter.street, letter.complement, letter.postcode, letter.city,
-            country, letter.code, _last_day(letter).isoformat(),
-        )])
+        writer.writerow(
+            [
+                csv_safe(str(v))
+                for v in (
+                    letter.letter_id,
+                    letter.recipient,
+                    letter.street,
+                    letter.complement,
+                    letter.postcode,
+                    letter.city,
+                    country,
+                    letter.code,
+                    _last_day(letter).isoformat(),
+                )
+            ]
+        )
     return out.getvalue().encode("utf-8-sig")  # BOM: spreadsheets then read the accents right
 
 

@@ -1,4 +1,5 @@
 """Read-only queries of the accounts pages (admin lists)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,9 +28,13 @@ def search_users(session: Session, text: str, page: int, size: int = 50) -> User
     query = select(User).where(User.deleted_at.is_(None))
     if text:
         pattern = _like(text)
-        query = query.where(or_(User.email.like(pattern, escape="\\"),
-                                func.lower(User.display_name).like(pattern, escape="\\"),
-                                User.pseudonym.like(pattern, escape="\\")))
+        query = query.where(
+            or_(
+                User.email.like(pattern, escape="\\"),
+                func.lower(User.display_name).like(pattern, escape="\\"),
+                User.pseudonym.like(pattern, escape="\\"),
+            )
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // size))
     page = min(max(page, 1), pages)

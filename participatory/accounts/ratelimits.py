@@ -12,6 +12,7 @@ Other domains apply the shared ones, e.g. the ballot route:
 Each limit is a config key (RATELIMIT_LOGIN, RATELIMIT_VOTE, ...; see config.py),
 counted per client address, and per account where it matters.
 """
+
 from __future__ import annotations
 
 from flask import current_app, request
@@ -42,13 +43,21 @@ def _failed(response) -> bool:
 
 
 login_limit = limiter.limit(_config("RATELIMIT_LOGIN"), methods=["POST"], scope="login")
-login_account_limit = limiter.limit(_config("RATELIMIT_LOGIN_ACCOUNT"), methods=["POST"], key_func=submitted_email,
-                                    deduct_when=_failed, scope="login-account")
+login_account_limit = limiter.limit(
+    _config("RATELIMIT_LOGIN_ACCOUNT"),
+    methods=["POST"],
+    key_func=submitted_email,
+    deduct_when=_failed,
+    scope="login-account",
+)
 register_limit = limiter.limit(_config("RATELIMIT_REGISTER"), methods=["POST"], scope="register")
 reset_limit = limiter.shared_limit(_config("RATELIMIT_RESET"), scope="password-reset", methods=["POST"])
-email_limit = limiter.shared_limit(_config("RATELIMIT_EMAIL"), scope="email", methods=["POST"],
-                                   key_func=account_or_address)
-letter_code_limit = limiter.limit(_config("RATELIMIT_LETTER_CODE"), methods=["POST"], key_func=account_or_address,
-                                  scope="letter-code")
-vote_limit = limiter.shared_limit(_config("RATELIMIT_VOTE"), scope="vote", methods=["POST"],
-                                  key_func=account_or_address)
+email_limit = limiter.shared_limit(
+    _config("RATELIMIT_EMAIL"), scope="email", methods=["POST"], key_func=account_or_address
+)
+letter_code_limit = limiter.limit(
+    _config("RATELIMIT_LETTER_CODE"), methods=["POST"], key_func=account_or_address, scope="letter-code"
+)
+vote_limit = limiter.shared_limit(
+    _config("RATELIMIT_VOTE"), scope="vote", methods=["POST"], key_func=account_or_address
+)

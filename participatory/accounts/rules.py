@@ -3,6 +3,7 @@
 User-facing problems are lazy French strings (translated when shown); nothing here
 touches the database, the request or the clock.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,8 +74,11 @@ def verification_met(level: str, *, email_confirmed: bool, residence_declared: b
     if level not in VERIFICATION_LEVELS:
         raise ValueError(f"unknown verification level {level!r}")
     needed = VERIFICATION_LEVELS.index(level)
-    held = [email_confirmed, email_confirmed and residence_declared,
-            email_confirmed and residence_declared and residence_verified]
+    held = [
+        email_confirmed,
+        email_confirmed and residence_declared,
+        email_confirmed and residence_declared and residence_verified,
+    ]
     return held[needed]
 
 
@@ -177,13 +181,17 @@ def token_state(*, used_at: datetime | None, expires_at: datetime, now: datetime
 RESIDENCE_CHANGE_COOLDOWN = timedelta(days=30)
 
 
-def residence_change_problem(*, current: str | None, wanted: str, declared_at: datetime | None,
-                             now: datetime) -> str | None:
+def residence_change_problem(
+    *, current: str | None, wanted: str, declared_at: datetime | None, now: datetime
+) -> str | None:
     if current is None or current == wanted or declared_at is None:
         return None
     if utc(now) - utc(declared_at) < RESIDENCE_CHANGE_COOLDOWN:
-        return _l("Vous avez déclaré votre résidence il y a moins de %(days)d jours : "
-                  "vous ne pouvez pas encore changer de circonscription.", days=RESIDENCE_CHANGE_COOLDOWN.days)
+        return _l(
+            "Vous avez déclaré votre résidence il y a moins de %(days)d jours : "
+            "vous ne pouvez pas encore changer de circonscription.",
+            days=RESIDENCE_CHANGE_COOLDOWN.days,
+        )
     return None
 
 
@@ -197,8 +205,18 @@ def coordinates_problem(lat: float | None, lon: float | None) -> str | None:
 
 # Postcode prefixes of the departments whose code is not the postcode prefix.
 _POSTCODE_PREFIXES = {
-    "2A": ("20",), "2B": ("20",), "ZA": ("971",), "ZB": ("972",), "ZC": ("973",), "ZD": ("974",),
-    "ZM": ("976",), "ZN": ("988",), "ZP": ("987",), "ZS": ("975",), "ZW": ("986",), "ZX": ("97133", "97150"),
+    "2A": ("20",),
+    "2B": ("20",),
+    "ZA": ("971",),
+    "ZB": ("972",),
+    "ZC": ("973",),
+    "ZD": ("974",),
+    "ZM": ("976",),
+    "ZN": ("988",),
+    "ZP": ("987",),
+    "ZS": ("975",),
+    "ZW": ("986",),
+    "ZX": ("97133", "97150"),
 }
 FRENCH_POSTCODE = re.compile(r"^\d{5}$")
 

@@ -8,6 +8,7 @@ transaction, before the user row is anonymised:
 A receiver must only use `session` (no commit): e.g. the calls domain sets
 `voter_id = NULL` on the user's ballots, so they stay counted but unlinked.
 """
+
 from __future__ import annotations
 
 from blinker import Namespace

@@ -2,6 +2,7 @@
 
 OPERATIONS and SCHEMAS describe them in the OpenAPI document (merged by participatory/api/openapi.py).
 """
+
 from __future__ import annotations
 
 from flask import abort
@@ -31,33 +32,66 @@ def _openapi() -> tuple[dict, dict]:
     from participatory.api.openapi import error, file_body, get_op, json_body, ref
 
     count = {"type": "integer", "minimum": 0}
-    schemas = {"DonationSummary": {
-        "type": "object",
-        "required": ["candidacy_id", "election_id", "election", "constituency", "candidate_name", "party", "currency",
-                     "donations", "donors", "total_cents", "median_cents", "distribution"],
-        "properties": {
-            "candidacy_id": {"type": "integer"}, "election_id": {"type": "integer"}, "election": {"type": "string"},
-            "constituency": {"type": "string"}, "candidate_name": {"type": "string"}, "party": {"type": "string"},
-            "currency": {"type": "string", "enum": ["EUR"]}, "donations": count, "donors": count,
-            "total_cents": count, "median_cents": {"type": ["integer", "null"]},
-            "distribution": {"type": "object", "required": ["le_50_eur", "le_150_eur", "le_1000_eur", "over_1000_eur"],
-                             "properties": {k: count for k in ("le_50_eur", "le_150_eur", "le_1000_eur",
-                                                               "over_1000_eur")}},
-        },
-    }}
-    operations = {
-        "api.candidate_donations_summary": ("/candidates/{candidacy_id}/donations/summary", get_op(
-            "Donations received by one candidate: aggregates only", {
-                "200": json_body(ref("DonationSummary"), "Count, donors, total, median and distribution"),
-                "404": error("No such candidate (or not approved)"),
+    schemas = {
+        "DonationSummary": {
+            "type": "object",
+            "required": [
+                "candidacy_id",
+                "election_id",
+                "election",
+                "constituency",
+                "candidate_name",
+                "party",
+                "currency",
+                "donations",
+                "donors",
+                "total_cents",
+                "median_cents",
+                "distribution",
+            ],
+            "properties": {
+                "candidacy_id": {"type": "integer"},
+                "election_id": {"type": "integer"},
+                "election": {"type": "string"},
+                "constituency": {"type": "string"},
+                "candidate_name": {"type": "string"},
+                "party": {"type": "string"},
+                "currency": {"type": "string", "enum": ["EUR"]},
+                "donations": count,
+                "donors": count,
+                "total_cents": count,
+                "median_cents": {"type": ["integer", "null"]},
+                "distribution": {
+                    "type": "object",
+                    "required": ["le_50_eur", "le_150_eur", "le_1000_eur", "over_1000_eur"],
+                    "properties": {k: count for k in ("le_50_eur", "le_150_eur", "le_1000_eur", "over_1000_eur")},
+                },
             },
-            parameters=[{"name": "candidacy_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            tag="donations",
-            description="Received donations (succeeded, or refund requested but not yet refunded); "
-                        "no donor identity, ever.")),
-        "api.national_donations_csv": ("/national/donations.csv", get_op(
-            "Donation aggregates of every approved candidate (CSV)",
-            {"200": file_body("text/csv", "One line per candidacy; aggregates only")}, tag="open data")),
+        }
+    }
+    operations = {
+        "api.candidate_donations_summary": (
+            "/candidates/{candidacy_id}/donations/summary",
+            get_op(
+                "Donations received by one candidate: aggregates only",
+                {
+                    "200": json_body(ref("DonationSummary"), "Count, donors, total, median and distribution"),
+                    "404": error("No such candidate (or not approved)"),
+                },
+                parameters=[{"name": "candidacy_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                tag="donations",
+                description="Received donations (succeeded, or refund requested but not yet refunded); "
+                "no donor identity, ever.",
+            ),
+        ),
+        "api.national_donations_csv": (
+            "/national/donations.csv",
+            get_op(
+                "Donation aggregates of every approved candidate (CSV)",
+                {"200": file_body("text/csv", "One line per candidacy; aggregates only")},
+                tag="open data",
+            ),
+        ),
     }
     return operations, schemas
 

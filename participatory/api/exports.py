@@ -1,4 +1,5 @@
 """/api/v1 downloads of a call's verifiable exports (participatory/audit/exports.py builds them)."""
+
 from __future__ import annotations
 
 from flask import abort, request
@@ -29,8 +30,9 @@ def send_export(code: str, name: str):
         content = export_file(db.session, call, name)
     except NotPublished as exc:
         abort(404, description=str(exc))
-    return cached_response(content, mimetype=FILES[name], max_age=MAX_AGE,
-                           filename=f"{call.constituency_code}-{call.year}-{name}")
+    return cached_response(
+        content, mimetype=FILES[name], max_age=MAX_AGE, filename=f"{call.constituency_code}-{call.year}-{name}"
+    )
 
 
 @bp.get("/calls/<code>/exports/<name>")

@@ -6,6 +6,7 @@ schemathesis over it. Calls, exports, donations and open-data operations are in
 openapi_calls.py. An operation is listed only when its endpoint is
 registered, so the document never promises a route the app does not serve.
 """
+
 from __future__ import annotations
 
 from flask import current_app
@@ -23,13 +24,11 @@ def ref(name: str) -> dict:
 
 
 def json_body(schema: dict, description: str) -> dict:
-    return {"description": description, "headers": CACHE_HEADERS,
-            "content": {"application/json": {"schema": schema}}}
+    return {"description": description, "headers": CACHE_HEADERS, "content": {"application/json": {"schema": schema}}}
 
 
 def file_body(mimetype: str, description: str) -> dict:
-    return {"description": description, "headers": CACHE_HEADERS,
-            "content": {mimetype: {"schema": {"type": "string"}}}}
+    return {"description": description, "headers": CACHE_HEADERS, "content": {mimetype: {"schema": {"type": "string"}}}}
 
 
 def error(description: str) -> dict:
@@ -37,20 +36,30 @@ def error(description: str) -> dict:
 
 
 CACHE_HEADERS = {
-    "ETag": {"description": "Strong validator of the body; send it back in If-None-Match.",
-             "schema": {"type": "string"}},
+    "ETag": {
+        "description": "Strong validator of the body; send it back in If-None-Match.",
+        "schema": {"type": "string"},
+    },
     "Cache-Control": {"description": "public, max-age in seconds", "schema": {"type": "string"}},
 }
 NOT_MODIFIED = {"description": "The copy named by If-None-Match is current (no body)."}
-CODE_PARAM = {"name": "code", "in": "path", "required": True,
-              "description": "Constituency code `<department>-<NN>`, e.g. `33-04`, `2A-01`, `ZZ-11`.",
-              "schema": {"type": "string", "pattern": CODE_PATTERN}}
+CODE_PARAM = {
+    "name": "code",
+    "in": "path",
+    "required": True,
+    "description": "Constituency code `<department>-<NN>`, e.g. `33-04`, `2A-01`, `ZZ-11`.",
+    "schema": {"type": "string", "pattern": CODE_PATTERN},
+}
 IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}}
 
 
 def get_op(summary: str, responses: dict, *, parameters: list | None = None, tag: str, description: str = "") -> dict:
-    operation = {"summary": summary, "tags": [tag], "parameters": [*(parameters or []), IF_NONE_MATCH],
-                 "responses": {**responses, "304": NOT_MODIFIED}}
+    operation = {
+        "summary": summary,
+        "tags": [tag],
+        "parameters": [*(parameters or []), IF_NONE_MATCH],
+        "responses": {**responses, "304": NOT_MODIFIED},
+    }
     if description:
         operation["description"] = description
     return {"get": operation}
@@ -60,13 +69,21 @@ def get_op(summary: str, responses: dict, *, parameters: list | None = None, tag
 
 SCHEMAS: dict[str, dict] = {
     "Error": {
-        "type": "object", "required": ["error", "message", "status"],
+        "type": "object",
+        "required": ["error", "message", "status"],
         "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "status": {"type": "integer"}},
     },
     "Constituency": {
         "type": "object",
-        "required": ["code", "department_code", "department_name", "number", "name", "registered_voters",
-                     "has_geometry"],
+        "required": [
+            "code",
+            "department_code",
+            "department_name",
+            "number",
+            "name",
+            "registered_voters",
+            "has_geometry",
+        ],
         "properties": {
             "code": {"type": "string", "pattern": CODE_PATTERN, "examples": ["33-04"]},
             "department_code": {"type": "string"},
@@ -79,27 +96,38 @@ SCHEMAS: dict[str, dict] = {
         },
     },
     "ConstituencyDetail": {
-        "allOf": [ref("Constituency"), {
-            "type": "object", "required": ["communes"],
-            "properties": {"communes": {"type": "string", "description": "Communes, comma separated"}},
-        }],
+        "allOf": [
+            ref("Constituency"),
+            {
+                "type": "object",
+                "required": ["communes"],
+                "properties": {"communes": {"type": "string", "description": "Communes, comma separated"}},
+            },
+        ],
     },
     "ConstituencyList": {
-        "type": "object", "required": ["count", "constituencies"],
+        "type": "object",
+        "required": ["count", "constituencies"],
         "properties": {"count": {"type": "integer"}, "constituencies": {"type": "array", "items": ref("Constituency")}},
     },
     "FeatureCollection": {
-        "type": "object", "required": ["type", "features"],
+        "type": "object",
+        "required": ["type", "features"],
         "properties": {
             "type": {"const": "FeatureCollection"},
-            "features": {"type": "array", "items": {
-                "type": "object", "required": ["type", "id", "properties", "geometry"],
-                "properties": {
-                    "type": {"const": "Feature"}, "id": {"type": "string"},
-                    "properties": {"type": "object", "required": ["code", "name", "department_code"]},
-                    "geometry": {"type": "object", "required": ["type", "coordinates"]},
+            "features": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["type", "id", "properties", "geometry"],
+                    "properties": {
+                        "type": {"const": "Feature"},
+                        "id": {"type": "string"},
+                        "properties": {"type": "object", "required": ["code", "name", "department_code"]},
+                        "geometry": {"type": "object", "required": ["type", "coordinates"]},
+                    },
                 },
-            }},
+            },
         },
     },
     "Manifest": {
@@ -111,67 +139,133 @@ SCHEMAS: dict[str, dict] = {
             "rule": {"type": "string"},
             "engine_version": {"type": "string"},
             "ballots_digest": SHA256,
-            "audit_head": {"type": "object", "required": ["seq", "hash"],
-                           "properties": {"seq": {"type": "integer"}, "hash": SHA256}},
-            "files": {"type": "array", "items": {
-                "type": "object", "required": ["name", "media_type", "bytes", "sha256"],
-                "properties": {"name": {"type": "string"}, "media_type": {"type": "string"},
-                               "bytes": {"type": "integer"}, "sha256": SHA256},
-            }},
+            "audit_head": {
+                "type": "object",
+                "required": ["seq", "hash"],
+                "properties": {"seq": {"type": "integer"}, "hash": SHA256},
+            },
+            "files": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "media_type", "bytes", "sha256"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "media_type": {"type": "string"},
+                        "bytes": {"type": "integer"},
+                        "sha256": SHA256,
+                    },
+                },
+            },
         },
     },
     "DataPackage": {
-        "type": "object", "required": ["name", "resources"],
-        "properties": {"name": {"type": "string"}, "profile": {"type": "string"},
-                       "resources": {"type": "array", "items": {"type": "object", "required": ["name", "path"]}}},
+        "type": "object",
+        "required": ["name", "resources"],
+        "properties": {
+            "name": {"type": "string"},
+            "profile": {"type": "string"},
+            "resources": {"type": "array", "items": {"type": "object", "required": ["name", "path"]}},
+        },
     },
 }
 
 
 # --- operations: endpoint -> (path, path item) -------------------------------------------------------------------
 
+
 def _operations() -> dict[str, tuple[str, dict]]:
     ops = {
-        "api.constituencies": ("/constituencies", get_op(
-            "The 577 constituencies", {"200": json_body(ref("ConstituencyList"), "All constituencies, by code"),
-                                       "400": error("Unknown value of include")},
-            parameters=[{"name": "include", "in": "query", "required": False,
-                         "schema": {"type": "string", "enum": ["communes"]},
-                         "description": "communes: add each constituency's communes (for search)"}],
-            tag="constituencies")),
-        "api.constituencies_geojson": ("/constituencies.geojson", {"get": {
-            "summary": "Simplified shapes of every constituency (GeoJSON, gzip when accepted)",
-            "tags": ["constituencies"], "parameters": [IF_NONE_MATCH],
-            "responses": {"200": {"description": "A FeatureCollection", "headers": CACHE_HEADERS,
-                                  "content": {"application/geo+json": {"schema": ref("FeatureCollection")}}},
-                          "304": NOT_MODIFIED},
-        }}),
-        "api.lookup": ("/constituencies/lookup", get_op(
-            "The constituency at a point", {
-                "200": json_body(ref("Constituency"), "The constituency containing the point"),
-                "400": error("Missing or invalid coordinates"),
-                "404": error("No constituency at this point (at sea, abroad)"),
+        "api.constituencies": (
+            "/constituencies",
+            get_op(
+                "The 577 constituencies",
+                {
+                    "200": json_body(ref("ConstituencyList"), "All constituencies, by code"),
+                    "400": error("Unknown value of include"),
+                },
+                parameters=[
+                    {
+                        "name": "include",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["communes"]},
+                        "description": "communes: add each constituency's communes (for search)",
+                    }
+                ],
+                tag="constituencies",
+            ),
+        ),
+        "api.constituencies_geojson": (
+            "/constituencies.geojson",
+            {
+                "get": {
+                    "summary": "Simplified shapes of every constituency (GeoJSON, gzip when accepted)",
+                    "tags": ["constituencies"],
+                    "parameters": [IF_NONE_MATCH],
+                    "responses": {
+                        "200": {
+                            "description": "A FeatureCollection",
+                            "headers": CACHE_HEADERS,
+                            "content": {"application/geo+json": {"schema": ref("FeatureCollection")}},
+                        },
+                        "304": NOT_MODIFIED,
+                    },
+                }
             },
-            parameters=[
-                {"name": "lat", "in": "query", "required": True,
-                 "schema": {"type": "number", "minimum": -90, "maximum": 90}},
-                {"name": "lon", "in": "query", "required": True,
-                 "schema": {"type": "number", "minimum": -180, "maximum": 180}},
-            ],
-            tag="constituencies",
-            description="The point is used for this lookup only and never stored.")),
-        "api.constituency": ("/constituencies/{code}", get_op(
-            "One constituency with its communes", {
-                "200": json_body(ref("ConstituencyDetail"), "The constituency"),
-                "404": error("No such constituency"),
-            }, parameters=[CODE_PARAM], tag="constituencies")),
-        "api.openapi": ("/openapi.json", get_op(
-            "This document", {"200": json_body({"type": "object", "required": ["openapi", "paths"]}, "OpenAPI 3.1")},
-            tag="meta")),
+        ),
+        "api.lookup": (
+            "/constituencies/lookup",
+            get_op(
+                "The constituency at a point",
+                {
+                    "200": json_body(ref("Constituency"), "The constituency containing the point"),
+                    "400": error("Missing or invalid coordinates"),
+                    "404": error("No constituency at this point (at sea, abroad)"),
+                },
+                parameters=[
+                    {
+                        "name": "lat",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "number", "minimum": -90, "maximum": 90},
+                    },
+                    {
+                        "name": "lon",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "number", "minimum": -180, "maximum": 180},
+                    },
+                ],
+                tag="constituencies",
+                description="The point is used for this lookup only and never stored.",
+            ),
+        ),
+        "api.constituency": (
+            "/constituencies/{code}",
+            get_op(
+                "One constituency with its communes",
+                {
+                    "200": json_body(ref("ConstituencyDetail"), "The constituency"),
+                    "404": error("No such constituency"),
+                },
+                parameters=[CODE_PARAM],
+                tag="constituencies",
+            ),
+        ),
+        "api.openapi": (
+            "/openapi.json",
+            get_op(
+                "This document",
+                {"200": json_body({"type": "object", "required": ["openapi", "paths"]}, "OpenAPI 3.1")},
+                tag="meta",
+            ),
+        ),
     }
-    from participatory.api import openapi_calls  # imports the helpers above
-
-    from participatory.api import donations  # crowdfunding's operations live beside its routes
+    from participatory.api import (
+        donations,  # crowdfunding's operations live beside its routes
+        openapi_calls,  # imports the helpers above
+    )
 
     return ops | openapi_calls.operations() | donations.operations()
 
@@ -202,8 +296,10 @@ def document() -> dict:
                 "in aggregates. The national CSV files are described by /api/v1/datapackage.json "
                 "(Frictionless Data Package)."
             ),
-            "license": {"name": "Licence Ouverte / Open Licence 2.0",
-                        "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
+            "license": {
+                "name": "Licence Ouverte / Open Licence 2.0",
+                "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+            },
         },
         "servers": [{"url": "/api/v1"}],
         "tags": [{"name": t} for t in ("constituencies", "calls", "exports", "donations", "open data", "meta")],

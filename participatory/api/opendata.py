@@ -1,16 +1,16 @@
 """National open data: CSV files of every call and every published result, and the
 Frictionless `datapackage.json` that describes them (and the donation aggregates)."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
+from participatory import clock
 from participatory.api.caching import cached_json, cached_response
 from participatory.api.views import bp
 from participatory.calls import rules as call_rules
@@ -56,48 +56,84 @@ def _csv(fields: tuple, rows: list[tuple]) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([name for name, _, _ in fields])
-    writer.writerows([("" if v is None else str(v).lower() if isinstance(v, bool) else v) for v in row]
-                     for row in rows)
+    writer.writerows([("" if v is None else str(v).lower() if isinstance(v, bool) else v) for v in row] for row in rows)
     return buffer.getvalue()
 
 
 def calls_rows(session, now: datetime) -> list[tuple]:
-    counts = dict(session.execute(
-        select(Proposal.call_id, func.count()).where(Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None))
-        .group_by(Proposal.call_id)).all())
+    counts = dict(
+        session.execute(
+            select(Proposal.call_id, func.count())
+            .where(Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None))
+            .group_by(Proposal.call_id)
+        ).all()
+    )
     published = set(session.scalars(select(CallResult.call_id)))
     rows = []
     for call in session.scalars(select(Call).order_by(Call.constituency_code, Call.year)):
         phase = call_rules.RESULTS if call.id in published else call_rules.phase_at(call_rules.Schedule.of(call), now)
-        rows.append((call.id, call.constituency_code, call.year, call.title, call.budget_cents, call.rule,
-                     _stamp(call.proposals_open_at), _stamp(call.review_open_at), _stamp(call.voting_open_at),
-                     _stamp(call.voting_close_at), phase, counts.get(call.id, 0), call.id in published))
+        rows.append(
+            (
+                call.id,
+                call.constituency_code,
+                call.year,
+                call.title,
+                call.budget_cents,
+                call.rule,
+                _stamp(call.proposals_open_at),
+                _stamp(call.review_open_at),
+                _stamp(call.voting_open_at),
+                _stamp(call.voting_close_at),
+                phase,
+                counts.get(call.id, 0),
+                call.id in published,
+            )
+        )
     return rows
 
 
 def results_rows(session) -> list[tuple]:
-    titles = dict(session.execute(select(Proposal.id, Proposal.title)
-                                  .join(CallResult, CallResult.call_id == Proposal.call_id)).all())
+    titles = dict(
+        session.execute(
+            select(Proposal.id, Proposal.title).join(CallResult, CallResult.call_id == Proposal.call_id)
+        ).all()
+    )
     rows = []
-    for call, result in session.execute(select(Call, CallResult).join(CallResult, CallResult.call_id == Call.id)
-                                        .order_by(Call.constituency_code, Call.year)):
+    for call, result in session.execute(
+        select(Call, CallResult)
+        .join(CallResult, CallResult.call_id == Call.id)
+        .order_by(Call.constituency_code, Call.year)
+    ):
         for p in result.projects:
-            rows.append((call.id, call.constituency_code, call.year, result.rule, result.ballots,
-                         result.registered_voters, p["proposal_id"], titles.get(p["proposal_id"], ""),
-                         p["cost_cents"], p["votes"], p["selected"], p.get("position")))
+            rows.append(
+                (
+                    call.id,
+                    call.constituency_code,
+                    call.year,
+                    result.rule,
+                    result.ballots,
+                    result.registered_voters,
+                    p["proposal_id"],
+                    titles.get(p["proposal_id"], ""),
+                    p["cost_cents"],
+                    p["votes"],
+                    p["selected"],
+                    p.get("position"),
+                )
+            )
     return rows
 
 
 @bp.get("/national/calls.csv")
 def national_calls_csv():
-    return cached_response(_csv(CALL_FIELDS, calls_rows(db.session, clock.now())), mimetype="text/csv",
-                           filename="calls.csv")
+    return cached_response(
+        _csv(CALL_FIELDS, calls_rows(db.session, clock.now())), mimetype="text/csv", filename="calls.csv"
+    )
 
 
 @bp.get("/national/results.csv")
 def national_results_csv():
-    return cached_response(_csv(RESULT_FIELDS, results_rows(db.session)), mimetype="text/csv",
-                           filename="results.csv")
+    return cached_response(_csv(RESULT_FIELDS, results_rows(db.session)), mimetype="text/csv", filename="results.csv")
 
 
 # Donation aggregates are the crowdfunding domain's file: described here when its endpoint is registered.
@@ -121,8 +157,13 @@ DONATION_FIELDS = (  # participatory/crowdfunding/services/opendata.py CSV_COLUM
 
 def _resource(name: str, endpoint: str, title: str, fields: tuple, key: list[str]) -> dict:
     return {
-        "name": name, "title": title, "path": url_for(endpoint, _external=True), "format": "csv",
-        "mediatype": "text/csv", "encoding": "utf-8", "profile": "tabular-data-resource",
+        "name": name,
+        "title": title,
+        "path": url_for(endpoint, _external=True),
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "profile": "tabular-data-resource",
         "schema": {"fields": [{"name": n, "type": t, "description": d} for n, t, d in fields], "primaryKey": key},
     }
 
@@ -130,22 +171,38 @@ def _resource(name: str, endpoint: str, title: str, fields: tuple, key: list[str
 def datapackage() -> dict:
     resources = [
         _resource("calls", "api.national_calls_csv", "Every participatory call", CALL_FIELDS, ["call_id"]),
-        _resource("results", "api.national_results_csv", "Every project of every published result",
-                  RESULT_FIELDS, ["call_id", "proposal_id"]),
+        _resource(
+            "results",
+            "api.national_results_csv",
+            "Every project of every published result",
+            RESULT_FIELDS,
+            ["call_id", "proposal_id"],
+        ),
     ]
     if DONATION_AGGREGATES_ENDPOINT in current_app.view_functions:
-        resources.append(_resource("donation_aggregates", DONATION_AGGREGATES_ENDPOINT,
-                                   "Donations received per candidacy (aggregates only)", DONATION_FIELDS,
-                                   ["candidacy_id"]))
+        resources.append(
+            _resource(
+                "donation_aggregates",
+                DONATION_AGGREGATES_ENDPOINT,
+                "Donations received per candidacy (aggregates only)",
+                DONATION_FIELDS,
+                ["candidacy_id"],
+            )
+        )
     return {
         "profile": "tabular-data-package",
         "name": "budgets-participatifs-circonscriptions",
         "title": "Budgets participatifs des circonscriptions",
         "description": "Participatory budgeting calls of the 577 constituencies, their results, and campaign "
-                       "donation aggregates. No personal data. Per-call ballots: /api/v1/calls/<code>/results.pb.",
+        "donation aggregates. No personal data. Per-call ballots: /api/v1/calls/<code>/results.pb.",
         "homepage": url_for("constituencies.home", _external=True),
-        "licenses": [{"name": "etalab-2.0", "title": "Licence Ouverte / Open Licence 2.0",
-                      "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"}],
+        "licenses": [
+            {
+                "name": "etalab-2.0",
+                "title": "Licence Ouverte / Open Licence 2.0",
+                "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+            }
+        ],
         "resources": resources,
     }
 

@@ -1,4 +1,5 @@
 """The /api/v1 blueprint: constituencies (this module) and, later, calls and donations."""
+
 from __future__ import annotations
 
 import math
@@ -42,8 +43,10 @@ def constituencies():
     include = request.args.get("include")
     if include not in (None, "communes"):
         abort(400, description="include must be 'communes' or absent")
-    items = [queries.as_dict(c) | ({"communes": c.communes} if include else {})
-             for c in queries.all_constituencies(db.session)]
+    items = [
+        queries.as_dict(c) | ({"communes": c.communes} if include else {})
+        for c in queries.all_constituencies(db.session)
+    ]
     return cached_json({"count": len(items), "constituencies": items})
 
 

@@ -1,5 +1,6 @@
 """`flask audit verify|export`: check the hash chain, or write it out for anyone to check;
 `flask export call CODE`: the verifiable exports of a call's results."""
+
 from __future__ import annotations
 
 import sys
@@ -36,8 +37,13 @@ def seal_command() -> None:
 
 
 @group.command("export")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
-              help="File to write (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default="-",
+    help="File to write (default: standard output).",
+)
 def export_command(output) -> None:
     """Write the whole log as JSON Lines (verifiable with the README recipe)."""
     for line in export_lines(db.session):
@@ -49,10 +55,21 @@ export_group = AppGroup("export", help="Verifiable exports of published results.
 
 @export_group.command("call")
 @click.argument("code")
-@click.option("--format", "fmt", type=click.Choice([*FORMATS, "all"]), default="json", show_default=True,
-              help="json/csv: results; pabulib: ballots (.pb); proposals-csv; manifest; all: every file into -o DIR.")
-@click.option("-o", "--output", type=click.Path(dir_okay=True, writable=True), default="-",
-              help="File to write (default: standard output); a directory with --format all.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, "all"]),
+    default="json",
+    show_default=True,
+    help="json/csv: results; pabulib: ballots (.pb); proposals-csv; manifest; all: every file into -o DIR.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=True, writable=True),
+    default="-",
+    help="File to write (default: standard output); a directory with --format all.",
+)
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Edition (default: the latest).")
 def export_call_command(code: str, fmt: str, output: str, year: int | None) -> None:
     """Write the exports of the call of constituency CODE (e.g. 33-04) once its results are published."""

@@ -14,6 +14,7 @@ The .pb file is exactly the tally's input (project ids are the zero-padded propo
 the engine used, amounts in euro cents), so pabutools or `python -m participatory.tally`
 recompute the published winners from it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,15 +40,46 @@ FILES = {  # name -> media type, in manifest order
     "ballots.pb": "text/plain",
     "manifest.json": "application/json",
 }
-FORMATS = {"json": "results.json", "csv": "results.csv", "pabulib": "ballots.pb",
-           "proposals-csv": "proposals.csv", "manifest": "manifest.json"}
-TIE_BREAK = ("Ties are broken by project id in string order; project ids are proposal ids zero-padded "
-             "to 8 digits, so a tie goes to the proposal submitted first.")
-RESULT_COLUMNS = ("proposal_id", "project_id", "title", "cost_cents", "votes", "selected", "position", "reason",
-                  "stage", "round", "max_payment_cents")
-PROPOSAL_COLUMNS = ("proposal_id", "project_id", "status", "title", "summary", "category", "estimated_cost_cents",
-                    "final_cost_cents", "feasibility", "review_reason", "hidden_reason", "lat_approx", "lon_approx",
-                    "submitted_on")
+FORMATS = {
+    "json": "results.json",
+    "csv": "results.csv",
+    "pabulib": "ballots.pb",
+    "proposals-csv": "proposals.csv",
+    "manifest": "manifest.json",
+}
+TIE_BREAK = (
+    "Ties are broken by project id in string order; project ids are proposal ids zero-padded "
+    "to 8 digits, so a tie goes to the proposal submitted first."
+)
+RESULT_COLUMNS = (
+    "proposal_id",
+    "project_id",
+    "title",
+    "cost_cents",
+    "votes",
+    "selected",
+    "position",
+    "reason",
+    "stage",
+    "round",
+    "max_payment_cents",
+)
+PROPOSAL_COLUMNS = (
+    "proposal_id",
+    "project_id",
+    "status",
+    "title",
+    "summary",
+    "category",
+    "estimated_cost_cents",
+    "final_cost_cents",
+    "feasibility",
+    "review_reason",
+    "hidden_reason",
+    "lat_approx",
+    "lon_approx",
+    "submitted_on",
+)
 
 
 class NotPublished(LookupError):
@@ -82,20 +114,38 @@ def _json(value: object) -> bytes:
 
 
 def _call_header(call: Call) -> dict:
-    return {"id": call.id, "constituency": call.constituency_code, "year": call.year, "title": call.title,
-            "budget_cents": call.budget_cents, "voting_open_at": _stamp(call.voting_open_at),
-            "voting_close_at": _stamp(call.voting_close_at), "min_projects": call.min_projects,
-            "max_projects": call.max_projects, "knapsack": call.knapsack}
+    return {
+        "id": call.id,
+        "constituency": call.constituency_code,
+        "year": call.year,
+        "title": call.title,
+        "budget_cents": call.budget_cents,
+        "voting_open_at": _stamp(call.voting_open_at),
+        "voting_close_at": _stamp(call.voting_close_at),
+        "min_projects": call.min_projects,
+        "max_projects": call.max_projects,
+        "knapsack": call.knapsack,
+    }
 
 
 def results_rows(session: Session, result: CallResult) -> list[dict]:
     titles = dict(session.execute(select(Proposal.id, Proposal.title).where(Proposal.call_id == result.call_id)).all())
-    return [{
-        "proposal_id": p["proposal_id"], "project_id": call_rules.tally_project_id(p["proposal_id"]),
-        "title": titles.get(p["proposal_id"], ""), "cost_cents": p["cost_cents"], "votes": p["votes"],
-        "selected": p["selected"], "position": p.get("position"), "reason": p.get("reason"),
-        "stage": p.get("stage"), "round": p.get("round"), "max_payment_cents": p.get("max_payment_cents"),
-    } for p in result.projects]
+    return [
+        {
+            "proposal_id": p["proposal_id"],
+            "project_id": call_rules.tally_project_id(p["proposal_id"]),
+            "title": titles.get(p["proposal_id"], ""),
+            "cost_cents": p["cost_cents"],
+            "votes": p["votes"],
+            "selected": p["selected"],
+            "position": p.get("position"),
+            "reason": p.get("reason"),
+            "stage": p.get("stage"),
+            "round": p.get("round"),
+            "max_payment_cents": p.get("max_payment_cents"),
+        }
+        for p in result.projects
+    ]
 
 
 def results_document(session: Session, call: Call, result: CallResult) -> dict:
@@ -126,19 +176,29 @@ def _proposal_status(p: Proposal) -> str:
 def proposals_rows(session: Session, call: Call) -> list[dict]:
     """Proposals as the public sees them; authors are never named, hidden texts never repeated."""
     rows = []
-    for p in session.scalars(select(Proposal).where(Proposal.call_id == call.id, Proposal.withdrawn_at.is_(None))
-                             .order_by(Proposal.id)):
+    for p in session.scalars(
+        select(Proposal).where(Proposal.call_id == call.id, Proposal.withdrawn_at.is_(None)).order_by(Proposal.id)
+    ):
         hidden = p.hidden_at is not None
-        rows.append({
-            "proposal_id": p.id, "project_id": call_rules.tally_project_id(p.id), "status": _proposal_status(p),
-            "title": "" if hidden else p.title, "summary": "" if hidden else p.summary, "category": p.category,
-            "estimated_cost_cents": p.estimated_cost_cents, "final_cost_cents": p.final_cost_cents,
-            "feasibility": p.feasibility, "review_reason": p.review_reason, "hidden_reason": p.hidden_reason,
-            # The project's site to about 100 m: enough for a map, not a doorstep.
-            "lat_approx": None if hidden or p.lat is None else round(p.lat, 3),
-            "lon_approx": None if hidden or p.lon is None else round(p.lon, 3),
-            "submitted_on": call_rules.aware(p.created_at).date().isoformat(),
-        })
+        rows.append(
+            {
+                "proposal_id": p.id,
+                "project_id": call_rules.tally_project_id(p.id),
+                "status": _proposal_status(p),
+                "title": "" if hidden else p.title,
+                "summary": "" if hidden else p.summary,
+                "category": p.category,
+                "estimated_cost_cents": p.estimated_cost_cents,
+                "final_cost_cents": p.final_cost_cents,
+                "feasibility": p.feasibility,
+                "review_reason": p.review_reason,
+                "hidden_reason": p.hidden_reason,
+                # The project's site to about 100 m: enough for a map, not a doorstep.
+                "lat_approx": None if hidden or p.lat is None else round(p.lat, 3),
+                "lon_approx": None if hidden or p.lon is None else round(p.lon, 3),
+                "submitted_on": call_rules.aware(p.created_at).date().isoformat(),
+            }
+        )
     return rows
 
 
@@ -147,42 +207,66 @@ def ballots_election(session: Session, call: Call, result: CallResult) -> Electi
     ids = [p["proposal_id"] for p in result.projects]
     index = {pid: i for i, pid in enumerate(ids)}
     titles = dict(session.execute(select(Proposal.id, Proposal.title).where(Proposal.id.in_(ids))).all())
-    ballots = session.execute(select(Ballot.id, Ballot.public_id, Ballot.receipt_hash)
-                              .where(Ballot.call_id == call.id)).all()
+    ballots = session.execute(
+        select(Ballot.id, Ballot.public_id, Ballot.receipt_hash).where(Ballot.call_id == call.id)
+    ).all()
     items: dict[int, list[int]] = {}
     for ballot_id, proposal_id in session.execute(
-            select(BallotItem.ballot_id, BallotItem.proposal_id)
-            .join(Ballot, Ballot.id == BallotItem.ballot_id).where(Ballot.call_id == call.id)):
+        select(BallotItem.ballot_id, BallotItem.proposal_id)
+        .join(Ballot, Ballot.id == BallotItem.ballot_id)
+        .where(Ballot.call_id == call.id)
+    ):
         items.setdefault(ballot_id, []).append(proposal_id)
     ballots = sorted(ballots, key=lambda b: b.public_id.encode("utf-8"))  # as rules.ballots_digest orders them
-    projects = [Project(call_rules.tally_project_id(p["proposal_id"]), p["cost_cents"],
-                        name=titles.get(p["proposal_id"], ""),
-                        extra={"votes": str(p["votes"]), "selected": "1" if p["selected"] else "0"})
-                for p in result.projects]
+    projects = [
+        Project(
+            call_rules.tally_project_id(p["proposal_id"]),
+            p["cost_cents"],
+            name=titles.get(p["proposal_id"], ""),
+            extra={"votes": str(p["votes"]), "selected": "1" if p["selected"] else "0"},
+        )
+        for p in result.projects
+    ]
     return Election(
-        budget=result.budget_cents, projects=projects,
+        budget=result.budget_cents,
+        projects=projects,
         ballots=[sorted(index[pid] for pid in items.get(b.id, []) if pid in index) for b in ballots],
         voter_ids=[b.public_id for b in ballots],
         vote_columns={"receipt_hash": [b.receipt_hash for b in ballots]},
         meta={
             "description": f"{call.title} ({call.constituency_code}, {call.year})",
-            "country": "France", "unit": call.constituency_code, "instance": str(call.year),
-            "num_projects": str(len(projects)), "num_votes": str(len(ballots)),
-            "vote_type": "approval", "rule": result.rule, "currency": "EUR", "amounts": "euro cents",
+            "country": "France",
+            "unit": call.constituency_code,
+            "instance": str(call.year),
+            "num_projects": str(len(projects)),
+            "num_votes": str(len(ballots)),
+            "vote_type": "approval",
+            "rule": result.rule,
+            "currency": "EUR",
+            "amounts": "euro cents",
             "voter_budget_increment": str(call_rules.ADD_ONE_STEP_CENTS),
             "min_length": str(call.min_projects),
             **({"max_length": str(call.max_projects)} if call.max_projects else {}),
-            "date_begin": _stamp(call.voting_open_at)[:10], "date_end": _stamp(call.voting_close_at)[:10],
-            "language": "fr", "engine_version": result.engine_version, "ballots_digest": result.ballots_digest,
+            "date_begin": _stamp(call.voting_open_at)[:10],
+            "date_end": _stamp(call.voting_close_at)[:10],
+            "language": "fr",
+            "engine_version": result.engine_version,
+            "ballots_digest": result.ballots_digest,
         },
     )
 
 
 def _results_event(session: Session, call: Call) -> dict | None:
-    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "call.results_computed",
-                                                    AuditEvent.object_type == "call",
-                                                    AuditEvent.object_id == str(call.id))
-                           .order_by(AuditEvent.seq.desc()).limit(1))
+    event = session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "call.results_computed",
+            AuditEvent.object_type == "call",
+            AuditEvent.object_id == str(call.id),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
     return {"seq": event.seq, "hash": event.hash} if event else None
 
 
@@ -232,8 +316,15 @@ def build_call_export(session: Session, call: Call) -> CallExport:
         "selected": result.selected,
         "audit_head": {"seq": seq, "hash": head_hash},
         "results_event": _results_event(session, call),
-        "files": [{"name": name, "media_type": FILES[name], "bytes": len(content),
-                   "sha256": hashlib.sha256(content).hexdigest()} for name, content in files.items()],
+        "files": [
+            {
+                "name": name,
+                "media_type": FILES[name],
+                "bytes": len(content),
+                "sha256": hashlib.sha256(content).hexdigest(),
+            }
+            for name, content in files.items()
+        ],
     }
     files["manifest.json"] = _json(manifest)
     return CallExport(call, files)

@@ -1,4 +1,5 @@
 """The auditors' filters on the audit log (a GET form: no CSRF, nothing changes)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -14,8 +15,14 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), choices=[], validate_choice=True, validators=[Optional()])
     object_type = SelectField(_l("Type d'objet"), choices=[], validate_choice=True, validators=[Optional()])
     object_id = StringField(_l("Identifiant de l'objet"), validators=[Optional(), Length(max=60)])
-    actor = StringField(_l("Acteur (pseudonyme)"), validators=[
-        Optional(), Length(max=40), Regexp(r"^[A-Za-z0-9_]+$", message=_l("Un pseudonyme : lettres, chiffres, _."))])
+    actor = StringField(
+        _l("Acteur (pseudonyme)"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9_]+$", message=_l("Un pseudonyme : lettres, chiffres, _.")),
+        ],
+    )
     since = DateField(_l("Depuis le"), validators=[Optional()])
     until = DateField(_l("Jusqu'au (inclus)"), validators=[Optional()])
     page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])

@@ -6,8 +6,10 @@ that writer's event (committed before the writer looked at the flag). A writer t
 clear sets it and queues the job. The flag expires, so a lost job is replaced a minute later at most;
 `flask audit seal` does the same by hand or from cron. Without a queue, sealing runs inline.
 """
+
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from redis.exceptions import RedisError
@@ -43,10 +45,8 @@ def request_seal() -> None:
 def seal_pending() -> int:
     """The job: chain every pending event, a batch per transaction; how many were chained."""
     if jobs.queued_mode():
-        try:
+        with contextlib.suppress(RedisError):  # the flag expires on its own
             jobs.connection().delete(_flag())
-        except RedisError:
-            pass  # the flag expires on its own
     total = 0
     while True:
         count = seal(db.session)

@@ -1,4 +1,5 @@
 """The append-only, hash-chained audit log, and the events waiting to be chained into it."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -8,6 +8,7 @@ with microseconds (``2026-11-22T12:00:00.000000Z``). The first event's previous
 hash is GENESIS (64 zeros). README "Verifying results and the audit log" gives
 the same rules as a standalone script.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,12 +23,44 @@ BODY_FIELDS = ("seq", "at", "actor", "action", "object_type", "object_id", "deta
 # Column widths of AuditEvent: checked before writing so PostgreSQL never truncates or fails late.
 FIELD_LIMITS = {"actor": 40, "action": 60, "object_type": 40, "object_id": 60}
 # Keys that announce personal data; details must describe the change, never the person.
-PERSONAL_KEYS = frozenset({
-    "email", "e_mail", "mail", "display_name", "first_name", "last_name", "full_name", "given_name",
-    "family_name", "surname", "address", "postal_address", "tax_address", "street", "postcode", "zip",
-    "phone", "telephone", "iban", "bic", "birth_date", "date_of_birth", "nationality", "ip", "ip_address",
-    "lat", "lon", "lng", "latitude", "longitude", "home_lat", "home_lon", "password", "receipt_code",
-})
+PERSONAL_KEYS = frozenset(
+    {
+        "email",
+        "e_mail",
+        "mail",
+        "display_name",
+        "first_name",
+        "last_name",
+        "full_name",
+        "given_name",
+        "family_name",
+        "surname",
+        "address",
+        "postal_address",
+        "tax_address",
+        "street",
+        "postcode",
+        "zip",
+        "phone",
+        "telephone",
+        "iban",
+        "bic",
+        "birth_date",
+        "date_of_birth",
+        "nationality",
+        "ip",
+        "ip_address",
+        "lat",
+        "lon",
+        "lng",
+        "latitude",
+        "longitude",
+        "home_lat",
+        "home_lon",
+        "password",
+        "receipt_code",
+    }
+)
 
 
 class AuditDetailsError(ValueError):
@@ -76,8 +109,9 @@ def utc_stamp(at: datetime) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def event_body(seq: int, at: datetime | str, actor: str, action: str, object_type: str, object_id: str,
-               details: dict) -> dict:
+def event_body(
+    seq: int, at: datetime | str, actor: str, action: str, object_type: str, object_id: str, details: dict
+) -> dict:
     return {
         "seq": seq,
         "at": at if isinstance(at, str) else utc_stamp(at),

@@ -8,6 +8,7 @@ Ballots, the one write a national vote makes thousands of times a second, are
 by `seal` (a background job, audit/jobs.py), and in any case before the next
 chained event, such as a call's results.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -36,8 +37,22 @@ AUDIT_LOCK_KEY = 0x41554454  # "AUDT"
 _ADD_PENDING = insert(PendingAuditEvent)
 SEAL_BATCH = 5000  # pending events chained per statement: the lock is held for one batch at a time
 
-__all__ = ["SYSTEM", "AuditDetailsError", "EventFilter", "Verification", "actor_of", "distinct_values",
-           "export_lines", "filtered_events", "head", "head_hash", "pending_count", "record", "seal", "verify"]
+__all__ = [
+    "SYSTEM",
+    "AuditDetailsError",
+    "EventFilter",
+    "Verification",
+    "actor_of",
+    "distinct_values",
+    "export_lines",
+    "filtered_events",
+    "head",
+    "head_hash",
+    "pending_count",
+    "record",
+    "seal",
+    "verify",
+]
 
 
 def actor_of(user) -> str:
@@ -45,8 +60,17 @@ def actor_of(user) -> str:
     return getattr(user, "pseudonym", None) or SYSTEM
 
 
-def record(session: Session, *, now: datetime, actor: str, action: str, object_type: str,
-           object_id: object, details: dict | None = None, deferred: bool = False) -> dict:
+def record(
+    session: Session,
+    *,
+    now: datetime,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: object,
+    details: dict | None = None,
+    deferred: bool = False,
+) -> dict:
     """Append one event after the current head (raises AuditDetailsError on bad input).
 
     Events waiting to be chained go first, so the chain keeps the order in which things happened
@@ -58,8 +82,11 @@ def record(session: Session, *, now: datetime, actor: str, action: str, object_t
         if not value or len(value) > FIELD_LIMITS[name]:
             raise AuditDetailsError(f"{name} must be 1 to {FIELD_LIMITS[name]} characters: {value!r}")
     # Stored in UTC: SQLite keeps wall time without the offset, and the hash must survive the round trip.
-    event = {**fields, "at": now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC),
-             "details": clean_details(details)}
+    event = {
+        **fields,
+        "at": now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC),
+        "details": clean_details(details),
+    }
     if deferred:  # on the connection: no unit of work for the busiest writers
         session.connection().execute(_ADD_PENDING, event)
         return event
@@ -79,8 +106,9 @@ def seal(session: Session, *, batch: int | None = SEAL_BATCH) -> int:
     if batch is not None:
         claim = claim.limit(batch)
     columns = [PendingAuditEvent.id, *(getattr(PendingAuditEvent, f) for f in BODY_FIELDS if f != "seq")]
-    rows = session.execute(delete(PendingAuditEvent).where(PendingAuditEvent.id.in_(claim.scalar_subquery()))
-                           .returning(*columns)).all()
+    rows = session.execute(
+        delete(PendingAuditEvent).where(PendingAuditEvent.id.in_(claim.scalar_subquery())).returning(*columns)
+    ).all()
     events = [{f: getattr(row, f) for f in BODY_FIELDS if f != "seq"} for row in sorted(rows, key=lambda r: r.id)]
     # Read back from the database: SQLite returns naive UTC, JSON comes back as written by clean_details.
     for event in events:
@@ -104,8 +132,15 @@ def _chain(session: Session, events: list[dict]) -> list[dict]:
     rows = []
     for event in events:
         seq += 1
-        body = event_body(seq, event["at"], event["actor"], event["action"], event["object_type"],
-                          event["object_id"], event["details"])
+        body = event_body(
+            seq,
+            event["at"],
+            event["actor"],
+            event["action"],
+            event["object_type"],
+            event["object_id"],
+            event["details"],
+        )
         digest = chain_hash(prev, body)
         rows.append({**event, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
@@ -162,8 +197,12 @@ class EventFilter:
 
     def statement(self) -> Select:
         stmt = select(AuditEvent)
-        for column, value in ((AuditEvent.action, self.action), (AuditEvent.object_type, self.object_type),
-                              (AuditEvent.object_id, self.object_id), (AuditEvent.actor, self.actor)):
+        for column, value in (
+            (AuditEvent.action, self.action),
+            (AuditEvent.object_type, self.object_type),
+            (AuditEvent.object_id, self.object_id),
+            (AuditEvent.actor, self.actor),
+        ):
             if value:
                 stmt = stmt.where(column == value)
         if self.since is not None:

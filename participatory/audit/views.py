@@ -1,4 +1,5 @@
 """Read-only pages for auditors: the audit log, every call's exports, every donation ledger."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
@@ -44,21 +45,33 @@ def _paris_midnight_utc(day) -> datetime:
 def log():
     authorize("audit.read")
     form = AuditFilterForm(request.args)
-    form.set_choices(distinct_values(db.session, AuditEvent.action), distinct_values(db.session, AuditEvent.object_type))
+    form.set_choices(
+        distinct_values(db.session, AuditEvent.action), distinct_values(db.session, AuditEvent.object_type)
+    )
     if request.args and not form.validate():
-        return render_template("audit/log.html", form=form, events=[], total=0, page=1, pages=1,
-                               head=audit_head()), 400
+        return render_template("audit/log.html", form=form, events=[], total=0, page=1, pages=1, head=audit_head()), 400
     where = EventFilter(
-        action=form.action.data or "", object_type=form.object_type.data or "",
-        object_id=(form.object_id.data or "").strip(), actor=(form.actor.data or "").strip(),
+        action=form.action.data or "",
+        object_type=form.object_type.data or "",
+        object_id=(form.object_id.data or "").strip(),
+        actor=(form.actor.data or "").strip(),
         since=_paris_midnight_utc(form.since.data) if form.since.data else None,
         until=_paris_midnight_utc(form.until.data + timedelta(days=1)) if form.until.data else None,
     )
     page = form.page.data or 1
     events, total = filtered_events(db.session, where, page=page, per_page=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
-    return render_template("audit/log.html", form=form, events=events, total=total, page=page, pages=pages,
-                           head=audit_head(), pending=pending_count(db.session), page_url=_page_url)
+    return render_template(
+        "audit/log.html",
+        form=form,
+        events=events,
+        total=total,
+        page=page,
+        pages=pages,
+        head=audit_head(),
+        pending=pending_count(db.session),
+        page_url=_page_url,
+    )
 
 
 def _page_url(page: int) -> str:
@@ -78,15 +91,23 @@ def log_export():
 @bp.get("/appels")
 def calls():
     authorize("audit.read")
-    rows = db.session.execute(select(Call, CallResult).outerjoin(CallResult, CallResult.call_id == Call.id)
-                              .order_by(Call.constituency_code, Call.year.desc())).all()
+    rows = db.session.execute(
+        select(Call, CallResult)
+        .outerjoin(CallResult, CallResult.call_id == Call.id)
+        .order_by(Call.constituency_code, Call.year.desc())
+    ).all()
     return render_template("audit/calls.html", rows=rows, files=list(FILES))
 
 
 @bp.get("/registres")
 def ledgers():
     authorize("audit.read")
-    rows = [(candidacy, election, totals(db.session, candidacy)) for candidacy, election in db.session.execute(
-        select(Candidacy, Election).join(Election, Election.id == Candidacy.election_id)
-        .order_by(Election.first_round.desc(), Candidacy.constituency_code, Candidacy.id))]
+    rows = [
+        (candidacy, election, totals(db.session, candidacy))
+        for candidacy, election in db.session.execute(
+            select(Candidacy, Election)
+            .join(Election, Election.id == Candidacy.election_id)
+            .order_by(Election.first_round.desc(), Candidacy.constituency_code, Candidacy.id)
+        )
+    ]
     return render_template("audit/ledgers.html", rows=rows)

@@ -1,4 +1,5 @@
 """Domain errors of the calls services, each with a code (from rules.py) and a translated message."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

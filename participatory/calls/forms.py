@@ -1,5 +1,6 @@
 """Forms of the calls domain (Flask-WTF, CSRF on every one). Amounts are typed in euros,
 dates in Paris time; `cents` and `utc` turn them into what the services take."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -10,8 +11,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, DecimalField, FloatField, IntegerField, RadioField, SelectField,
-    StringField, TextAreaField,
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -32,16 +41,28 @@ LEVEL_LABELS = {
     "letter": _l("Résidence vérifiée par courrier"),
 }
 CATEGORY_LABELS = {
-    "environment": _l("Environnement"), "mobility": _l("Mobilité"), "culture": _l("Culture"),
-    "sport": _l("Sport"), "solidarity": _l("Solidarité"), "education": _l("Éducation"),
-    "heritage": _l("Patrimoine"), "digital": _l("Numérique"), "other": _l("Autre"),
+    "environment": _l("Environnement"),
+    "mobility": _l("Mobilité"),
+    "culture": _l("Culture"),
+    "sport": _l("Sport"),
+    "solidarity": _l("Solidarité"),
+    "education": _l("Éducation"),
+    "heritage": _l("Patrimoine"),
+    "digital": _l("Numérique"),
+    "other": _l("Autre"),
 }
 STATUS_LABELS = {
-    "planned": _l("Prévu"), "in_progress": _l("En cours"), "done": _l("Réalisé"), "cancelled": _l("Annulé"),
+    "planned": _l("Prévu"),
+    "in_progress": _l("En cours"),
+    "done": _l("Réalisé"),
+    "cancelled": _l("Annulé"),
 }
 PHASE_LABELS = {
-    "upcoming": _l("À venir"), "proposals": _l("Dépôt des projets"), "review": _l("Examen des projets"),
-    "voting": _l("Vote"), "results": _l("Résultats"),
+    "upcoming": _l("À venir"),
+    "proposals": _l("Dépôt des projets"),
+    "review": _l("Examen des projets"),
+    "voting": _l("Vote"),
+    "results": _l("Résultats"),
 }
 DECISION_LABELS = {"feasible": _l("Réalisable"), "infeasible": _l("Non réalisable")}
 
@@ -70,25 +91,38 @@ class CallForm(FlaskForm):
     year = IntegerField(_l("Année"), validators=[InputRequired(), NumberRange(2000, 2100)])
     title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=160)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
-    budget = DecimalField(_l("Budget (€)"), default=Decimal(rules.DEFAULT_BUDGET_CENTS) / 100,
-                          validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal(100_000_000))],
-                          **MONEY)
-    proposals_open_at = DateTimeLocalField(_l("Ouverture du dépôt des projets"), format=DATETIME_FORMAT,
-                                           validators=[InputRequired()])
-    review_open_at = DateTimeLocalField(_l("Début de l'examen des projets"), format=DATETIME_FORMAT,
-                                        validators=[InputRequired()])
+    budget = DecimalField(
+        _l("Budget (€)"),
+        default=Decimal(rules.DEFAULT_BUDGET_CENTS) / 100,
+        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal(100_000_000))],
+        **MONEY,
+    )
+    proposals_open_at = DateTimeLocalField(
+        _l("Ouverture du dépôt des projets"), format=DATETIME_FORMAT, validators=[InputRequired()]
+    )
+    review_open_at = DateTimeLocalField(
+        _l("Début de l'examen des projets"), format=DATETIME_FORMAT, validators=[InputRequired()]
+    )
     voting_open_at = DateTimeLocalField(_l("Ouverture du vote"), format=DATETIME_FORMAT, validators=[InputRequired()])
-    voting_close_at = DateTimeLocalField(_l("Clôture du vote et résultats"), format=DATETIME_FORMAT,
-                                         validators=[InputRequired()])
-    min_projects = IntegerField(_l("Nombre minimum de projets par bulletin"), default=1,
-                                validators=[InputRequired(), NumberRange(min=1, max=1000)])
-    max_projects = IntegerField(_l("Nombre maximum de projets par bulletin (vide : pas de maximum)"),
-                                validators=[Optional(), NumberRange(min=1, max=1000)])
+    voting_close_at = DateTimeLocalField(
+        _l("Clôture du vote et résultats"), format=DATETIME_FORMAT, validators=[InputRequired()]
+    )
+    min_projects = IntegerField(
+        _l("Nombre minimum de projets par bulletin"),
+        default=1,
+        validators=[InputRequired(), NumberRange(min=1, max=1000)],
+    )
+    max_projects = IntegerField(
+        _l("Nombre maximum de projets par bulletin (vide : pas de maximum)"),
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+    )
     knapsack = BooleanField(_l("Le total d'un bulletin ne peut pas dépasser le budget"), default=True)
     rule = SelectField(_l("Règle de dépouillement"), choices=list(RULE_LABELS.items()), default=rules.DEFAULT_RULE)
-    verification_level = SelectField(_l("Vérification exigée pour voter"),
-                                     choices=[(level, LEVEL_LABELS[level]) for level in VERIFICATION_LEVELS],
-                                     default="residence")
+    verification_level = SelectField(
+        _l("Vérification exigée pour voter"),
+        choices=[(level, LEVEL_LABELS[level]) for level in VERIFICATION_LEVELS],
+        default="residence",
+    )
 
 
 class ProposalForm(FlaskForm):
@@ -96,8 +130,9 @@ class ProposalForm(FlaskForm):
     summary = StringField(_l("Résumé"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=20000)])
     category = SelectField(_l("Catégorie"), choices=list(CATEGORY_LABELS.items()))
-    estimated_cost = DecimalField(_l("Coût estimé (€)"), validators=[InputRequired(), NumberRange(min=Decimal("0.01"))],
-                                  **MONEY)
+    estimated_cost = DecimalField(
+        _l("Coût estimé (€)"), validators=[InputRequired(), NumberRange(min=Decimal("0.01"))], **MONEY
+    )
     lat = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     lon = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     image = FileField(_l("Image (JPEG ou PNG, 5 Mo au plus ; facultative)"))

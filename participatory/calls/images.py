@@ -1,5 +1,6 @@
 """Proposal images: decoded with Pillow (the type is what the bytes are, not the file name),
 at most 5 MB, re-encoded so no metadata (EXIF, GPS, comments) from the original leaks."""
+
 from __future__ import annotations
 
 import io

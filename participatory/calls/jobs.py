@@ -1,12 +1,10 @@
 """Background jobs of the calls domain, run by `flask jobs worker` or inline (participatory/jobs.py)."""
+
 from __future__ import annotations
-
-from participatory import clock
-
-from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from participatory import clock
 from participatory.calls.services.results import close_call
 from participatory.extensions import db
 

@@ -2,10 +2,12 @@
 
 Built after the service succeeded and sent by the view after the commit.
 """
+
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from participatory.calls.models import Proposal
 from participatory.mail import Mail, send
@@ -27,12 +29,19 @@ def send_review_notice(to: str, proposal: Proposal) -> None:
     def render():
         if proposal.feasibility == "feasible":
             subject = _("Votre projet « %(title)s » est réalisable", title=proposal.title)
-            body = _("L'équipe de votre député a examiné votre projet « %(title)s » : il est réalisable et sera "
-                     "soumis au vote.", title=proposal.title)
+            body = _(
+                "L'équipe de votre député a examiné votre projet « %(title)s » : il est réalisable et sera "
+                "soumis au vote.",
+                title=proposal.title,
+            )
         else:
             subject = _("Votre projet « %(title)s » n'est pas réalisable", title=proposal.title)
-            body = _("L'équipe de votre député a examiné votre projet « %(title)s » : il n'est pas réalisable. "
-                     "Motif publié : %(reason)s", title=proposal.title, reason=proposal.review_reason)
+            body = _(
+                "L'équipe de votre député a examiné votre projet « %(title)s » : il n'est pas réalisable. "
+                "Motif publié : %(reason)s",
+                title=proposal.title,
+                reason=proposal.review_reason,
+            )
         return subject, f"{body}\n\n{link}"
 
     subject, body = _bilingual(render)
@@ -46,9 +55,13 @@ def send_ballot_receipt(to: str, call, code: str, changed: bool) -> None:
     def render():
         subject = _("Votre bulletin pour « %(title)s »", title=call.title)
         intro = _("Votre bulletin a été modifié.") if changed else _("Votre bulletin a été enregistré.")
-        body = _("%(intro)s Votre code de reçu : %(code)s\n\nGardez-le : après la publication des résultats, il "
-                 "vous permet de vérifier que votre bulletin est bien compté. Il n'est pas conservé par la "
-                 "plateforme et ne sera pas renvoyé.", intro=intro, code=code)
+        body = _(
+            "%(intro)s Votre code de reçu : %(code)s\n\nGardez-le : après la publication des résultats, il "
+            "vous permet de vérifier que votre bulletin est bien compté. Il n'est pas conservé par la "
+            "plateforme et ne sera pas renvoyé.",
+            intro=intro,
+            code=code,
+        )
         return subject, f"{body}\n\n{link}"
 
     subject, body = _bilingual(render)

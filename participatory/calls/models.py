@@ -5,12 +5,22 @@ exports (issue 7): a ballot names its voter only through `voter_id` (nulled when
 the account is deleted) and is exported under its random `public_id`; the
 receipt code itself is never stored, only its SHA-256.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,8 +52,7 @@ class Call(db.Model):
     verification_level: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
 
     proposals: Mapped[list[Proposal]] = relationship(back_populates="call", order_by="Proposal.id")
     result: Mapped[CallResult | None] = relationship(back_populates="call", uselist=False)
@@ -55,7 +64,8 @@ class Proposal(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True)
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     title: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text)
@@ -74,16 +84,17 @@ class Proposal(db.Model):
     review_reason: Mapped[str] = mapped_column(Text, default="")
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
     # Moderation: hidden with a public reason.
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
-    hidden_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
 
     call: Mapped[Call] = relationship(back_populates="proposals")
     updates: Mapped[list[ImplementationUpdate]] = relationship(
-        back_populates="proposal", order_by=lambda: (ImplementationUpdate.happened_on, ImplementationUpdate.id))
+        back_populates="proposal", order_by=lambda: (ImplementationUpdate.happened_on, ImplementationUpdate.id)
+    )
 
     @property
     def on_ballot(self) -> bool:
@@ -118,14 +129,16 @@ class Ballot(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
     voter_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True)
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     public_id: Mapped[str] = mapped_column(String(32), unique=True)  # pseudonymous voter id in exports
     receipt_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256 hex of the receipt code
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     items: Mapped[list[BallotItem]] = relationship(
-        back_populates="ballot", cascade="all, delete-orphan", order_by="BallotItem.proposal_id")
+        back_populates="ballot", cascade="all, delete-orphan", order_by="BallotItem.proposal_id"
+    )
 
     @property
     def proposal_ids(self) -> list[int]:

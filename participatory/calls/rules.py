@@ -24,6 +24,7 @@ Receipt codes
     (``ABCD-EFGH-JKMN-PQRS``); ``receipt_hash`` is the SHA-256 hex of the code
     upper-cased without dashes or spaces, the only form stored and exported.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,8 +70,12 @@ class Schedule:
 
     @classmethod
     def of(cls, call) -> Schedule:
-        return cls(aware(call.proposals_open_at), aware(call.review_open_at), aware(call.voting_open_at),
-                   aware(call.voting_close_at))
+        return cls(
+            aware(call.proposals_open_at),
+            aware(call.review_open_at),
+            aware(call.voting_open_at),
+            aware(call.voting_close_at),
+        )
 
 
 def phase_at(schedule: Schedule, now: datetime) -> str:
@@ -90,7 +95,7 @@ def schedule_problem(schedule: Schedule) -> str | None:
     dates = (schedule.proposals_open_at, schedule.review_open_at, schedule.voting_open_at, schedule.voting_close_at)
     if any(d.tzinfo is None for d in dates):
         return "dates_without_timezone"
-    if any(a >= b for a, b in zip(dates, dates[1:])):
+    if any(a >= b for a, b in zip(dates, dates[1:], strict=False)):
         return "dates_out_of_order"
     return None
 
@@ -117,8 +122,9 @@ def ballot_rules_problem(rules: BallotRules) -> str | None:
     return None
 
 
-def call_problem(schedule: Schedule, rules: BallotRules, tally_rule: str, verification_level: str,
-                 year: int) -> str | None:
+def call_problem(
+    schedule: Schedule, rules: BallotRules, tally_rule: str, verification_level: str, year: int
+) -> str | None:
     """Why a call's settings cannot be saved, or None."""
     if not 2000 <= year <= 2100:
         return "bad_year"
@@ -131,10 +137,21 @@ def call_problem(schedule: Schedule, rules: BallotRules, tally_rule: str, verifi
 
 # Settings that can no longer change once residents have started voting: the ballot
 # they fill and the way it is counted must be the same for everyone.
-VOTING_FROZEN = frozenset({
-    "year", "budget_cents", "proposals_open_at", "review_open_at", "voting_open_at", "voting_close_at",
-    "min_projects", "max_projects", "knapsack", "rule", "verification_level",
-})
+VOTING_FROZEN = frozenset(
+    {
+        "year",
+        "budget_cents",
+        "proposals_open_at",
+        "review_open_at",
+        "voting_open_at",
+        "voting_close_at",
+        "min_projects",
+        "max_projects",
+        "knapsack",
+        "rule",
+        "verification_level",
+    }
+)
 
 
 def frozen_changes(phase: str, changed: Iterable[str]) -> list[str]:
@@ -155,8 +172,9 @@ def vote_refusal(phase: str, call_constituency: str, voter_constituency: str | N
     return None
 
 
-def proposal_refusal(phase: str, call_constituency: str, author_constituency: str | None,
-                     residence_declared: bool) -> str | None:
+def proposal_refusal(
+    phase: str, call_constituency: str, author_constituency: str | None, residence_declared: bool
+) -> str | None:
     """Why a user may not submit (or edit, or withdraw) a proposal in a call, or None."""
     if phase != PROPOSALS:
         return "proposals_closed"
@@ -215,7 +233,7 @@ def ballots_digest(ballots: Iterable[tuple[str, Iterable[int]]]) -> str:
     """SHA-256 over the canonical serialization described in the module docstring."""
     digest = hashlib.sha256()
     for public_id, ids in sorted(ballots, key=lambda ballot: ballot[0].encode("utf-8")):
-        digest.update(f"{public_id};{','.join(str(i) for i in sorted(ids))}\n".encode("utf-8"))
+        digest.update(f"{public_id};{','.join(str(i) for i in sorted(ids))}\n".encode())
     return digest.hexdigest()
 
 
@@ -228,7 +246,7 @@ def receipt_hash(code: str) -> str:
 
 
 def format_receipt(raw: str) -> str:
-    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
 def participation(ballots: int, registered_voters: int) -> float:

@@ -1,14 +1,14 @@
 """`flask donations …`: housekeeping jobs of the donation module (run them from cron)."""
+
 from __future__ import annotations
 
-from participatory import clock
-
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from participatory import clock
 from participatory.crowdfunding import receipts
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
 from participatory.crowdfunding.services.donations import expire_pending
@@ -18,8 +18,12 @@ group = AppGroup("donations", help="Campaign donations: expire unpaid reservatio
 
 
 @group.command("expire-pending")
-@click.option("--minutes", type=click.IntRange(min=1), default=None,
-              help="Age after which a pending donation expires (default: DONATION_PENDING_MINUTES).")
+@click.option(
+    "--minutes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Age after which a pending donation expires (default: DONATION_PENDING_MINUTES).",
+)
 def expire_pending_command(minutes: int | None) -> None:
     """Cancel the PaymentIntents of donations never paid and mark them expired."""
     ttl = timedelta(minutes=minutes or current_app.config["DONATION_PENDING_MINUTES"])
@@ -29,8 +33,10 @@ def expire_pending_command(minutes: int | None) -> None:
         gateway = None  # donations with a PaymentIntent are then left pending and reported
     report = expire_pending(db.session, clock.now(), gateway, ttl)
     db.session.commit()
-    click.echo(f"{report.expired} expired, {report.paid_meanwhile} paid meanwhile (left for the webhook), "
-               f"{report.errors} not reachable at Stripe")
+    click.echo(
+        f"{report.expired} expired, {report.paid_meanwhile} paid meanwhile (left for the webhook), "
+        f"{report.errors} not reachable at Stripe"
+    )
     if report.errors:
         raise SystemExit(1)
 

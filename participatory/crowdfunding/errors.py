@@ -1,4 +1,5 @@
 """Domain errors of the crowdfunding services, each with a code and a translated message."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +16,9 @@ MESSAGES = {
     "already_decided": _l("Cette candidature a déjà été examinée."),
     "bad_account_id": _l("Identifiant de compte Stripe invalide (acct_…)."),
     "not_approved": _l("Cette candidature n'est pas (ou plus) validée."),
-    "no_payment_account": _l("Le mandataire n'a pas encore relié de compte de paiement : les dons ne sont pas ouverts."),
+    "no_payment_account": _l(
+        "Le mandataire n'a pas encore relié de compte de paiement : les dons ne sont pas ouverts."
+    ),
     "window_closed": _l("La collecte des dons n'est pas ouverte pour cette élection (article L52-4)."),
     "attestations_required": _l("Vous devez attester être une personne physique et donner vos propres fonds."),
     "residence_needs_france": _l("Pour donner au titre de la résidence en France, l'adresse doit être en France."),

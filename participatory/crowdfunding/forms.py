@@ -1,12 +1,22 @@
 """Forms of the crowdfunding pages (Flask-WTF, CSRF on)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DateTimeLocalField, DecimalField, EmailField, RadioField, SelectField
-from wtforms import StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from participatory.crowdfunding import rules
@@ -16,42 +26,64 @@ class ElectionForm(FlaskForm):
     name = StringField(_l("Nom de l'élection"), validators=[DataRequired(), Length(max=120)])
     first_round = DateField(_l("Date du premier tour"), validators=[DataRequired()])
     second_round = DateField(_l("Date du second tour"), validators=[Optional()])
-    opens_at = DateTimeLocalField(_l("Ouverture de la collecte (élection anticipée, heure de Paris)"),
-                                  format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    closes_at = DateTimeLocalField(_l("Clôture de la collecte (élection anticipée, heure de Paris)"),
-                                   format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    opens_at = DateTimeLocalField(
+        _l("Ouverture de la collecte (élection anticipée, heure de Paris)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+    )
+    closes_at = DateTimeLocalField(
+        _l("Clôture de la collecte (élection anticipée, heure de Paris)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+    )
 
 
 class ApplicationForm(FlaskForm):
-    constituency_code = StringField(_l("Circonscription (code, ex. 33-04)"),
-                                    validators=[DataRequired(), Regexp(r"^[0-9A-Za-z]{2}-[0-9]{2}$")])
-    candidate_name = StringField(_l("Nom du candidat tel qu'il figure sur le bulletin"),
-                                 validators=[DataRequired(), Length(max=120)])
+    constituency_code = StringField(
+        _l("Circonscription (code, ex. 33-04)"), validators=[DataRequired(), Regexp(r"^[0-9A-Za-z]{2}-[0-9]{2}$")]
+    )
+    candidate_name = StringField(
+        _l("Nom du candidat tel qu'il figure sur le bulletin"), validators=[DataRequired(), Length(max=120)]
+    )
     party_label = StringField(_l("Étiquette politique"), validators=[DataRequired(), Length(max=120)])
-    agent_kind = RadioField(_l("Le candidat recueille les fonds par"), choices=[
-        ("mandataire", _l("un mandataire financier (personne physique)")),
-        ("association", _l("une association de financement électorale")),
-    ], default="mandataire", validators=[InputRequired()])
+    agent_kind = RadioField(
+        _l("Le candidat recueille les fonds par"),
+        choices=[
+            ("mandataire", _l("un mandataire financier (personne physique)")),
+            ("association", _l("une association de financement électorale")),
+        ],
+        default="mandataire",
+        validators=[InputRequired()],
+    )
     agent_name = StringField(_l("Nom du mandataire ou de l'association"), validators=[DataRequired(), Length(max=160)])
     agent_designated_on = DateField(_l("Date de désignation (déclaration en préfecture)"), validators=[DataRequired()])
-    agent_email = EmailField(_l("Adresse e-mail du compte du mandataire sur la plateforme"),
-                             validators=[DataRequired(), Email(), Length(max=254)])
+    agent_email = EmailField(
+        _l("Adresse e-mail du compte du mandataire sur la plateforme"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField(_l("Décision"), choices=[("approve", _l("Valider")), ("reject", _l("Refuser"))],
-                           validators=[InputRequired()])
+    decision = SelectField(
+        _l("Décision"), choices=[("approve", _l("Valider")), ("reject", _l("Refuser"))], validators=[InputRequired()]
+    )
 
 
 class AccountForm(FlaskForm):
-    account_id = StringField(_l("Identifiant du compte Stripe du mandataire"),
-                             validators=[DataRequired(), Length(max=64)])
+    account_id = StringField(
+        _l("Identifiant du compte Stripe du mandataire"), validators=[DataRequired(), Length(max=64)]
+    )
 
 
 class RefundForm(FlaskForm):
-    reason = SelectField(_l("Motif"), choices=[
-        ("donor_request", _l("Demande du donateur")), ("cap_exceeded", _l("Plafond de 4 600 € dépassé")),
-    ], validators=[InputRequired()])
+    reason = SelectField(
+        _l("Motif"),
+        choices=[
+            ("donor_request", _l("Demande du donateur")),
+            ("cap_exceeded", _l("Plafond de 4 600 € dépassé")),
+        ],
+        validators=[InputRequired()],
+    )
 
 
 class LegalTextForm(FlaskForm):
@@ -63,23 +95,38 @@ PRESETS = [(str(c), f"{c // 100} €") for c in rules.PRESET_AMOUNTS_CENTS] + [(
 
 class DonationForm(FlaskForm):
     amount_choice = RadioField(_l("Montant"), choices=PRESETS, default="2000", validators=[InputRequired()])
-    amount_other = DecimalField(_l("Autre montant (en euros)"), places=2, validators=[
-        Optional(), NumberRange(min=Decimal("1"), max=Decimal("4600"), message=_l("Entre 1 € et 4 600 €."))])
+    amount_other = DecimalField(
+        _l("Autre montant (en euros)"),
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(min=Decimal("1"), max=Decimal("4600"), message=_l("Entre 1 € et 4 600 €.")),
+        ],
+    )
     first_name = StringField(_l("Prénom(s)"), validators=[DataRequired(), Length(max=80)])
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=80)])
     email = EmailField(_l("Adresse e-mail (pour le reçu)"), validators=[DataRequired(), Email(), Length(max=254)])
     address = StringField(_l("Adresse (numéro et voie)"), validators=[DataRequired(), Length(max=200)])
     postal_code = StringField(_l("Code postal"), validators=[DataRequired(), Length(max=12)])
     city = StringField(_l("Commune"), validators=[DataRequired(), Length(max=80)])
-    country = StringField(_l("Pays (code à deux lettres, FR pour la France)"), default="FR",
-                          filters=[lambda v: (v or "").strip().upper()],
-                          validators=[DataRequired(), Regexp(r"^[A-Z]{2}$", message=_l("Deux lettres, par exemple FR."))])
-    eligibility = RadioField(_l("Je peux donner car"), choices=[
-        ("nationality", _l("je suis de nationalité française")),
-        ("residence", _l("je réside en France")),
-    ], validators=[InputRequired()])
-    natural_person = BooleanField(_l("J'atteste être une personne physique (et non une entreprise ou une association)."),
-                                  validators=[DataRequired()])
+    country = StringField(
+        _l("Pays (code à deux lettres, FR pour la France)"),
+        default="FR",
+        filters=[lambda v: (v or "").strip().upper()],
+        validators=[DataRequired(), Regexp(r"^[A-Z]{2}$", message=_l("Deux lettres, par exemple FR."))],
+    )
+    eligibility = RadioField(
+        _l("Je peux donner car"),
+        choices=[
+            ("nationality", _l("je suis de nationalité française")),
+            ("residence", _l("je réside en France")),
+        ],
+        validators=[InputRequired()],
+    )
+    natural_person = BooleanField(
+        _l("J'atteste être une personne physique (et non une entreprise ou une association)."),
+        validators=[DataRequired()],
+    )
     own_funds = BooleanField(_l("J'atteste que ce don provient de mes propres fonds."), validators=[DataRequired()])
 
     def amount_cents(self) -> int | None:

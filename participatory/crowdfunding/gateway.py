@@ -4,6 +4,7 @@ Every call runs on the mandataire's connected account (`Stripe-Account` header):
 donation is a direct charge there, never money on the platform's balance. Metadata
 carries ids only. The same code talks to Stripe or to localstripe (STRIPE_API_BASE).
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,14 @@ class Intent:
 
 def _intent(obj) -> Intent:
     data = obj.to_dict() if hasattr(obj, "to_dict") else obj
-    return Intent(data["id"], data.get("client_secret"), data["status"], int(data["amount"]), data["currency"],
-                  dict(data.get("metadata") or {}))
+    return Intent(
+        data["id"],
+        data.get("client_secret"),
+        data["status"],
+        int(data["amount"]),
+        data["currency"],
+        dict(data.get("metadata") or {}),
+    )
 
 
 class StripeGateway:
@@ -56,8 +63,9 @@ class StripeGateway:
 
     @classmethod
     def from_config(cls, config) -> StripeGateway:
-        return cls(config.get("STRIPE_API_KEY", ""), config.get("STRIPE_API_BASE", ""),
-                   bool(config.get("STRIPE_LOCALSTRIPE")))
+        return cls(
+            config.get("STRIPE_API_KEY", ""), config.get("STRIPE_API_BASE", ""), bool(config.get("STRIPE_LOCALSTRIPE"))
+        )
 
     def _call(self, method, *args, **kwargs):
         try:
@@ -67,41 +75,62 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise GatewayError(exc.user_message or type(exc).__name__) from exc
 
-    def create_intent(self, *, account: str, amount_cents: int, idempotency_key: str, metadata: dict[str, str],
-                      payment_method: str | None = None) -> Intent:
+    def create_intent(
+        self,
+        *,
+        account: str,
+        amount_cents: int,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        payment_method: str | None = None,
+    ) -> Intent:
         """A PaymentIntent on the connected account; the browser confirms it with Stripe.js."""
-        params: dict = {"amount": amount_cents, "currency": CURRENCY, "payment_method_types": ["card"],
-                        "metadata": metadata}
+        params: dict = {
+            "amount": amount_cents,
+            "currency": CURRENCY,
+            "payment_method_types": ["card"],
+            "metadata": metadata,
+        }
         if payment_method:
             params["payment_method"] = payment_method
         elif self.localstripe:
-            pm = self._call(self.client.v1.payment_methods.create,
-                            params={"type": "card", "card": LOCALSTRIPE_3DS_CARD}, options={"stripe_account": account})
+            pm = self._call(
+                self.client.v1.payment_methods.create,
+                params={"type": "card", "card": LOCALSTRIPE_3DS_CARD},
+                options={"stripe_account": account},
+            )
             params.update(payment_method=pm["id"], confirm=True)
         options = {"idempotency_key": idempotency_key, "stripe_account": account}
         return _intent(self._call(self.client.v1.payment_intents.create, params=params, options=options))
 
     def confirm_intent(self, intent_id: str, *, account: str) -> Intent:
         """Confirm server-side with the payment method given at creation (tests, back-office)."""
-        return _intent(self._call(self.client.v1.payment_intents.confirm, intent_id,
-                                  options={"stripe_account": account}))
+        return _intent(
+            self._call(self.client.v1.payment_intents.confirm, intent_id, options={"stripe_account": account})
+        )
 
     def retrieve_intent(self, intent_id: str, *, account: str) -> Intent:
-        return _intent(self._call(self.client.v1.payment_intents.retrieve, intent_id,
-                                  options={"stripe_account": account}))
+        return _intent(
+            self._call(self.client.v1.payment_intents.retrieve, intent_id, options={"stripe_account": account})
+        )
 
     def cancel_intent(self, intent_id: str, *, account: str) -> Intent:
-        return _intent(self._call(self.client.v1.payment_intents.cancel, intent_id,
-                                  options={"stripe_account": account}))
+        return _intent(
+            self._call(self.client.v1.payment_intents.cancel, intent_id, options={"stripe_account": account})
+        )
 
     def refund(self, intent_id: str, *, account: str, idempotency_key: str, metadata: dict[str, str]) -> str:
-        refund = self._call(self.client.v1.refunds.create, params={"payment_intent": intent_id, "metadata": metadata},
-                            options={"idempotency_key": idempotency_key, "stripe_account": account})
+        refund = self._call(
+            self.client.v1.refunds.create,
+            params={"payment_intent": intent_id, "metadata": metadata},
+            options={"idempotency_key": idempotency_key, "stripe_account": account},
+        )
         return refund["id"]
 
     def list_intents(self, *, account: str) -> list[Intent]:
-        page = self._call(self.client.v1.payment_intents.list, params={"limit": 100},
-                          options={"stripe_account": account})
+        page = self._call(
+            self.client.v1.payment_intents.list, params={"limit": 100}, options={"stripe_account": account}
+        )
         return [_intent(obj) for obj in page.auto_paging_iter()]
 
 

@@ -4,6 +4,7 @@ They are templates: `$name` placeholders are filled with public campaign data on
 defaults quote the articles in extract; an admin should paste the version in force from
 Légifrance (the page links to it).
 """
+
 from __future__ import annotations
 
 from string import Template

@@ -4,12 +4,22 @@ Money is integer cents (EUR). Donor identity lives only in `donation` (and goes 
 mandataire and auditors); the cap is enforced through `donor_key`, a hash of the
 normalized identity (see rules.donor_identity_key).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -1,4 +1,5 @@
 """The donations of a signed-in donor, in their personal-data download (accounts' registry)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -19,11 +20,25 @@ def donations_part(session: Session, user: User) -> list:
     """Donations made while signed in (anonymous donations are matched by the mandataire, not here)."""
     rows = session.scalars(select(Donation).where(Donation.user_id == user.id).order_by(Donation.id))
     return [
-        {"candidacy": d.candidacy_id, "candidate": d.candidacy.candidate_name, "amount_cents": d.amount_cents,
-         "currency": d.currency, "status": d.status, "created_at": _when(d.created_at),
-         "succeeded_at": _when(d.succeeded_at), "receipt": d.receipt_number,
-         "identity": {"first_name": d.first_name, "last_name": d.last_name, "email": d.email, "address": d.address,
-                      "postal_code": d.postal_code, "city": d.city, "country": d.country,
-                      "eligibility": d.eligibility}}
+        {
+            "candidacy": d.candidacy_id,
+            "candidate": d.candidacy.candidate_name,
+            "amount_cents": d.amount_cents,
+            "currency": d.currency,
+            "status": d.status,
+            "created_at": _when(d.created_at),
+            "succeeded_at": _when(d.succeeded_at),
+            "receipt": d.receipt_number,
+            "identity": {
+                "first_name": d.first_name,
+                "last_name": d.last_name,
+                "email": d.email,
+                "address": d.address,
+                "postal_code": d.postal_code,
+                "city": d.city,
+                "country": d.country,
+                "eligibility": d.eligibility,
+            },
+        }
         for d in rows
     ]

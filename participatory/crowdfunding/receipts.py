@@ -4,6 +4,7 @@ It holds the R39-1 data the mandataire needs for the official receipt; it is not
 official CNCCFP form and says so. Sent after the commit that records the success; a
 failed send leaves receipt_sent_at empty and `flask donations send-receipts` retries.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,11 +60,16 @@ def receipt_pdf(session: Session, donation: Donation) -> bytes:
     number = rules.receipt_label(candidacy.id, donation.receipt_number or 0)
     paid = utc(donation.succeeded_at or donation.created_at).astimezone(rules.PARIS)
     line(f"Document de don n° {number}", 15, bold=True)
-    line("Document établi par la plateforme à partir des données transmises au mandataire. Ce n'est pas le reçu "
-         "officiel (formulaire CNCCFP) : celui-ci est délivré par le mandataire financier.", 9, gap=4)
+    line(
+        "Document établi par la plateforme à partir des données transmises au mandataire. Ce n'est pas le reçu "
+        "officiel (formulaire CNCCFP) : celui-ci est délivré par le mandataire financier.",
+        9,
+        gap=4,
+    )
     line("Bénéficiaire", 11, bold=True)
     line(f"Candidat(e) : {candidacy.candidate_name} ({candidacy.party_label})")
-    line(f"Élection : {candidacy.election.name} — circonscription {constituency.name if constituency else candidacy.constituency_code}")
+    where = constituency.name if constituency else candidacy.constituency_code
+    line(f"Élection : {candidacy.election.name} — circonscription {where}")
     kind = "Association de financement" if candidacy.agent_kind == "association" else "Mandataire financier"
     line(f"{kind} : {candidacy.agent_name}, désigné(e) le {candidacy.agent_designated_on.strftime('%d/%m/%Y')}", gap=4)
     line("Donateur (article R39-1)", 11, bold=True)
@@ -83,12 +89,20 @@ def receipt_pdf(session: Session, donation: Donation) -> bytes:
 def receipt_mail(session: Session, donation: Donation) -> Mail:
     candidacy = donation.candidacy
     number = rules.receipt_label(candidacy.id, donation.receipt_number or 0)
-    body = _("Merci pour votre don de %(amount)s à %(candidate)s. Vous trouverez ci-joint le document de don n° "
-             "%(number)s. Le reçu officiel, qui ouvre droit à la réduction d'impôt de 66 %% (dans la limite de 20 %% "
-             "du revenu imposable), vous sera délivré par le mandataire financier.",
-             amount=_euros(donation.amount_cents), candidate=candidacy.candidate_name, number=number)
-    return Mail(to=donation.email, subject=_("Votre don n° %(number)s", number=number), body=body,
-                attachments=[Attachment(f"don-{number}.pdf", receipt_pdf(session, donation))])
+    body = _(
+        "Merci pour votre don de %(amount)s à %(candidate)s. Vous trouverez ci-joint le document de don n° "
+        "%(number)s. Le reçu officiel, qui ouvre droit à la réduction d'impôt de 66 %% (dans la limite de 20 %% "
+        "du revenu imposable), vous sera délivré par le mandataire financier.",
+        amount=_euros(donation.amount_cents),
+        candidate=candidacy.candidate_name,
+        number=number,
+    )
+    return Mail(
+        to=donation.email,
+        subject=_("Votre don n° %(number)s", number=number),
+        body=body,
+        attachments=[Attachment(f"don-{number}.pdf", receipt_pdf(session, donation))],
+    )
 
 
 def deliver_receipt(session: Session, donation_id: int, now: datetime) -> bool:
@@ -107,5 +121,10 @@ def deliver_receipt(session: Session, donation_id: int, now: datetime) -> bool:
 
 
 def due_receipts(session: Session) -> list[int]:
-    return list(session.scalars(select(Donation.id).where(Donation.status == rules.SUCCEEDED,
-                                                          Donation.receipt_sent_at.is_(None)).order_by(Donation.id)))
+    return list(
+        session.scalars(
+            select(Donation.id)
+            .where(Donation.status == rules.SUCCEEDED, Donation.receipt_sent_at.is_(None))
+            .order_by(Donation.id)
+        )
+    )

@@ -1,4 +1,5 @@
 """Pure campaign-finance decisions (Code électoral), table-tested: no Flask, no database."""
+
 from __future__ import annotations
 
 import hashlib
@@ -51,6 +52,7 @@ def can_transition(current: str, target: str) -> bool:
 
 # --- L52-4: the collection window -------------------------------------------------------------
 
+
 def collection_opens(first_round: date) -> datetime:
     """Six months before the first day of the month of the election, 00:00 in Paris (UTC)."""
     month_index = first_round.year * 12 + (first_round.month - 1) - 6
@@ -77,16 +79,23 @@ class Window:
         return self.opens_at <= now < self.closes_at
 
 
-def collection_window(first_round: date, opens_override: datetime | None = None,
-                      closes_override: datetime | None = None) -> Window:
+def collection_window(
+    first_round: date, opens_override: datetime | None = None, closes_override: datetime | None = None
+) -> Window:
     """The legal window, unless set by hand (an early election after a dissolution)."""
     return Window(opens_override or collection_opens(first_round), closes_override or collection_closes(first_round))
 
 
 # --- L52-11: the spending ceiling -------------------------------------------------------------
 
-def spending_ceiling_cents(inhabitants: int, *, base_cents: int = 3_800_000, per_inhabitant_cents: int = 15,
-                           coefficient: Decimal | str = "1.26") -> int:
+
+def spending_ceiling_cents(
+    inhabitants: int,
+    *,
+    base_cents: int = 3_800_000,
+    per_inhabitant_cents: int = 15,
+    coefficient: Decimal | str = "1.26",
+) -> int:
     """(38,000 EUR + 0.15 EUR per inhabitant) x the coefficient set by decree, rounded to the cent."""
     if inhabitants < 0:
         raise ValueError("inhabitants must be positive")
@@ -101,8 +110,9 @@ def estimated_inhabitants(registered_voters: int, inhabitants_per_voter: Decimal
 
 # --- L52-8: one donor, one cap across every candidate of the election --------------------------
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l",
-                            "đ": "d", "Đ": "d", "ı": "i"})
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ı": "i"}
+)
 
 
 def normalize_part(value: str) -> str:
@@ -137,8 +147,9 @@ def donation_problem(amount_cents: int, already_counted_cents: int, cap_cents: i
 
 # --- Open data --------------------------------------------------------------------------------
 
+
 def bucket_of(amount_cents: int) -> str:
-    for bound, label in zip(BUCKETS_CENTS, BUCKET_LABELS):
+    for bound, label in zip(BUCKETS_CENTS, BUCKET_LABELS, strict=False):
         if amount_cents <= bound:
             return label
     return BUCKET_LABELS[-1]

@@ -4,6 +4,7 @@ No database here: each builder returns plain values or row tuples that services.
 inserts. Everything random comes from the generator it is given, so one seed always
 gives the same data (times are relative to the `now` of the run).
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,7 +34,7 @@ def ascii_slug(text: str) -> str:
 def hex_tokens(rng: np.random.Generator, count: int, nbytes: int) -> list[str]:
     raw = rng.bytes(count * nbytes).hex()
     width = 2 * nbytes
-    return [raw[i * width:(i + 1) * width] for i in range(count)]
+    return [raw[i * width : (i + 1) * width] for i in range(count)]
 
 
 def receipt_hashes(rng: np.random.Generator, count: int) -> list[str]:
@@ -62,11 +63,17 @@ class Person:
 def people(rng: np.random.Generator, count: int) -> list[Person]:
     firsts = rng.integers(len(words.FIRST_NAMES), size=count).tolist()
     lasts = rng.integers(len(words.LAST_NAMES), size=count).tolist()
-    return [Person(words.FIRST_NAMES[f], words.LAST_NAMES[last]) for f, last in zip(firsts, lasts)]
+    return [Person(words.FIRST_NAMES[f], words.LAST_NAMES[last]) for f, last in zip(firsts, lasts, strict=False)]
 
 
-def user_rows(rng: np.random.Generator, ids: list[int], tag: str, constituency: str | None,
-              created_from: datetime, created_to: datetime) -> list[tuple]:
+def user_rows(
+    rng: np.random.Generator,
+    ids: list[int],
+    tag: str,
+    constituency: str | None,
+    created_from: datetime,
+    created_to: datetime,
+) -> list[tuple]:
     """Rows for USER_COLUMNS: confirmed email, declared residence, no password (demo accounts cannot sign in)."""
     count = len(ids)
     persons = people(rng, count)
@@ -74,15 +81,37 @@ def user_rows(rng: np.random.Generator, ids: list[int], tag: str, constituency: 
     span = max((created_to - created_from).total_seconds(), 1.0)
     offsets = rng.uniform(0, span, size=count).tolist()
     rows = []
-    for user_id, person, pseudonym, offset, n in zip(ids, persons, pseudonyms, offsets, range(count)):
+    for user_id, person, pseudonym, offset, n in zip(ids, persons, pseudonyms, offsets, range(count), strict=False):
         created = created_from + timedelta(seconds=offset)
-        rows.append((user_id, person.email(f"{tag}-{n}"), None, person.display_name, "u_" + pseudonym, created,
-                     created, constituency, created if constituency else None, 0))
+        rows.append(
+            (
+                user_id,
+                person.email(f"{tag}-{n}"),
+                None,
+                person.display_name,
+                "u_" + pseudonym,
+                created,
+                created,
+                constituency,
+                created if constituency else None,
+                0,
+            )
+        )
     return rows
 
 
-USER_COLUMNS = ("id", "email", "password_hash", "display_name", "pseudonym", "created_at", "email_confirmed_at",
-                "constituency_code", "residence_declared_at", "session_version")
+USER_COLUMNS = (
+    "id",
+    "email",
+    "password_hash",
+    "display_name",
+    "pseudonym",
+    "created_at",
+    "email_confirmed_at",
+    "constituency_code",
+    "residence_declared_at",
+    "session_version",
+)
 
 
 def communes_of(communes: str, department_name: str) -> list[str]:
@@ -100,8 +129,9 @@ class ProposalDraft:
     created_at: datetime
 
 
-def proposal_drafts(rng: np.random.Generator, count: int, budget_cents: int, communes: list[str],
-                    opened: datetime, until: datetime) -> list[ProposalDraft]:
+def proposal_drafts(
+    rng: np.random.Generator, count: int, budget_cents: int, communes: list[str], opened: datetime, until: datetime
+) -> list[ProposalDraft]:
     drafts = []
     categories = list(words.PROJECTS)
     span = max((until - opened).total_seconds(), 60.0)
@@ -112,11 +142,16 @@ def proposal_drafts(rng: np.random.Generator, count: int, budget_cents: int, com
         title = pick(rng, spec["actions"]).format(lieu=pick(rng, words.PLACES))
         low, high = spec["cost"]
         cost = min(int(rng.integers(low // 100, high // 100 + 1)) * 100 * 100, budget_cents)
-        drafts.append(ProposalDraft(
-            title=title[:120],
-            summary=pick(rng, words.SUMMARIES).format(commune=commune, benefit=spec["benefit"])[:300],
-            description=pick(rng, words.DESCRIPTIONS), category=category, estimated_cost_cents=cost,
-            created_at=opened + timedelta(seconds=float(rng.uniform(0, span)))))
+        drafts.append(
+            ProposalDraft(
+                title=title[:120],
+                summary=pick(rng, words.SUMMARIES).format(commune=commune, benefit=spec["benefit"])[:300],
+                description=pick(rng, words.DESCRIPTIONS),
+                category=category,
+                estimated_cost_cents=cost,
+                created_at=opened + timedelta(seconds=float(rng.uniform(0, span))),
+            )
+        )
     return drafts
 
 
@@ -126,8 +161,9 @@ def reviewed_cost(rng: np.random.Generator, estimated_cents: int, budget_cents: 
     return max(10_000, min(cost, budget_cents))
 
 
-def ballots(rng: np.random.Generator, costs: np.ndarray, budget_cents: int, voters: int,
-            max_projects: int | None) -> tuple[np.ndarray, np.ndarray]:
+def ballots(
+    rng: np.random.Generator, costs: np.ndarray, budget_cents: int, voters: int, max_projects: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Each voter's chosen projects, as (voter index, project index) pairs.
 
     Projects have a popularity drawn once per call (a few favourites, a long tail);
@@ -157,7 +193,7 @@ def moments(rng: np.random.Generator, count: int, start: datetime, end: datetime
 def refs(rng: np.random.Generator, count: int) -> list[str]:
     """Like secrets.token_urlsafe(16): 22 URL-safe characters."""
     raw = rng.bytes(16 * count)
-    return [base64.urlsafe_b64encode(raw[i * 16:(i + 1) * 16]).rstrip(b"=").decode() for i in range(count)]
+    return [base64.urlsafe_b64encode(raw[i * 16 : (i + 1) * 16]).rstrip(b"=").decode() for i in range(count)]
 
 
 def postal_code(rng: np.random.Generator, department_code: str) -> tuple[str, str]:

@@ -4,6 +4,7 @@ The ORM costs about a millisecond per object: a million ballots would take many
 minutes. Rows go in as tuples in the table's column order instead, in the caller's
 transaction, with ids reserved up front so that child rows can point at them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,9 +31,10 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
         return []
     if is_postgresql(session):
         session.execute(text(f'LOCK TABLE "{table.name}" IN SHARE ROW EXCLUSIVE MODE'))
-        last = session.scalar(text(
-            "SELECT setval(pg_get_serial_sequence(:t, 'id'), nextval(pg_get_serial_sequence(:t, 'id')) + :n - 1)"),
-            {"t": table.name, "n": count})
+        last = session.scalar(
+            text("SELECT setval(pg_get_serial_sequence(:t, 'id'), nextval(pg_get_serial_sequence(:t, 'id')) + :n - 1)"),
+            {"t": table.name, "n": count},
+        )
         return list(range(last - count + 1, last + 1))
     start = (session.scalar(select(func.max(table.c.id))) or 0) + 1
     return list(range(start, start + count))
@@ -52,10 +54,13 @@ def foreign_keys_checked_once(session: Session, tables: Sequence[Table]) -> Iter
     if not is_postgresql(session):
         yield
         return
-    definitions = session.execute(text(
-        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE contype = 'f' AND conrelid = ANY(CAST(:tables AS regclass[]))"),
-        {"tables": [t.name for t in tables]}).all()
+    definitions = session.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(CAST(:tables AS regclass[]))"
+        ),
+        {"tables": [t.name for t in tables]},
+    ).all()
     for table, name, _ in definitions:
         session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
     yield
@@ -114,7 +119,7 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: It
     batch: list[dict] = []
     statement = table.insert()
     for row in rows:
-        batch.append(dict(zip(names, tuple(row) + tail)))
+        batch.append(dict(zip(names, tuple(row) + tail, strict=False)))
         if len(batch) >= BATCH:
             session.execute(statement, batch)
             count += len(batch)
@@ -129,9 +134,8 @@ def _copy(session: Session, table: Table, names: list[str], rows: Iterable[Seque
     connection = session.connection().connection.driver_connection  # psycopg 3, inside the session's transaction
     quoted = ", ".join(f'"{name}"' for name in names)
     count = 0
-    with connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(tuple(row) + tail if tail else row)
-                count += 1
+    with connection.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(tuple(row) + tail if tail else row)
+            count += 1
     return count

@@ -1,17 +1,15 @@
 """`flask demo seed`: a realistic national demo, reproducible from its seed."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import sys
 import time
-from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup
 
-from participatory.demo import rules
-from participatory.demo import services
+from participatory import clock
+from participatory.demo import rules, services
 from participatory.demo.services import DemoError, SeedOptions
 from participatory.extensions import db
 
@@ -19,12 +17,28 @@ group = AppGroup("demo", help="Demonstration data.")
 
 
 @group.command("seed")
-@click.option("--calls", type=int, default=rules.DEFAULT_CALLS, show_default=True,
-              help=f"Number of calls, one per constituency ({rules.MIN_CALLS} to {rules.MAX_CALLS}).")
-@click.option("--voters-per-call", type=int, default=rules.DEFAULT_VOTERS_PER_CALL, show_default=True,
-              help="Average ballots of a call in voting or results, shared out by registered voters.")
-@click.option("--seed", "seed_value", type=int, default=rules.DEFAULT_SEED, show_default=True,
-              help="Random seed: the same seed gives the same demo.")
+@click.option(
+    "--calls",
+    type=int,
+    default=rules.DEFAULT_CALLS,
+    show_default=True,
+    help=f"Number of calls, one per constituency ({rules.MIN_CALLS} to {rules.MAX_CALLS}).",
+)
+@click.option(
+    "--voters-per-call",
+    type=int,
+    default=rules.DEFAULT_VOTERS_PER_CALL,
+    show_default=True,
+    help="Average ballots of a call in voting or results, shared out by registered voters.",
+)
+@click.option(
+    "--seed",
+    "seed_value",
+    type=int,
+    default=rules.DEFAULT_SEED,
+    show_default=True,
+    help="Random seed: the same seed gives the same demo.",
+)
 @click.option("--reset", is_flag=True, help="Remove the existing demo data first.")
 def seed_command(calls: int, voters_per_call: int, seed_value: int, reset: bool) -> None:
     """Calls in every phase, proposals, ballots, published results, candidates and donations."""
@@ -40,19 +54,23 @@ def seed_command(calls: int, voters_per_call: int, seed_value: int, reset: bool)
             if not reset:
                 raise DemoError("this database already has demo data: add --reset to replace it")
             removed = services.reset(session, now)
-            click.echo(f"Removed the previous demo: {removed['calls']} calls, {removed['ballots']:,} ballots, "
-                       f"{removed['users']:,} accounts.")
+            click.echo(
+                f"Removed the previous demo: {removed['calls']} calls, {removed['ballots']:,} ballots, "
+                f"{removed['users']:,} accounts."
+            )
         total = sum(p.ballots for p in services.plan(session, options))
-        with click.progressbar(length=total, label=f"Seeding {calls} calls, {total:,} ballots",
-                               file=sys.stderr, show_pos=True) as bar:
+        with click.progressbar(
+            length=total, label=f"Seeding {calls} calls, {total:,} ballots", file=sys.stderr, show_pos=True
+        ) as bar:
             report = services.seed(session, now, options, progress=bar.update)
         session.commit()
     except DemoError as error:
         session.rollback()
         raise click.ClickException(f"{error} (nothing was changed)") from None
     phases = ", ".join(f"{n} {phase}" for phase, n in report.phases.items())
-    click.echo(f"Demo seeded in {time.perf_counter() - started:.1f} s (seed {seed_value}): {report.calls} calls "
-               f"({phases}), {report.proposals:,} proposals, {report.ballots:,} ballots from {report.users:,} "
-               f"accounts, {report.results} published results, {report.candidacies} candidates, "
-               f"{report.donations:,} donations.")
-
+    click.echo(
+        f"Demo seeded in {time.perf_counter() - started:.1f} s (seed {seed_value}): {report.calls} calls "
+        f"({phases}), {report.proposals:,} proposals, {report.ballots:,} ballots from {report.users:,} "
+        f"accounts, {report.results} published results, {report.candidacies} candidates, "
+        f"{report.donations:,} donations."
+    )

@@ -1,4 +1,5 @@
 """Random project locations inside a constituency's polygon (shapely, vectorised)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,7 +43,7 @@ def sample_points(geometry_wkb: bytes | None, count: int, rng: np.random.Generat
             xs = rng.uniform(minx, maxx, batch)
             ys = rng.uniform(miny, maxy, batch)
             inside = shapely.contains_xy(part, xs, ys)
-            found.extend((float(y), float(x)) for x, y in zip(xs[inside], ys[inside]))
+            found.extend((float(y), float(x)) for x, y in zip(xs[inside], ys[inside], strict=False))
             if len(found) >= len(wanted):
                 break
         fallback = part.representative_point()

@@ -13,6 +13,7 @@ Ballots
     total is exactly M x K). ``voters_per_call_for(total, N)`` gives the smallest M
     reaching a total, e.g. 1,000,000 ballots with 577 calls.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,8 +37,9 @@ BALLOT_PHASES = (VOTING, RESULTS)
 def arguments_problem(calls: int, voters_per_call: int, seed: int, available: int) -> str | None:
     """Why the seed command's arguments cannot be used, or None. `available`: constituencies without a call."""
     if not MIN_CALLS <= calls <= MAX_CALLS:
-        return (f"--calls must be between {MIN_CALLS} and {MAX_CALLS} "
-                "(one call per constituency, one per phase at least)")
+        return (
+            f"--calls must be between {MIN_CALLS} and {MAX_CALLS} (one call per constituency, one per phase at least)"
+        )
     if not 0 <= voters_per_call <= MAX_VOTERS_PER_CALL:
         return f"--voters-per-call must be between 0 and {MAX_VOTERS_PER_CALL:,}"
     if seed < 0:
@@ -88,8 +90,11 @@ def schedule_for(phase: str, now: datetime, offset_days: int) -> tuple[datetime,
     """Four strictly increasing dates that put `now` inside `phase`; `offset_days` (0-9) varies them."""
     day = timedelta(days=1)
     starts = {  # days from now to proposals_open_at: now falls inside the wanted phase
-        "upcoming": 10 + offset_days, "proposals": -(5 + offset_days), "review": -(35 + offset_days),
-        "voting": -(55 + offset_days), "results": -(100 + 3 * offset_days),
+        "upcoming": 10 + offset_days,
+        "proposals": -(5 + offset_days),
+        "review": -(35 + offset_days),
+        "voting": -(55 + offset_days),
+        "results": -(100 + 3 * offset_days),
     }
     opens = now + starts[phase] * day
     return opens, opens + 30 * day, opens + 50 * day, opens + 80 * day

@@ -62,8 +62,24 @@ from participatory.tally.rules import (
 )
 
 __all__ = [
-    "Amount", "Ballots", "DID_NOT_FIT", "EQUAL_SHARES", "EQUAL_SHARES_COMPLETED", "Election",
-    "GREEDY", "NOT_AFFORDABLE", "PabulibError", "Project", "ProjectOutcome", "RULES", "TallyError",
-    "TallyResult", "UnsupportedVoteType", "pabulib_string", "parse_pabulib", "read_pabulib", "tally",
+    "Amount",
+    "Ballots",
+    "DID_NOT_FIT",
+    "EQUAL_SHARES",
+    "EQUAL_SHARES_COMPLETED",
+    "Election",
+    "GREEDY",
+    "NOT_AFFORDABLE",
+    "PabulibError",
+    "Project",
+    "ProjectOutcome",
+    "RULES",
+    "TallyError",
+    "TallyResult",
+    "UnsupportedVoteType",
+    "pabulib_string",
+    "parse_pabulib",
+    "read_pabulib",
+    "tally",
     "write_pabulib",
 ]

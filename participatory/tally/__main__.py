@@ -21,8 +21,9 @@ from participatory.tally.rules import GREEDY, RULES, tally
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m participatory.tally",
-                                     description="Tally a pabulib approval election.")
+    parser = argparse.ArgumentParser(
+        prog="python -m participatory.tally", description="Tally a pabulib approval election."
+    )
     parser.add_argument("file", help="a pabulib .pb file (approval or choose-1 ballots)")
     parser.add_argument("--rule", choices=RULES, default=GREEDY, help="default: %(default)s")
     parser.add_argument("--json", action="store_true", help="print JSON instead of one id per line")

@@ -130,8 +130,12 @@ class EqualShares:
 
     # -- one run -------------------------------------------------------------
 
-    def run(self, voter_budget: Fraction, resume: tuple[list[_Round], int, float] | None = None,
-            keep_trace: float | None = None) -> MESRun:
+    def run(
+        self,
+        voter_budget: Fraction,
+        resume: tuple[list[_Round], int, float] | None = None,
+        keep_trace: float | None = None,
+    ) -> MESRun:
         """MES at this per-voter share.
 
         ``resume=(trace, rounds, delta)`` takes the first ``rounds`` rounds from an
@@ -160,13 +164,21 @@ class EqualShares:
             trace, rounds, delta = resume
             last = trace[rounds - 1]
             state = Budgets(self, voter_budget, start=last.budgets)
-            for past, cap in zip(trace[:rounds], state.caps):
+            for past, cap in zip(trace[:rounds], state.caps, strict=False):
                 result.selected.append(past.winner)
                 result.payments.append(cap)
                 result.spent += self.costs[past.winner]
                 if keep_trace is not None and past.horizon - delta > keep_trace:
-                    result.trace.append(_Round(past.winner, past.horizon - delta, past.budgets,
-                                               past.lower + past.lower_slope * delta, past.lower_slope, past.active))
+                    result.trace.append(
+                        _Round(
+                            past.winner,
+                            past.horizon - delta,
+                            past.budgets,
+                            past.lower + past.lower_slope * delta,
+                            past.lower_slope,
+                            past.active,
+                        )
+                    )
             lower = last.lower + last.lower_slope * delta
             lower_slope, active = last.lower_slope.copy(), last.active.copy()
             round_horizon = last.horizon - delta
@@ -196,22 +208,41 @@ class EqualShares:
             winner = min(near, key=lambda j: (rates[j], self.ids[j]))
             ev = evaluated[winner]
             active[winner] = False
-            round_horizon = min(round_horizon, ev.horizon(state.margin), self._stays_ahead(
-                ev, rates, evaluated, winner, active, lower, lower_slope, float(voter_budget)))
+            round_horizon = min(
+                round_horizon,
+                ev.horizon(state.margin),
+                self._stays_ahead(ev, rates, evaluated, winner, active, lower, lower_slope, float(voter_budget)),
+            )
             cap = rates[winner] * self.costs[winner]
             state.pay(winner, ev, cap)
             result.selected.append(winner)
             result.payments.append(cap)
             result.spent += self.costs[winner]
             if keep_trace is not None and min(round_horizon, state.horizon) > keep_trace:
-                result.trace.append(_Round(winner, min(round_horizon, state.horizon), state.snapshot(),
-                                           lower.copy(), lower_slope.copy(), active.copy()))
+                result.trace.append(
+                    _Round(
+                        winner,
+                        min(round_horizon, state.horizon),
+                        state.snapshot(),
+                        lower.copy(),
+                        lower_slope.copy(),
+                        active.copy(),
+                    )
+                )
         result.horizon = min(round_horizon, state.horizon)
         return result
 
     @staticmethod
-    def _stays_ahead(ev: Evaluation, rates: dict, evaluated: dict[int, Evaluation], winner: int,
-                     active: np.ndarray, lower: np.ndarray, lower_slope: np.ndarray, share: float) -> float:
+    def _stays_ahead(
+        ev: Evaluation,
+        rates: dict,
+        evaluated: dict[int, Evaluation],
+        winner: int,
+        active: np.ndarray,
+        lower: np.ndarray,
+        lower_slope: np.ndarray,
+        share: float,
+    ) -> float:
         """Share increase over which the winner keeps the smallest rate (and its ties, their order)."""
         others = np.flatnonzero(active)
         others = others[[j not in rates for j in others.tolist()]] if len(rates) > 1 else others

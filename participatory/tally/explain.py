@@ -56,9 +56,15 @@ class ProjectOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "cost": json_number(self.cost), "votes": self.votes,
-            "selected": self.selected, "reason": self.reason, "stage": self.stage,
-            "round": self.round, "max_payment": json_number(self.max_payment),
+            "id": self.id,
+            "name": self.name,
+            "cost": json_number(self.cost),
+            "votes": self.votes,
+            "selected": self.selected,
+            "reason": self.reason,
+            "stage": self.stage,
+            "round": self.round,
+            "max_payment": json_number(self.max_payment),
             "position": self.position,
         }
 
@@ -90,8 +96,12 @@ class TallyResult:
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "rule": self.rule, "selected": self.selected, "spent": json_number(self.spent),
-            "budget": json_number(self.budget), "voters": self.voters, "seconds": self.seconds,
+            "rule": self.rule,
+            "selected": self.selected,
+            "spent": json_number(self.spent),
+            "budget": json_number(self.budget),
+            "voters": self.voters,
+            "seconds": self.seconds,
         }
         if self.voter_budget is not None:
             data["voter_budget"] = json_number(self.voter_budget)

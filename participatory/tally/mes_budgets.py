@@ -78,8 +78,12 @@ class Evaluation:
         b, s, cut = self.budgets, self.slopes, self.cut
         cs = self.cap_slope
         poor = np.arange(len(b)) < cut
-        return horizon(np.where(poor, self.cap - b, b - self.cap), margin + self.tol * self.cap / self.rho,
-                       np.where(poor, cs - s, s - cs), SLOPE_TOL * (np.abs(s) + abs(cs) + 1.0))
+        return horizon(
+            np.where(poor, self.cap - b, b - self.cap),
+            margin + self.tol * self.cap / self.rho,
+            np.where(poor, cs - s, s - cs),
+            SLOPE_TOL * (np.abs(s) + abs(cs) + 1.0),
+        )
 
 
 @dataclass
@@ -125,8 +129,14 @@ class Budgets:
 
     def snapshot(self) -> Snapshot:
         n = self.n_classes
-        return Snapshot(self.cls.copy(), self.slope[:n].copy(), self.total[:n].copy(), self.rounds[:n].copy(),
-                        self.compact_at, list(self.exact_rounds))
+        return Snapshot(
+            self.cls.copy(),
+            self.slope[:n].copy(),
+            self.total[:n].copy(),
+            self.rounds[:n].copy(),
+            self.compact_at,
+            list(self.exact_rounds),
+        )
 
     def _restore(self, start: Snapshot) -> None:
         """Same classes, this share: recompute the exact caps round by round, then the floats."""
@@ -178,8 +188,9 @@ class Budgets:
         es = self.es
         lo, hi = es.supp_ptr[j], es.supp_ptr[j + 1]
         if hi - lo > self.n_classes:  # many supporters: gather them by class
-            counts = np.bincount(self.cls[es.supporters[lo:hi]], weights=es.supp_weight[lo:hi],
-                                 minlength=self.n_classes)
+            counts = np.bincount(
+                self.cls[es.supporters[lo:hi]], weights=es.supp_weight[lo:hi], minlength=self.n_classes
+            )
             counts[0] = 0  # voters out of money pay nothing, now and at any larger share
             classes = counts.nonzero()[0]
             w = counts[classes]
@@ -199,11 +210,15 @@ class Budgets:
         total, everyone = float(money[-1]), float(voters[-1])
         slack = self.margin * everyone
         if total < cost * (1 - REL_TOL) - slack or (
-                total <= cost * (1 + REL_TOL) + slack and self.exact_sum(classes, w) < es.costs[j]):
+            total <= cost * (1 + REL_TOL) + slack and self.exact_sum(classes, w) < es.costs[j]
+        ):
             # Unaffordable; it stays so while its supporters' money stays below the cost.
-            self.horizon = min(self.horizon, horizon(
-                cost - total, cost * REL_TOL + slack, -float(ws.sum()),
-                SLOPE_TOL * (float(np.abs(ws).sum()) + 1.0)))
+            self.horizon = min(
+                self.horizon,
+                horizon(
+                    cost - total, cost * REL_TOL + slack, -float(ws.sum()), SLOPE_TOL * (float(np.abs(ws).sum()) + 1.0)
+                ),
+            )
             return None
         before = money - wb  # money of the poorer classes
         rich = everyone - voters + w  # voters in this class and richer ones
@@ -304,14 +319,14 @@ class Budgets:
             remap[classes[broke]] = 0
         if remap is not None:
             es = self.es
-            s = es.supporters[es.supp_ptr[j]:es.supp_ptr[j + 1]]
+            s = es.supporters[es.supp_ptr[j] : es.supp_ptr[j + 1]]
             self.cls[s] = remap[self.cls[s]]
         if self.n_classes > self.compact_at:
             self._compact()
 
     def _compact(self) -> None:
         """Renumber the classes still holding voters: evaluations cost O(classes)."""
-        live = np.flatnonzero(self.total[:self.n_classes])
+        live = np.flatnonzero(self.total[: self.n_classes])
         live = np.concatenate(([0], live[live > 0]))  # class 0 (out of money) stays 0
         renumber = np.zeros(self.n_classes, dtype=np.int32)
         renumber[live] = np.arange(len(live))
@@ -319,7 +334,7 @@ class Budgets:
         k = len(live)
         for array in (self.approx, self.slope, self.total, self.rounds):
             array[:k] = array[live]
-            array[k:self.n_classes] = 0
+            array[k : self.n_classes] = 0
         self.n_classes = k
         self.compact_at = max(1024, 4 * k)
 

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from math import lcm
-from typing import Union
 
 import numpy as np
 
-Amount = Union[int, Fraction]
+Amount = int | Fraction
 SUPPORTED_VOTE_TYPES = ("approval", "choose-1")
 
 
@@ -92,8 +91,13 @@ class Ballots:
         """
         indptr = np.asarray(indptr, dtype=np.int64)
         indices = np.asarray(indices, dtype=np.int32)
-        if indptr.ndim != 1 or len(indptr) == 0 or indptr[0] != 0 or indptr[-1] != len(indices) \
-                or np.any(np.diff(indptr) < 0):
+        if (
+            indptr.ndim != 1
+            or len(indptr) == 0
+            or indptr[0] != 0
+            or indptr[-1] != len(indices)
+            or np.any(np.diff(indptr) < 0)
+        ):
             raise TallyError("malformed ballot arrays")
         if len(indices) and indices.min() < 0:
             raise TallyError("negative project index in a ballot")
@@ -116,12 +120,12 @@ class Ballots:
         return len(self.indptr) - 1
 
     def __getitem__(self, voter: int) -> np.ndarray:
-        return self.indices[self.indptr[voter]:self.indptr[voter + 1]]
+        return self.indices[self.indptr[voter] : self.indptr[voter + 1]]
 
     def tolist(self) -> list[list[int]]:
         flat = self.indices.tolist()
         bounds = self.indptr.tolist()
-        return [flat[a:b] for a, b in zip(bounds, bounds[1:])]
+        return [flat[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
     def approvals(self, num_projects: int) -> np.ndarray:
         """Number of approvals of each project."""
@@ -160,8 +164,10 @@ class Election:
             self.ballots = Ballots.from_lists(self.ballots)
         ballots = self.ballots
         if len(ballots.indices) and int(ballots.indices.max()) >= len(self.projects):
-            raise TallyError(f"a ballot approves project index {int(ballots.indices.max())}, "
-                             f"but there are {len(self.projects)} projects")
+            raise TallyError(
+                f"a ballot approves project index {int(ballots.indices.max())}, "
+                f"but there are {len(self.projects)} projects"
+            )
         if self.vote_type not in SUPPORTED_VOTE_TYPES:
             raise TallyError(f"vote type {self.vote_type!r} is not supported (approval, choose-1)")
         if self.vote_type == "choose-1" and len(ballots) and int(ballots.lengths().max()) > 1:

@@ -178,11 +178,12 @@ def _parse_lines(lines: _Lines, details: bool) -> Election:
             meta_line[key] = lines.count
             if key == "vote_type" and meta[key].lower() not in SUPPORTED_VOTE_TYPES:
                 raise UnsupportedVoteType(
-                    f"vote_type {meta[key]!r} is not supported (only approval and choose-1)", lines.count)
+                    f"vote_type {meta[key]!r} is not supported (only approval and choose-1)", lines.count
+                )
         else:
             if len(row) != len(header):
                 raise PabulibError(f"project row has {len(row)} fields, the header has {len(header)}", lines.count)
-            fields = {h: v.strip() for h, v in zip(header, row)}
+            fields = {h: v.strip() for h, v in zip(header, row, strict=False)}
             pid = fields.pop("project_id")
             if not pid:
                 raise PabulibError("empty project_id", lines.count)
@@ -265,8 +266,12 @@ class _VoteReader:
             block = block.replace("\r\n", "\n")
         count = block.count("\n")
         votes = None
-        if '"' not in block and "\n\n" not in block and not block.startswith("\n") \
-                and block.count(";") == count * (self.width - 1):
+        if (
+            '"' not in block
+            and "\n\n" not in block
+            and not block.startswith("\n")
+            and block.count(";") == count * (self.width - 1)
+        ):
             votes = self.vote_field.findall(block)
         if votes is not None and len(votes) == count:
             filled = [v for v in votes if v]
@@ -348,7 +353,11 @@ def _read_votes(
     budget = parse_amount(meta["budget"], "budget", meta_line["budget"])
     try:
         return Election(
-            budget=budget, projects=projects, ballots=ballots, vote_type=vote_type, meta=meta,
+            budget=budget,
+            projects=projects,
+            ballots=ballots,
+            vote_type=vote_type,
+            meta=meta,
             voter_ids=reader.voter_ids if details and reader.id_col is not None else None,
             vote_columns=reader.extra if details else {},
         )

@@ -77,8 +77,12 @@ def _write(election: Election, f: IO[str], extra_meta: Mapping[str, str] | None)
     assert isinstance(election.ballots, Ballots)
     n = len(election.ballots)
     meta = {**election.meta, **(extra_meta or {})}
-    meta.update(num_projects=str(len(election.projects)), num_votes=str(n),
-                budget=_number(election.budget), vote_type=election.vote_type)
+    meta.update(
+        num_projects=str(len(election.projects)),
+        num_votes=str(n),
+        budget=_number(election.budget),
+        vote_type=election.vote_type,
+    )
     writer.writerow(["META"])
     writer.writerow(["key", "value"])
     for key, value in meta.items():
@@ -94,8 +98,7 @@ def _write(election: Election, f: IO[str], extra_meta: Mapping[str, str] | None)
     writer.writerow(["PROJECTS"])
     writer.writerow([*_RESERVED_PROJECT, *project_cols])
     for p in election.projects:
-        writer.writerow([p.id, _number(p.cost), _text(p.name),
-                         *(_text(p.extra.get(k, "None")) for k in project_cols)])
+        writer.writerow([p.id, _number(p.cost), _text(p.name), *(_text(p.extra.get(k, "None")) for k in project_cols)])
 
     vote_cols = list(election.vote_columns)
     for key in vote_cols:
@@ -111,5 +114,5 @@ def _write(election: Election, f: IO[str], extra_meta: Mapping[str, str] | None)
     flat = election.ballots.indices.tolist()
     bounds = election.ballots.indptr.tolist()
     for v in range(n):
-        vote = ",".join(ids[j] for j in flat[bounds[v]:bounds[v + 1]])
+        vote = ",".join(ids[j] for j in flat[bounds[v] : bounds[v + 1]])
         writer.writerow([_text(voter_ids[v]), vote, *(_text(col[v]) for col in columns)])

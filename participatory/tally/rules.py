@@ -72,7 +72,7 @@ def tally(election: Election, rule: str = GREEDY, *, add_one_step: Amount = 1) -
                 raise TallyError("add_one_step must be positive")
             run = equal_shares_add_one(es, budget, step)
         select(run.selected, STAGE_EQUAL_SHARES)
-        for r, (j, cap) in enumerate(zip(run.selected, run.payments), start=1):
+        for r, (j, cap) in enumerate(zip(run.selected, run.payments, strict=False), start=1):
             rounds[j] = (r, as_fraction(cap))
         voter_budget = Fraction(_unscale(run.voter_budget, scale))
         if rule == EQUAL_SHARES_COMPLETED:
@@ -83,16 +83,28 @@ def tally(election: Election, rule: str = GREEDY, *, add_one_step: Amount = 1) -
     for j, p in enumerate(election.projects):
         chosen = j in position
         r, cap = rounds.get(j, (None, None))
-        outcomes.append(ProjectOutcome(
-            id=p.id, name=p.name, cost=p.cost, votes=votes[j], selected=chosen,
-            reason=None if chosen else reason_unselected,
-            stage=stage.get(j), round=r,
-            max_payment=None if cap is None else Fraction(_unscale(cap, scale)),
-            position=position.get(j),
-        ))
+        outcomes.append(
+            ProjectOutcome(
+                id=p.id,
+                name=p.name,
+                cost=p.cost,
+                votes=votes[j],
+                selected=chosen,
+                reason=None if chosen else reason_unselected,
+                stage=stage.get(j),
+                round=r,
+                max_payment=None if cap is None else Fraction(_unscale(cap, scale)),
+                position=position.get(j),
+            )
+        )
     selected = sorted(position, key=position.__getitem__)
     return TallyResult(
-        rule=rule, selected=[ids[j] for j in selected], spent=_unscale(spent, scale),
-        budget=election.budget, voters=election.num_voters, projects=outcomes,
-        seconds=time.perf_counter() - started, voter_budget=voter_budget,
+        rule=rule,
+        selected=[ids[j] for j in selected],
+        spent=_unscale(spent, scale),
+        budget=election.budget,
+        voters=election.num_voters,
+        projects=outcomes,
+        seconds=time.perf_counter() - started,
+        voter_budget=voter_budget,
     )

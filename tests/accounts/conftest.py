@@ -1,15 +1,15 @@
 """Fixtures of the accounts tests: a per-test outbox, accounts with real passwords, signing in."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
+from participatory import clock
 from participatory.accounts.models import RoleGrant, User
 from participatory.accounts.services.identity import hasher
 from participatory.extensions import db
@@ -23,6 +23,8 @@ def password_hash(password: str) -> str:
     if password not in _HASHES:
         _HASHES[password] = hasher.hash(password)
     return _HASHES[password]
+
+
 BORDEAUX = (44.8378, -0.5792)  # Gironde
 AT_SEA = (45.5, -3.0)  # Bay of Biscay: in no constituency
 
@@ -43,14 +45,26 @@ def link_in(message, path_prefix: str) -> str:
     return match.group(1)
 
 
-def make_account(email: str = "ana@example.org", *, password: str = PASSWORD, confirmed: bool = True,
-                 constituency: str | None = None, roles: tuple[tuple[str, str | None], ...] = (),
-                 now: datetime | None = None) -> User:
+def make_account(
+    email: str = "ana@example.org",
+    *,
+    password: str = PASSWORD,
+    confirmed: bool = True,
+    constituency: str | None = None,
+    roles: tuple[tuple[str, str | None], ...] = (),
+    now: datetime | None = None,
+) -> User:
     """A committed account with a real argon2 password (call inside an app context)."""
     now = now or clock.now()
-    user = User(email=email, password_hash=password_hash(password), display_name=email.split("@")[0], created_at=now,
-                email_confirmed_at=now if confirmed else None, constituency_code=constituency,
-                residence_declared_at=now if constituency else None)
+    user = User(
+        email=email,
+        password_hash=password_hash(password),
+        display_name=email.split("@")[0],
+        created_at=now,
+        email_confirmed_at=now if confirmed else None,
+        constituency_code=constituency,
+        residence_declared_at=now if constituency else None,
+    )
     db.session.add(user)
     db.session.flush()
     for role, scope in roles:

@@ -1,12 +1,12 @@
 """Registration, email confirmation, sign-in and sign-out, password reset: through the pages and the outbox."""
+
 from __future__ import annotations
 
-from participatory import clock
-
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from participatory import clock
 from participatory.accounts.models import AccountToken, User
 from participatory.audit.models import AuditEvent
 from participatory.extensions import db
@@ -64,12 +64,14 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(app, client):
 def test_sign_in_goes_back_only_to_a_local_page(app, client):
     with app.app_context():
         make_account("nina@example.org")
-    response = client.post("/compte/connexion?next=https://evil.example/", data={"email": "nina@example.org",
-                                                                              "password": PASSWORD})
+    response = client.post(
+        "/compte/connexion?next=https://evil.example/", data={"email": "nina@example.org", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/"
     client.post("/compte/deconnexion")
-    response = client.post("/compte/connexion?next=/compte/residence", data={"email": "nina@example.org",
-                                                                         "password": PASSWORD})
+    response = client.post(
+        "/compte/connexion?next=/compte/residence", data={"email": "nina@example.org", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/compte/residence"
 
 
@@ -178,8 +180,11 @@ def test_confirmation_link_expiry_and_reuse(app, client, outbox):
     client.post("/compte/confirmation")  # a new link
     fresh = link_in(outbox()[-1], "/compte/confirmer/")
     with app.app_context():
-        db.session.execute(update(AccountToken).where(AccountToken.used_at.is_(None))
-                           .values(expires_at=clock.now() - timedelta(minutes=1)))
+        db.session.execute(
+            update(AccountToken)
+            .where(AccountToken.used_at.is_(None))
+            .values(expires_at=clock.now() - timedelta(minutes=1))
+        )
         db.session.commit()
     expired = client.get(fresh)
     assert expired.status_code == 400 and "Ce lien a expiré" in text(expired)
@@ -201,11 +206,13 @@ def test_change_password_needs_the_current_one_and_keeps_this_session(app, clien
         make_account("nina@example.org")
     login(client, "nina@example.org")
     new = "a brand new passphrase"
-    wrong = client.post("/compte/mot-de-passe",
-                        data={"current_password": "nope", "password": new, "password_confirm": new})
+    wrong = client.post(
+        "/compte/mot-de-passe", data={"current_password": "nope", "password": new, "password_confirm": new}
+    )
     assert wrong.status_code == 400 and "Le mot de passe actuel est incorrect." in text(wrong)
-    ok = client.post("/compte/mot-de-passe",
-                     data={"current_password": PASSWORD, "password": new, "password_confirm": new})
+    ok = client.post(
+        "/compte/mot-de-passe", data={"current_password": PASSWORD, "password": new, "password_confirm": new}
+    )
     assert ok.status_code == 302 and client.get("/compte").status_code == 200
 
 

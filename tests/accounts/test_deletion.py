@@ -1,13 +1,13 @@
 """Deleting an account and downloading one's data: the person goes, their ballots stay counted."""
+
 from __future__ import annotations
 
-from participatory import clock
-
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from participatory import clock
 from participatory.accounts import personal_data
 from participatory.accounts.models import AccountToken, ResidenceLetter, RoleGrant, User
 from participatory.accounts.rules import CANDIDATE, LETTER_REQUESTED, LETTER_VOID, utc
@@ -37,8 +37,13 @@ def test_deleting_keeps_the_ballots_counted_but_unlinked(app_ctx, now):
     result = close_call(db.session, call_id, utc(world.call.voting_close_at) + timedelta(minutes=1))
     assert result.ballots == ballots_before  # counted in the results
     gone = db.session.get(User, voter_id)
-    assert (gone.email, gone.password_hash, gone.display_name, gone.home_lat, gone.constituency_code) == \
-        (None, None, "", None, None)
+    assert (gone.email, gone.password_hash, gone.display_name, gone.home_lat, gone.constituency_code) == (
+        None,
+        None,
+        "",
+        None,
+        None,
+    )
     assert gone.deleted_at is not None and gone.pseudonym.startswith("u_")
 
 
@@ -47,11 +52,28 @@ def test_deletion_through_the_page(app, client):
         user = make_account("ana@example.org", constituency="33-04", roles=((CANDIDATE, None),))
         stored = db.session.get(User, user.id)
         stored.home_lat, stored.home_lon = 44.81, -0.58
-        db.session.add(ResidenceLetter(user_id=user.id, constituency_code="33-04", status=LETTER_REQUESTED,
-                                       requested_at=clock.now(), recipient="Ana", street="1 rue",
-                                       postcode="33000", city="Bordeaux", attempts=0))
-        db.session.add(AccountToken(user_id=user.id, purpose="reset", token_hash="0" * 64, created_at=clock.now(),
-                                    expires_at=clock.now() + timedelta(hours=1)))
+        db.session.add(
+            ResidenceLetter(
+                user_id=user.id,
+                constituency_code="33-04",
+                status=LETTER_REQUESTED,
+                requested_at=clock.now(),
+                recipient="Ana",
+                street="1 rue",
+                postcode="33000",
+                city="Bordeaux",
+                attempts=0,
+            )
+        )
+        db.session.add(
+            AccountToken(
+                user_id=user.id,
+                purpose="reset",
+                token_hash="0" * 64,
+                created_at=clock.now(),
+                expires_at=clock.now() + timedelta(hours=1),
+            )
+        )
         db.session.commit()
     heard = []
 
@@ -83,8 +105,10 @@ def test_deletion_through_the_page(app, client):
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.deleted"))
         assert event.object_id == gone.pseudonym and event.details == {}
     # The address is free again.
-    again = client.post("/compte/inscription", data={"email": "ana@example.org", "display_name": "Ana",
-                                                     "password": PASSWORD, "password_confirm": PASSWORD})
+    again = client.post(
+        "/compte/inscription",
+        data={"email": "ana@example.org", "display_name": "Ana", "password": PASSWORD, "password_confirm": PASSWORD},
+    )
     assert again.status_code == 302
 
 

@@ -1,26 +1,37 @@
 """Residence verified by post: request, batch printed by the MP's team, code typed by the resident."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from participatory import clock
 from participatory.accounts.errors import AccountError
 from participatory.accounts.models import LetterBatch, ResidenceLetter, User
 from participatory.accounts.rules import (
-    ADMIN, LETTER_LOCKED, LETTER_MAX_ATTEMPTS, LETTER_REJECTED, LETTER_SENT, LETTER_USED, MP,
+    ADMIN,
+    LETTER_LOCKED,
+    LETTER_MAX_ATTEMPTS,
+    LETTER_REJECTED,
+    LETTER_SENT,
+    LETTER_USED,
+    MP,
 )
 from participatory.accounts.services import letters as letter_services
 from participatory.accounts.services import residence as residence_services
 from participatory.extensions import db
 from tests.accounts.conftest import make_account, sign_in, text
 
-ADDRESS = {"letter-recipient": "Ana Lima", "letter-street": "12 rue des Vignes", "letter-complement": "Bât. B",
-           "letter-postcode": "33000", "letter-city": "Bordeaux"}
+ADDRESS = {
+    "letter-recipient": "Ana Lima",
+    "letter-street": "12 rue des Vignes",
+    "letter-complement": "Bât. B",
+    "letter-postcode": "33000",
+    "letter-city": "Bordeaux",
+}
 LONG_AGO = clock.now() - timedelta(days=90)
 
 
@@ -46,8 +57,10 @@ def _request_and_print(app, resident, mp, file_format="csv") -> tuple:
     assert client.post("/compte/verification/courrier", data=ADDRESS).status_code == 302
     sign_in(team, mp)
     letter = _letter(app)
-    response = team.post("/gestion/courriers/33-04", data={"letters": [str(letter.id)], "validity_days": "30",
-                                                          "file_format": file_format, "action": "generate"})
+    response = team.post(
+        "/gestion/courriers/33-04",
+        data={"letters": [str(letter.id)], "validity_days": "30", "file_format": file_format, "action": "generate"},
+    )
     codes = []
     if file_format == "csv" and response.status_code == 200:
         rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
@@ -89,8 +102,10 @@ def test_the_pdf_has_one_page_per_letter(app):
     sign_in(team, mp)
     with app.app_context():
         ids = [str(i) for i in db.session.scalars(select(ResidenceLetter.id))]
-    response = team.post("/gestion/courriers/33-04", data={"letters": ids, "validity_days": "45", "file_format": "pdf",
-                                                          "action": "generate"})
+    response = team.post(
+        "/gestion/courriers/33-04",
+        data={"letters": ids, "validity_days": "45", "file_format": "pdf", "action": "generate"},
+    )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     body = response.get_data()
     assert body.startswith(b"%PDF") and body.count(b"/Type /Page\n") + body.count(b"/Type /Page ") == 2
@@ -108,8 +123,10 @@ def test_only_the_mp_of_the_constituency_or_an_admin_prints(app):
     batch = {"letters": [letter_id], "validity_days": "30", "file_format": "csv", "action": "generate"}
     assert intruder.post("/gestion/courriers/33-04", data=batch).status_code == 403
     # Their own page cannot print a letter of another constituency either.
-    refused = intruder.post("/gestion/courriers/75-18", data={"letters": [letter_id], "validity_days": "30",
-                                                             "file_format": "csv", "action": "generate"})
+    refused = intruder.post(
+        "/gestion/courriers/75-18",
+        data={"letters": [letter_id], "validity_days": "30", "file_format": "csv", "action": "generate"},
+    )
     assert refused.status_code == 400 and "ne sont plus en attente" in text(refused)
     assert _letter(app).status == "requested" and _letter(app).street == "12 rue des Vignes"
     with app.app_context():
@@ -162,12 +179,14 @@ def test_a_code_is_single_use_and_bound_to_its_account(app):
         user = db.session.get(User, resident.id)
         later = clock.now() + timedelta(days=40)
         residence_services.declare_abroad(db.session, user, country="GB", now=later)
-        residence_services.declare_point(db.session, user, lat=44.8, lon=-0.6, now=later + timedelta(days=40),
-                                         locate=lambda lat, lon: "33-04")
+        residence_services.declare_point(
+            db.session, user, lat=44.8, lon=-0.6, now=later + timedelta(days=40), locate=lambda lat, lon: "33-04"
+        )
         db.session.commit()
         try:
-            letter_services.redeem_code(db.session, user, code=code, secret=app.config["SECRET_KEY"],
-                                        now=later + timedelta(days=41))
+            letter_services.redeem_code(
+                db.session, user, code=code, secret=app.config["SECRET_KEY"], now=later + timedelta(days=41)
+            )
         except AccountError as error:
             assert str(error) == "Ce code a déjà été utilisé."
         else:
@@ -183,8 +202,13 @@ def test_the_team_can_reject_a_request_and_its_address_is_erased(app):
     team = app.test_client()
     sign_in(team, mp)
     letter_id = str(_letter(app).id)
-    assert team.post("/gestion/courriers/33-04", data={"letters": [letter_id], "validity_days": "30",
-                                                      "file_format": "pdf", "action": "reject"}).status_code == 302
+    assert (
+        team.post(
+            "/gestion/courriers/33-04",
+            data={"letters": [letter_id], "validity_days": "30", "file_format": "pdf", "action": "reject"},
+        ).status_code
+        == 302
+    )
     letter = _letter(app)
     assert letter.status == LETTER_REJECTED and letter.street is None and letter.code_hash is None
     assert 'id="letter-rejected"' in text(client.get("/compte/verification"))
@@ -209,8 +233,10 @@ def test_batch_input_is_checked(app):
     for data, message in [
         ({"validity_days": "30", "file_format": "pdf", "action": "generate"}, "Sélectionnez au moins une demande."),
         ({"letters": [letter_id], "validity_days": "3", "file_format": "pdf", "action": "generate"}, "entre 7 et 90"),
-        ({"letters": [letter_id], "validity_days": "abc", "file_format": "pdf", "action": "generate"},
-         "Indiquez un nombre entier."),
+        (
+            {"letters": [letter_id], "validity_days": "abc", "file_format": "pdf", "action": "generate"},
+            "Indiquez un nombre entier.",
+        ),
         ({"letters": ["x"], "validity_days": "30", "file_format": "pdf", "action": "generate"}, "Sélection non valide"),
         ({"letters": ["999999"], "validity_days": "30", "file_format": "pdf", "action": "generate"}, "plus en attente"),
         ({"letters": [letter_id], "validity_days": "30", "file_format": "exe", "action": "generate"}, "choix"),
@@ -228,8 +254,10 @@ def test_csv_cells_cannot_run_as_formulas(app):
     client.post("/compte/verification/courrier", data=ADDRESS | {"letter-recipient": "=HYPERLINK(1)"})
     team = app.test_client()
     sign_in(team, mp)
-    response = team.post("/gestion/courriers/33-04", data={"letters": [str(_letter(app).id)], "validity_days": "30",
-                                                          "file_format": "csv", "action": "generate"})
+    response = team.post(
+        "/gestion/courriers/33-04",
+        data={"letters": [str(_letter(app).id)], "validity_days": "30", "file_format": "csv", "action": "generate"},
+    )
     [row] = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert row["recipient"] == "'=HYPERLINK(1)"
 
@@ -258,8 +286,10 @@ def test_residents_abroad_get_letters_without_a_french_postcode(app):
     assert client.post("/compte/verification/courrier", data=london).status_code == 302
     team = app.test_client()
     sign_in(team, mp)
-    response = team.post("/gestion/courriers/ZZ-03", data={"letters": [str(_letter(app).id)], "validity_days": "60",
-                                                          "file_format": "csv", "action": "generate"})
+    response = team.post(
+        "/gestion/courriers/ZZ-03",
+        data={"letters": [str(_letter(app).id)], "validity_days": "60", "file_format": "csv", "action": "generate"},
+    )
     [row] = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert (row["city"], row["postcode"], row["country"]) == ("London", "", "Royaume-Uni")
     # In France the postcode is required, five digits.

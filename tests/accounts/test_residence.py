@@ -1,15 +1,15 @@
 """Residence: from a map point through the boundary lookup, or from the country abroad; the point stays private."""
+
 from __future__ import annotations
 
-from participatory import clock
-
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from constituencies.models import Constituency
+from participatory import clock
 from participatory.accounts.models import ResidenceLetter, User
 from participatory.accounts.rules import ADMIN, LETTER_REQUESTED, LETTER_VOID, MP
 from participatory.audit.models import AuditEvent
@@ -104,9 +104,19 @@ def test_moving_clears_the_verification_and_voids_open_letters(app, client):
         user = make_account(constituency="33-04", now=long_ago)
         stored = db.session.get(User, user.id)
         stored.residence_verified_at, stored.residence_verified_by = long_ago, "letter"
-        db.session.add(ResidenceLetter(user_id=user.id, constituency_code="33-04", status=LETTER_REQUESTED,
-                                       requested_at=long_ago, recipient="Ana", street="1 rue", postcode="33000",
-                                       city="Bordeaux", attempts=0))
+        db.session.add(
+            ResidenceLetter(
+                user_id=user.id,
+                constituency_code="33-04",
+                status=LETTER_REQUESTED,
+                requested_at=long_ago,
+                recipient="Ana",
+                street="1 rue",
+                postcode="33000",
+                city="Bordeaux",
+                attempts=0,
+            )
+        )
         db.session.commit()
         user_id = user.id
     sign_in(client, user)

@@ -1,4 +1,5 @@
 """Roles: services, admin pages (one MP per constituency, history kept) and the `flask users` commands."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -42,12 +43,15 @@ def test_an_mp_holds_one_constituency_at_a_time(app_ctx):
         roles.grant_role(db.session, None, _get(mp.id), role=MP, constituency_code="75-18", now=NOW)
 
 
-@pytest.mark.parametrize(("role", "code", "message"), [
-    (MP, None, "exige une circonscription"),
-    (MP, "99-99", "Circonscription inconnue"),
-    (ADMIN, "33-04", "n'est pas lié"),
-    ("emperor", None, "Rôle inconnu"),
-])
+@pytest.mark.parametrize(
+    ("role", "code", "message"),
+    [
+        (MP, None, "exige une circonscription"),
+        (MP, "99-99", "Circonscription inconnue"),
+        (ADMIN, "33-04", "n'est pas lié"),
+        ("emperor", None, "Rôle inconnu"),
+    ],
+)
 def test_malformed_grants_are_refused(app_ctx, role, code, message):
     user = make_account()
     with pytest.raises(AccountError, match=message):
@@ -130,15 +134,18 @@ def test_cli_create_admin_grant_and_revoke(app):
         assert current_mp_of(db.session, "33-04") is None
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("grant", "nobody@example.org", "auditor"), "Aucun compte"),
-    (("grant", "mp@example.org", "mp"), "exige une circonscription"),
-    (("grant", "mp@example.org", "mp", "--constituency", "99-99"), "Circonscription inconnue"),
-    (("grant", "mp@example.org", "king"), "Invalid value"),
-    (("grant", "not-an-email", "auditor"), "n'est pas valide"),
-    (("revoke", "mp@example.org", "auditor"), "n'a pas ce rôle"),
-    (("create-admin", "new@example.org", "--password-stdin"), "au moins 12 caractères"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("grant", "nobody@example.org", "auditor"), "Aucun compte"),
+        (("grant", "mp@example.org", "mp"), "exige une circonscription"),
+        (("grant", "mp@example.org", "mp", "--constituency", "99-99"), "Circonscription inconnue"),
+        (("grant", "mp@example.org", "king"), "Invalid value"),
+        (("grant", "not-an-email", "auditor"), "n'est pas valide"),
+        (("revoke", "mp@example.org", "auditor"), "n'a pas ce rôle"),
+        (("create-admin", "new@example.org", "--password-stdin"), "au moins 12 caractères"),
+    ],
+)
 def test_cli_refuses_bad_input_with_a_message_and_a_non_zero_exit(app, args, message):
     with app.app_context():
         make_account("mp@example.org")
@@ -195,5 +202,7 @@ def test_concurrent_assignments_leave_one_mp(app):
     for thread in threads:
         thread.join(timeout=30)
     with app.app_context():
-        current = list(db.session.scalars(select(RoleGrant).where(RoleGrant.role == MP, RoleGrant.revoked_at.is_(None))))
+        current = list(
+            db.session.scalars(select(RoleGrant).where(RoleGrant.role == MP, RoleGrant.revoked_at.is_(None)))
+        )
     assert len(current) == 1 and sorted(outcomes) in (["ok", "ok"], ["ok", "refused"])

@@ -1,4 +1,5 @@
 """The security baseline: CSRF, rate limits, headers, cookies, refusal of unsafe production settings."""
+
 from __future__ import annotations
 
 import re
@@ -29,6 +30,7 @@ def _csrf_token(page: str) -> str:
 
 
 # --- CSRF -------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def csrf_on(app, monkeypatch):
@@ -61,6 +63,7 @@ def test_signing_out_needs_the_token_too(app, client, csrf_on):
 
 # --- Rate limits ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def limited_app(app, database_url, tmp_path, monkeypatch):
     """A second app on the same database with rate limiting on (tiny limits, memory storage).
@@ -69,13 +72,24 @@ def limited_app(app, database_url, tmp_path, monkeypatch):
     so that the other tests run unlimited.
     """
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
-    limited = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": "localhost",
-        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-        "OUTBOX_DIR": str(tmp_path), "RATELIMIT_LOGIN": "3 per minute", "RATELIMIT_LOGIN_ACCOUNT": "4 per hour",
-        "RATELIMIT_REGISTER": "2 per hour", "RATELIMIT_RESET": "2 per hour", "RATELIMIT_LETTER_CODE": "2 per hour",
-        "RATELIMIT_EMAIL": "2 per hour", "RATELIMIT_VOTE": "2 per minute",
-    })
+    limited = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SERVER_NAME": "localhost",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "OUTBOX_DIR": str(tmp_path),
+            "RATELIMIT_LOGIN": "3 per minute",
+            "RATELIMIT_LOGIN_ACCOUNT": "4 per hour",
+            "RATELIMIT_REGISTER": "2 per hour",
+            "RATELIMIT_RESET": "2 per hour",
+            "RATELIMIT_LETTER_CODE": "2 per hour",
+            "RATELIMIT_EMAIL": "2 per hour",
+            "RATELIMIT_VOTE": "2 per minute",
+        }
+    )
     limiter.reset()
     yield limited
     limiter.reset()
@@ -90,32 +104,45 @@ def _from(address: str) -> dict:
 def test_sign_in_is_limited_per_address(limited_app):
     client = limited_app.test_client()
     for _ in range(3):
-        assert client.post("/compte/connexion", data={"email": "x@example.org", "password": "wrong password"},
-                           **_from("10.0.0.1")).status_code == 400
-    blocked = client.post("/compte/connexion", data={"email": "x@example.org", "password": "wrong password"},
-                          **_from("10.0.0.1"))
+        assert (
+            client.post(
+                "/compte/connexion", data={"email": "x@example.org", "password": "wrong password"}, **_from("10.0.0.1")
+            ).status_code
+            == 400
+        )
+    blocked = client.post(
+        "/compte/connexion", data={"email": "x@example.org", "password": "wrong password"}, **_from("10.0.0.1")
+    )
     assert blocked.status_code == 429 and "Trop de requêtes" in text(blocked)
-    other = client.post("/compte/connexion", data={"email": "y@example.org", "password": "wrong password"},
-                        **_from("10.0.0.2"))
+    other = client.post(
+        "/compte/connexion", data={"email": "y@example.org", "password": "wrong password"}, **_from("10.0.0.2")
+    )
     assert other.status_code == 400  # another address is not affected
 
 
 def test_failed_sign_ins_are_limited_per_account_across_addresses(limited_app):
     client = limited_app.test_client()
     for i in range(4):
-        response = client.post("/compte/connexion", data={"email": "victim@example.org", "password": "guess number"},
-                               **_from(f"10.1.0.{i}"))
+        response = client.post(
+            "/compte/connexion",
+            data={"email": "victim@example.org", "password": "guess number"},
+            **_from(f"10.1.0.{i}"),
+        )
         assert response.status_code == 400
-    blocked = client.post("/compte/connexion", data={"email": "victim@example.org", "password": "guess number"},
-                          **_from("10.1.0.99"))
+    blocked = client.post(
+        "/compte/connexion", data={"email": "victim@example.org", "password": "guess number"}, **_from("10.1.0.99")
+    )
     assert blocked.status_code == 429
 
 
-@pytest.mark.parametrize(("path", "data"), [
-    ("/compte/inscription", {"email": "bad"}),
-    ("/compte/mot-de-passe-oublie", {"email": "bad"}),
-    ("/compte/reinitialiser/some-token", {"password": "x"}),
-])
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/compte/inscription", {"email": "bad"}),
+        ("/compte/mot-de-passe-oublie", {"email": "bad"}),
+        ("/compte/reinitialiser/some-token", {"password": "x"}),
+    ],
+)
 def test_registration_and_reset_are_limited(limited_app, path, data):
     client = limited_app.test_client()
     statuses = [client.post(path, data=data, **_from("10.2.0.1")).status_code for _ in range(3)]
@@ -127,8 +154,10 @@ def test_letter_codes_are_limited_per_account(limited_app):
         user = make_account("ana@example.org", constituency="33-04")
     client = limited_app.test_client()
     sign_in(client, user)
-    statuses = [client.post("/compte/verification/code", data={"code-code": "ABCDE-FGHJK"},
-                            **_from(f"10.3.0.{i}")).status_code for i in range(3)]
+    statuses = [
+        client.post("/compte/verification/code", data={"code-code": "ABCDE-FGHJK"}, **_from(f"10.3.0.{i}")).status_code
+        for i in range(3)
+    ]
     assert statuses == [400, 400, 429]
 
 
@@ -147,8 +176,14 @@ def test_vote_limit_is_offered_to_other_domains():
 
 def test_redis_is_the_storage_when_redis_url_is_set(app, database_url, monkeypatch):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
-    configured = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
-                             "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    configured = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": False,
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+        }
+    )
     assert configured.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
     assert create_app({"TESTING": True, "RATELIMIT_ENABLED": False}).config["RATELIMIT_STORAGE_URI"] == "memory://"
 
@@ -156,20 +191,30 @@ def test_redis_is_the_storage_when_redis_url_is_set(app, database_url, monkeypat
 @requires_redis
 def test_limits_count_in_redis(app, database_url, tmp_path, monkeypatch):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
-    limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
-                          "REDIS_URL": "redis://127.0.0.1:6379/15", "RATELIMIT_LOGIN": "2 per minute",
-                          "OUTBOX_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False})
+    limited = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "RATELIMIT_LOGIN": "2 per minute",
+            "OUTBOX_DIR": str(tmp_path),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     limiter.reset()
     try:
         client = limited.test_client()
-        statuses = [client.post("/compte/connexion", data={"email": "bad"}, **_from("10.5.0.1")).status_code
-                    for _ in range(3)]
+        statuses = [
+            client.post("/compte/connexion", data={"email": "bad"}, **_from("10.5.0.1")).status_code for _ in range(3)
+        ]
         assert statuses == [400, 400, 429]
     finally:
         limiter.reset()
 
 
 # --- Headers, cookies, production settings ----------------------------------------------
+
 
 def test_security_headers_in_development(client):
     response = client.get("/compte/connexion")
@@ -187,8 +232,14 @@ def production(monkeypatch, database_url):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     monkeypatch.setenv("PARTICIPATORY_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-                       "SERVER_NAME": "localhost"})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": "localhost",
+        }
+    )
 
 
 def test_hsts_and_secure_cookies_in_production(app, production):
@@ -202,10 +253,13 @@ def test_hsts_and_secure_cookies_in_production(app, production):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"SECRET_KEY": "short-but-not-default"}, "at least 32"),
-    ({"SECRET_KEY": ""}, "SECRET_KEY"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SECRET_KEY": "short-but-not-default"}, "at least 32"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+    ],
+)
 def test_production_refuses_weak_secrets(monkeypatch, env, message):
     monkeypatch.setenv("PARTICIPATORY_ENV", "production")
     for key, value in env.items():
@@ -223,8 +277,9 @@ def test_production_refuses_insecure_cookies(monkeypatch):
 
 def test_proxy_fix_trusts_only_the_configured_hops(monkeypatch, database_url):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
-    proxied = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
-                          "PROXY_FIX_HOPS": 1})
+    proxied = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False, "PROXY_FIX_HOPS": 1}
+    )
     assert type(proxied.wsgi_app).__name__ == "ProxyFix"
     plain = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
     assert type(plain.wsgi_app).__name__ != "ProxyFix"

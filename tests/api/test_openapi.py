@@ -1,4 +1,5 @@
 """The OpenAPI document is valid, complete (every /api/v1 route), and the API caches and opens CORS."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,7 @@ def test_every_api_route_is_described(app, client):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
             continue
-        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule[len("/api/v1"):])
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule[len("/api/v1") :])
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if (path, method.lower()) not in documented:
                 missing.append(f"{method} {path}")
@@ -35,9 +36,17 @@ def test_described_operations_exist(app, client):
     assert {f"/api/v1{path}" for path in _spec(client)["paths"]} <= routes
 
 
-@pytest.mark.parametrize("url", ["/api/v1/constituencies", "/api/v1/constituencies/33-04", "/api/v1/openapi.json",
-                                 "/api/v1/datapackage.json", "/api/v1/national/calls.csv",
-                                 "/api/v1/constituencies/lookup?lat=44.84&lon=-0.58"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/constituencies",
+        "/api/v1/constituencies/33-04",
+        "/api/v1/openapi.json",
+        "/api/v1/datapackage.json",
+        "/api/v1/national/calls.csv",
+        "/api/v1/constituencies/lookup?lat=44.84&lon=-0.58",
+    ],
+)
 def test_responses_carry_etag_and_cache_control_and_revalidate(client, url):
     first = client.get(url)
     assert first.status_code == 200
@@ -56,9 +65,14 @@ def test_errors_are_not_cached(client):
 
 def test_cors_is_open_for_get_and_preflight(client):
     assert client.get("/api/v1/constituencies").headers["Access-Control-Allow-Origin"] == "*"
-    preflight = client.options("/api/v1/constituencies", headers={
-        "Origin": "https://reuser.example", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "If-None-Match"})
+    preflight = client.options(
+        "/api/v1/constituencies",
+        headers={
+            "Origin": "https://reuser.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "If-None-Match",
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "GET" in preflight.headers["Access-Control-Allow-Methods"]

@@ -6,15 +6,13 @@ holding a closed call, so the call and export operations answer 200 as well as 4
 Every response must be no 5xx and conform to the document: status code, content
 type, headers and JSON body schema. Failures are collected per operation.
 """
+
 from __future__ import annotations
-
-from participatory import clock
-
-from datetime import UTC, datetime
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from participatory import clock
 from participatory.extensions import db
 from tests.builders import make_closed_call
 from tests.crowdfunding.conftest import build_world
@@ -35,8 +33,13 @@ def test_api_conforms_to_its_openapi_document(app, now):
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def run(case):
             # The WSGI test client does not inflate gzip as HTTP clients do: ask for the plain body.
             case.call_and_validate(headers={"Accept-Encoding": "identity"})

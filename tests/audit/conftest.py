@@ -1,4 +1,5 @@
 """Helpers for tampering with the audit log the way an attacker with database access would."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -18,8 +19,9 @@ def append_only_guard_off():
             yield conn
             conn.execute(sa.text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
         else:
-            ddl = conn.scalar(sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
-                                      "AND name = 'audit_event_append_only'"))
+            ddl = conn.scalar(
+                sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_event_append_only'")
+            )
             conn.execute(sa.text("DROP TRIGGER audit_event_append_only"))
             try:
                 yield conn

@@ -1,4 +1,5 @@
 """`flask audit verify` and `flask audit export`, and the README's standalone verification recipe."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,15 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def _events(session, now, n=4):
     for i in range(n):
-        record(session, now=now + timedelta(minutes=i), actor="system", action="call.updated",
-               object_type="call", object_id="33-04", details={"i": i})
+        record(
+            session,
+            now=now + timedelta(minutes=i),
+            actor="system",
+            action="call.updated",
+            object_type="call",
+            object_id="33-04",
+            details={"i": i},
+        )
     session.commit()
 
 
@@ -31,8 +39,16 @@ def test_verify_passes_on_an_intact_log(app, session, now):
 def test_verify_counts_ballot_events_not_chained_yet_and_seal_chains_them(app, session, now):
     _events(session, now, n=2)
     for i in range(3):
-        record(session, now=now + timedelta(hours=1, seconds=i), actor="u_abcd", action="ballot.cast",
-               object_type="call", object_id="1", details={"call": 1}, deferred=True)
+        record(
+            session,
+            now=now + timedelta(hours=1, seconds=i),
+            actor="u_abcd",
+            action="ballot.cast",
+            object_type="call",
+            object_id="1",
+            details={"call": 1},
+            deferred=True,
+        )
     session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["audit", "verify"])

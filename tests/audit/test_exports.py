@@ -1,4 +1,5 @@
 """Exports of a closed call: recomputable with pabutools, findable by receipt, sealed by the manifest."""
+
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,11 @@ def pabutools_winners(pb_path, rule: str, increment: int) -> list[str]:
         outcome = method_of_equal_shares(instance, profile, sat_class=Cost_Sat)
     else:
         outcome = completion_by_rule_combination(
-            instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
-            [{"sat_class": Cost_Sat, "voter_budget_increment": increment}, {"sat_class": Cost_Sat}])
+            instance,
+            profile,
+            [method_of_equal_shares, greedy_utilitarian_welfare],
+            [{"sat_class": Cost_Sat, "voter_budget_increment": increment}, {"sat_class": Cost_Sat}],
+        )
     return sorted(p.name for p in outcome)
 
 

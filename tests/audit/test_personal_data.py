@@ -5,16 +5,16 @@ home points) and donations taken through the crowdfunding services (a fake gatew
 then a signed-webhook-equivalent success), then searches every public output for
 each seeded person's email, name, address and exact home point.
 """
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from participatory import clock
 from participatory.accounts.models import User
 from participatory.audit.exports import build_call_export
 from participatory.audit.models import AuditEvent
@@ -24,10 +24,24 @@ from participatory.extensions import db
 from tests.builders import make_closed_call
 from tests.crowdfunding.conftest import FakeGateway, build_world, donor
 
-DONORS = [donor(first_name="Ghislaine", last_name="Quérouil", email="ghislaine.querouil@example.org",
-                address="17 impasse des Glycines", postal_code="33130", city="Bègles"),
-          donor(first_name="Théophraste", last_name="Ombrelune", email="t.ombrelune@example.org",
-                address="4 allée du Moulin Rouge", postal_code="33800", city="Bordeaux")]
+DONORS = [
+    donor(
+        first_name="Ghislaine",
+        last_name="Quérouil",
+        email="ghislaine.querouil@example.org",
+        address="17 impasse des Glycines",
+        postal_code="33130",
+        city="Bègles",
+    ),
+    donor(
+        first_name="Théophraste",
+        last_name="Ombrelune",
+        email="t.ombrelune@example.org",
+        address="4 allée du Moulin Rouge",
+        postal_code="33800",
+        city="Bordeaux",
+    ),
+]
 
 
 def _seed(app, now) -> tuple[list[str], list[str]]:
@@ -39,13 +53,34 @@ def _seed(app, now) -> tuple[list[str], list[str]]:
         money = build_world(session, real_now)
         gateway = FakeGateway()
         for i, person in enumerate(DONORS):
-            started = start_donation(session, real_now, gateway, candidacy=money.candidacy, donor=person,
-                                     amount_cents=5_000 * (i + 1), cap_cents=460_000,
-                                     pending_ttl=timedelta(minutes=30))
-            handle_event(session, real_now, {
-                "id": f"evt_pii_{i}", "type": "payment_intent.succeeded", "account": money.candidacy.stripe_account_id,
-                "data": {"object": {"id": started.donation.payment_intent_id, "amount": started.donation.amount_cents,
-                                    "currency": "eur"}}}, cap_cents=460_000, pending_ttl=timedelta(minutes=30))
+            started = start_donation(
+                session,
+                real_now,
+                gateway,
+                candidacy=money.candidacy,
+                donor=person,
+                amount_cents=5_000 * (i + 1),
+                cap_cents=460_000,
+                pending_ttl=timedelta(minutes=30),
+            )
+            handle_event(
+                session,
+                real_now,
+                {
+                    "id": f"evt_pii_{i}",
+                    "type": "payment_intent.succeeded",
+                    "account": money.candidacy.stripe_account_id,
+                    "data": {
+                        "object": {
+                            "id": started.donation.payment_intent_id,
+                            "amount": started.donation.amount_cents,
+                            "currency": "eur",
+                        }
+                    },
+                },
+                cap_cents=460_000,
+                pending_ttl=timedelta(minutes=30),
+            )
         session.commit()
         needles = []
         for user in session.scalars(sa.select(User)):
@@ -58,12 +93,23 @@ def _seed(app, now) -> tuple[list[str], list[str]]:
         for person in DONORS:
             needles += [person.email, person.first_name, person.last_name, person.address]
         code, year = world.call.constituency_code, world.call.year
-        urls = ["/api/v1/constituencies", "/api/v1/calls", f"/api/v1/calls/{code}", f"/api/v1/calls/{code}/results",
-                f"/api/v1/calls/{code}/results.pb", "/api/v1/national/calls.csv", "/api/v1/national/results.csv",
-                "/api/v1/national/donations.csv", "/api/v1/datapackage.json", "/api/v1/openapi.json",
-                f"/api/v1/candidates/{money.candidacy.id}/donations/summary",
-                *(f"/api/v1/calls/{code}/exports/{name}?year={year}"
-                  for name in build_call_export(session, world.call).files)]
+        urls = [
+            "/api/v1/constituencies",
+            "/api/v1/calls",
+            f"/api/v1/calls/{code}",
+            f"/api/v1/calls/{code}/results",
+            f"/api/v1/calls/{code}/results.pb",
+            "/api/v1/national/calls.csv",
+            "/api/v1/national/results.csv",
+            "/api/v1/national/donations.csv",
+            "/api/v1/datapackage.json",
+            "/api/v1/openapi.json",
+            f"/api/v1/candidates/{money.candidacy.id}/donations/summary",
+            *(
+                f"/api/v1/calls/{code}/exports/{name}?year={year}"
+                for name in build_call_export(session, world.call).files
+            ),
+        ]
         return [n for n in needles if n], urls
 
 

@@ -1,7 +1,6 @@
 """record / verify / export on a real database (SQLite, and PostgreSQL when configured)."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import json
 import threading
@@ -11,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from participatory import clock
 from participatory.audit.models import AuditEvent, PendingAuditEvent
 from participatory.audit.rules import GENESIS, AuditDetailsError, verify_chain
 from participatory.audit.services import (
@@ -30,9 +30,15 @@ from participatory.extensions import db
 
 def _write(session, now, n=3, **kw):
     for i in range(n):
-        record(session, now=now + timedelta(seconds=i), actor=kw.get("actor", "system"),
-               action=kw.get("action", "call.updated"), object_type="call", object_id="33-04",
-               details={"i": i, "budget_cents": 13_000_000})
+        record(
+            session,
+            now=now + timedelta(seconds=i),
+            actor=kw.get("actor", "system"),
+            action=kw.get("action", "call.updated"),
+            object_type="call",
+            object_id="33-04",
+            details={"i": i, "budget_cents": 13_000_000},
+        )
     session.commit()
 
 
@@ -49,9 +55,15 @@ def test_events_chain_from_genesis_and_verify(session, now):
 
 def test_hash_survives_the_database_round_trip_for_any_timezone_and_details(session):
     paris = timezone(timedelta(hours=1))
-    record(session, now=datetime(2026, 11, 22, 13, 0, 0, 123456, tzinfo=paris), actor="system",
-           action="result.computed", object_type="call", object_id=33,
-           details={"selected": ("p1", "p2"), "label": "Été à Bègles"})
+    record(
+        session,
+        now=datetime(2026, 11, 22, 13, 0, 0, 123456, tzinfo=paris),
+        actor="system",
+        action="result.computed",
+        object_type="call",
+        object_id=33,
+        details={"selected": ("p1", "p2"), "label": "Été à Bègles"},
+    )
     session.commit()
     session.expire_all()
     event = session.scalar(sa.select(AuditEvent))
@@ -67,11 +79,14 @@ def test_event_rolls_back_with_the_change(session, now):
     assert verify(session).ok
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"details": {"email": "someone@example.test"}}, "personal data"),
-    ({"object_id": "x" * 61}, "object_id"),
-    ({"action": ""}, "action"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"details": {"email": "someone@example.test"}}, "personal data"),
+        ({"object_id": "x" * 61}, "object_id"),
+        ({"action": ""}, "action"),
+    ],
+)
 def test_record_refuses_bad_events_and_writes_nothing(session, now, kwargs, message):
     base = dict(now=now, actor="system", action="call.updated", object_type="call", object_id="33-04", details={})
     with pytest.raises(AuditDetailsError, match=message):
@@ -90,16 +105,18 @@ def test_actor_of_uses_the_pseudonym_never_the_person():
 
 def test_updates_are_refused_by_the_database(session, now):
     _write(session, now, n=1)
-    with pytest.raises(sa.exc.DBAPIError):
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("UPDATE audit_event SET action = 'x' WHERE seq = 1"))
+    with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_event SET action = 'x' WHERE seq = 1"))
 
 
-@pytest.mark.parametrize("sql, broken", [
-    ("UPDATE audit_event SET details = :v WHERE seq = 2", 2),
-    ("UPDATE audit_event SET actor = 'u_forged' WHERE seq = 3", 3),
-    ("DELETE FROM audit_event WHERE seq = 2", 2),
-])
+@pytest.mark.parametrize(
+    "sql, broken",
+    [
+        ("UPDATE audit_event SET details = :v WHERE seq = 2", 2),
+        ("UPDATE audit_event SET actor = 'u_forged' WHERE seq = 3", 3),
+        ("DELETE FROM audit_event WHERE seq = 2", 2),
+    ],
+)
 def test_tampering_with_raw_sql_is_detected_at_that_event(session, now, tamper, sql, broken):
     _write(session, now, n=4)
     with tamper() as conn:
@@ -133,8 +150,9 @@ def test_filtered_events(session, now):
     assert total == 2 and [e.seq for e in events] == [5, 4]
     events, total = filtered_events(session, EventFilter(since=now + timedelta(days=1)), page=1, per_page=1)
     assert total == 2 and [e.seq for e in events] == [5]
-    events, total = filtered_events(session, EventFilter(until=now + timedelta(days=1), object_id="33-04"),
-                                    page=2, per_page=2)
+    events, total = filtered_events(
+        session, EventFilter(until=now + timedelta(days=1), object_id="33-04"), page=2, per_page=2
+    )
     assert total == 3 and [e.seq for e in events] == [1]
     assert filtered_events(session, EventFilter(actor="u_aaaa"), page=1, per_page=10)[1] == 2
 
@@ -152,8 +170,15 @@ def test_concurrent_appends_never_fork_the_chain(app_ctx, now):
             barrier.wait()
             for i in range(per_writer):
                 with Session(engine) as s, s.begin():
-                    record(s, now=clock.now(), actor="system", action="test.append", object_type="writer",
-                           object_id=str(k), details={"i": i})
+                    record(
+                        s,
+                        now=clock.now(),
+                        actor="system",
+                        action="test.append",
+                        object_type="writer",
+                        object_id=str(k),
+                        details={"i": i},
+                    )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -171,10 +196,19 @@ def test_concurrent_appends_never_fork_the_chain(app_ctx, now):
 
 # --- deferred events (ballots): written beside the chain, chained by seal -----------------------------------
 
+
 def _defer(session, now, n, start=0):
     for i in range(start, start + n):
-        record(session, now=now + timedelta(seconds=i), actor=f"u_{i:04d}", action="ballot.cast",
-               object_type="call", object_id="7", details={"call": 7}, deferred=True)
+        record(
+            session,
+            now=now + timedelta(seconds=i),
+            actor=f"u_{i:04d}",
+            action="ballot.cast",
+            object_type="call",
+            object_id="7",
+            details={"call": 7},
+            deferred=True,
+        )
     session.commit()
 
 
@@ -204,16 +238,31 @@ def test_seal_takes_at_most_a_batch_per_call(session, now):
 
 def test_a_chained_event_first_seals_the_pending_ones_so_ballots_come_before_the_results(session, now):
     _defer(session, now, 2)
-    record(session, now=now + timedelta(minutes=5), actor="system", action="call.results_computed",
-           object_type="call", object_id="7", details={"ballots": 2})
+    record(
+        session,
+        now=now + timedelta(minutes=5),
+        actor="system",
+        action="call.results_computed",
+        object_type="call",
+        object_id="7",
+        details={"ballots": 2},
+    )
     session.commit()
     assert _chained(session) == [(1, "u_0000"), (2, "u_0001"), (3, "system")] and pending_count(session) == 0
 
 
 def test_deferred_events_are_checked_like_the_others_and_a_refused_one_leaves_nothing(session, now):
     with pytest.raises(AuditDetailsError):
-        record(session, now=now, actor="u_x", action="ballot.cast", object_type="call", object_id="7",
-               details={"email": "ana@example.org"}, deferred=True)
+        record(
+            session,
+            now=now,
+            actor="u_x",
+            action="ballot.cast",
+            object_type="call",
+            object_id="7",
+            details={"email": "ana@example.org"},
+            deferred=True,
+        )
     session.rollback()
     assert pending_count(session) == 0
 
@@ -232,8 +281,16 @@ def test_concurrent_deferred_writers_and_sealers_chain_every_event_exactly_once(
             barrier.wait()
             for i in range(per_writer):
                 with Session(engine) as s, s.begin():
-                    record(s, now=clock.now(), actor=f"u_{k}", action="ballot.cast", object_type="call",
-                           object_id=str(k), details={"i": i}, deferred=True)
+                    record(
+                        s,
+                        now=clock.now(),
+                        actor=f"u_{k}",
+                        action="ballot.cast",
+                        object_type="call",
+                        object_id=str(k),
+                        details={"i": i},
+                        deferred=True,
+                    )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -251,8 +308,15 @@ def test_concurrent_deferred_writers_and_sealers_chain_every_event_exactly_once(
             barrier.wait()
             for i in range(per_writer):
                 with Session(engine) as s, s.begin():
-                    record(s, now=clock.now(), actor="system", action="call.updated", object_type="call",
-                           object_id="chained", details={"i": i})
+                    record(
+                        s,
+                        now=clock.now(),
+                        actor="system",
+                        action="call.updated",
+                        object_type="call",
+                        object_id="chained",
+                        details={"i": i},
+                    )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -270,10 +334,12 @@ def test_concurrent_deferred_writers_and_sealers_chain_every_event_exactly_once(
     with Session(engine) as s, s.begin():
         seal(s, batch=None)
     with Session(engine) as s:
-        events = list(s.execute(sa.select(AuditEvent.seq, AuditEvent.object_id, AuditEvent.details)
-                                .order_by(AuditEvent.seq)))
+        events = list(
+            s.execute(sa.select(AuditEvent.seq, AuditEvent.object_id, AuditEvent.details).order_by(AuditEvent.seq))
+        )
         assert [e.seq for e in events] == list(range(1, (writers + 1) * per_writer + 1))
         assert sorted((e.object_id, e.details["i"]) for e in events) == sorted(
-            (k, i) for k in [*map(str, range(writers)), "chained"] for i in range(per_writer)), "each once, none lost"
+            (k, i) for k in [*map(str, range(writers)), "chained"] for i in range(per_writer)
+        ), "each once, none lost"
         assert verify(s).ok and pending_count(s) == 0
         assert s.scalar(sa.select(sa.func.count()).select_from(PendingAuditEvent)) == 0

@@ -3,6 +3,7 @@
 Requests are made outside any app context held by the test, so that Flask-Login's
 per-context user cache never carries one request's user into the next.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,15 @@ def _setup(app, now, events=3):
             "resident": make_user(db.session, now, "resident", "33-04").id,
         }
         for i in range(events):
-            record(db.session, now=now + timedelta(hours=i), actor="system",
-                   action="ballot.cast" if i % 2 else "call.created", object_type="call", object_id=str(i % 3),
-                   details={"call": i % 3})
+            record(
+                db.session,
+                now=now + timedelta(hours=i),
+                actor="system",
+                action="ballot.cast" if i % 2 else "call.created",
+                object_type="call",
+                object_id=str(i % 3),
+                details={"call": i % 3},
+            )
         db.session.commit()
     return users
 
@@ -54,8 +61,16 @@ def test_the_log_page_says_how_many_ballot_events_wait_to_be_chained(app, now):
     assert 'id="audit-pending"' not in client.get("/audit/").get_data(as_text=True)
     with app.app_context():
         for i in range(2):
-            record(db.session, now=now + timedelta(days=1, seconds=i), actor="u_abcd", action="ballot.cast",
-                   object_type="call", object_id="1", details={"call": 1}, deferred=True)
+            record(
+                db.session,
+                now=now + timedelta(days=1, seconds=i),
+                actor="u_abcd",
+                action="ballot.cast",
+                object_type="call",
+                object_id="1",
+                details={"call": 1},
+                deferred=True,
+            )
         db.session.commit()
     page = client.get("/audit/").get_data(as_text=True)
     assert 'id="audit-pending">2<' in page and "pas encore chaînés" in page

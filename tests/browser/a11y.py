@@ -6,6 +6,7 @@ Content-Security-Policy (script-src 'self') allows it: no CSP bypass is needed.
     from tests.browser.a11y import assert_accessible
     assert_accessible(page)              # the whole page as it is now
 """
+
 from __future__ import annotations
 
 BLOCKING = ("serious", "critical")

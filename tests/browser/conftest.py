@@ -6,6 +6,7 @@ Reuse in any journey:
 `live_server.url` is the base URL; `page` is a fresh tab (fresh cookies) per test; a failing
 test leaves a screenshot in test-artifacts/<test name>.png. Never a downloaded browser.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,14 @@ from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -56,7 +63,9 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed here; CI installs it (apt-get install chromium)")
+        pytest.skip(
+            "Debian's Chromium (/usr/bin/chromium) is not installed here; CI installs it (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,4 +1,5 @@
 """Small steps shared by the browser journeys: signing in through the form, reading amounts, the Tab key."""
+
 from __future__ import annotations
 
 import re

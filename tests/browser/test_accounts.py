@@ -1,4 +1,5 @@
 """A resident signs in and sets their home by clicking the map (strict CSP: the map script is external)."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,11 +17,23 @@ def test_sign_in_then_click_the_map_to_declare_a_residence(app, live_server, pag
     with app.app_context():
         user = make_account("ana@example.org")
     errors: list[str] = []  # CSP violations and script errors land here
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and "Failed to load resource" not in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Failed to load resource" not in message.text
+            else None
+        ),
+    )
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
-            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(f"{response.status} {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
     page.goto(f"{live_server.url}/compte/connexion?next=/compte/residence")
     page.get_by_label("Adresse électronique").fill("ana@example.org")
     page.get_by_label("Mot de passe").fill(PASSWORD)

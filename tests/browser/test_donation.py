@@ -1,13 +1,11 @@
 """A donor pays on the donation page with localstripe's Stripe.js stand-in and sees the confirmation."""
+
 from __future__ import annotations
-
-from participatory import clock
-
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
+from participatory import clock
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.models import Donation
 from participatory.extensions import db

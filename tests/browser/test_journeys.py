@@ -9,13 +9,13 @@ the close date computes the results) and the results page shows the winners; an 
 downloads the call's exports. Phases move by shifting the call's dates in the database
 between steps, as time would.
 """
+
 from __future__ import annotations
 
-from participatory import clock
-
+import contextlib
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import select, update
 
 from constituencies.models import Constituency
+from participatory import clock
 from participatory.accounts.models import User
 from participatory.accounts.rules import AUDITOR, MP
 from participatory.calls.models import Ballot, Call, Proposal
@@ -58,10 +59,8 @@ def open_page(browser, request):
     for name, context in contexts:
         if failed is not None and failed.failed:
             ARTIFACTS.mkdir(exist_ok=True)
-            try:
+            with contextlib.suppress(Exception):  # the page may be gone; the test's own failure is what matters
                 context.pages[0].screenshot(path=str(ARTIFACTS / f"{request.node.name}-{name}.png"), full_page=True)
-            except Exception:  # the page may be gone; the test's own failure is what matters
-                pass
         context.close()
 
 
@@ -172,15 +171,33 @@ def test_a_call_from_creation_to_the_auditors_exports(app, live_server, page, op
         author = db.session.get(User, neighbour.id)
         inside = db.session.get(Constituency, CODE)  # its label point lies inside the shape
         for title, cost in (("Des arceaux à vélos", 30_000_00), ("Une fresque rue Sainte-Catherine", 50_000_00)):
-            proposal_services.submit(db.session, author, clock.now(), call, proposal_services.ProposalInput(
-                title=title, summary="Pour le quartier.", description="Détails du projet.", category="mobility",
-                estimated_cost_cents=cost, lat=inside.label_lat, lon=inside.label_lon))
+            proposal_services.submit(
+                db.session,
+                author,
+                clock.now(),
+                call,
+                proposal_services.ProposalInput(
+                    title=title,
+                    summary="Pour le quartier.",
+                    description="Détails du projet.",
+                    category="mobility",
+                    estimated_cost_cents=cost,
+                    lat=inside.label_lat,
+                    lon=inside.label_lon,
+                ),
+            )
         db.session.commit()
         db.session.remove()
 
     # 5. Review opens; the MP marks the three projects feasible with their final cost.
-    shift_call(app, call_id, proposals_open_at=-2 * DAY, review_open_at=-timedelta(minutes=1),
-               voting_open_at=DAY, voting_close_at=2 * DAY)
+    shift_call(
+        app,
+        call_id,
+        proposals_open_at=-2 * DAY,
+        review_open_at=-timedelta(minutes=1),
+        voting_open_at=DAY,
+        voting_close_at=2 * DAY,
+    )
     mp.goto(f"{base}/appels/{call_id}/gestion")
     assert_accessible(mp, label="review dashboard")
     for index in range(3):
@@ -195,8 +212,14 @@ def test_a_call_from_creation_to_the_auditors_exports(app, live_server, page, op
     assert len(author_mail) == 2  # the confirmation, then the review notice
 
     # 6. Voting opens; the resident fills the ballot and watches the budget bar.
-    shift_call(app, call_id, proposals_open_at=-3 * DAY, review_open_at=-2 * DAY,
-               voting_open_at=-timedelta(minutes=1), voting_close_at=DAY)
+    shift_call(
+        app,
+        call_id,
+        proposals_open_at=-3 * DAY,
+        review_open_at=-2 * DAY,
+        voting_open_at=-timedelta(minutes=1),
+        voting_close_at=DAY,
+    )
     page.goto(f"{base}/appels/{call_id}")
     assert_accessible(page, label="call page (voting)")
     page.get_by_role("link", name="Voter").click()
@@ -227,23 +250,33 @@ def test_a_call_from_creation_to_the_auditors_exports(app, live_server, page, op
         ballots = db.session.scalars(select(Ballot).where(Ballot.call_id == call_id)).all()
         titles = {p.id: p.title for p in db.session.scalars(select(Proposal).where(Proposal.call_id == call_id))}
         assert [sorted(titles[item.proposal_id] for item in b.items) for b in ballots] == [
-            ["Des arceaux à vélos", "Un jardin partagé place Pey-Berland"]]
+            ["Des arceaux à vélos", "Un jardin partagé place Pey-Berland"]
+        ]
         # The neighbour votes too (services: their ballot page is the one above).
         voter = db.session.get(User, neighbour.id)
-        ballot_services.cast(db.session, voter, clock.now(), call_id,
-                             [i for i, t in titles.items() if t != "Des arceaux à vélos"])
+        ballot_services.cast(
+            db.session, voter, clock.now(), call_id, [i for i, t in titles.items() if t != "Des arceaux à vélos"]
+        )
         db.session.commit()
         db.session.remove()
 
     # 7. The vote closes; the first visit to the results page computes and publishes them.
-    shift_call(app, call_id, proposals_open_at=-4 * DAY, review_open_at=-3 * DAY, voting_open_at=-2 * DAY,
-               voting_close_at=-timedelta(seconds=1))
+    shift_call(
+        app,
+        call_id,
+        proposals_open_at=-4 * DAY,
+        review_open_at=-3 * DAY,
+        voting_open_at=-2 * DAY,
+        voting_close_at=-timedelta(seconds=1),
+    )
     page.goto(f"{base}/appels/{call_id}/resultats")
     winners = page.locator("#winners li")
     # Greedy: the garden (2 votes, 40 k€); the racks and the mural tie at 1 vote, the racks were
     # submitted first and fit (70 k€); the mural no longer does (120 k€ > 100 k€).
     assert [w.split(" — ")[0] for w in winners.all_inner_texts()] == [
-        "Un jardin partagé place Pey-Berland", "Des arceaux à vélos"]
+        "Un jardin partagé place Pey-Berland",
+        "Des arceaux à vélos",
+    ]
     assert_accessible(page, label="results page")
     page.goto(f"{base}/appels")
     assert_accessible(page, label="calls list")

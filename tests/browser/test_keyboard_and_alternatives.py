@@ -1,15 +1,14 @@
 """Without a mouse, without the map: the home page's list search, the residence page's list,
 the ballot with the keyboard alone; and axe on the campaign and donation pages."""
+
 from __future__ import annotations
 
-from participatory import clock
-
 import re
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
+from participatory import clock
 from participatory.accounts.models import User
 from participatory.calls import rules
 from participatory.calls.models import Ballot
@@ -73,8 +72,9 @@ def test_the_residence_page_works_without_the_map(app, live_server, page):
 def test_the_ballot_works_with_the_keyboard_alone(app, live_server, page):
     now = clock.now()
     with app.app_context():
-        call = builders.call(db.session, now, rules.VOTING, code="33-02", budget_cents=100_000_00,
-                             title="Vote au clavier")
+        call = builders.call(
+            db.session, now, rules.VOTING, code="33-02", budget_cents=100_000_00, title="Vote au clavier"
+        )
         for title, cost in (("Bancs publics", 30_000_00), ("Boîte à livres", 20_000_00), ("Aire de jeux", 90_000_00)):
             builders.proposal(db.session, now, call, title=title, cost=cost)
         db.session.commit()
@@ -113,8 +113,12 @@ def test_the_campaign_and_donation_pages_are_accessible(app, live_server, page):
         world = build_world(db.session, clock.now())
         db.session.commit()
         election_id, candidacy_id = world.election.id, world.candidacy.id
-    for path in ("/elections", f"/elections/{election_id}", f"/candidats/{candidacy_id}",
-                 f"/candidats/{candidacy_id}/don"):
+    for path in (
+        "/elections",
+        f"/elections/{election_id}",
+        f"/candidats/{candidacy_id}",
+        f"/candidats/{candidacy_id}/don",
+    ):
         page.goto(live_server.url + path)
         assert_accessible(page, label=path)
     # The refusals a donor may meet are shown next to the fields, and stay accessible.

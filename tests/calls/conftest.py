@@ -1,4 +1,5 @@
 """Fixtures of the calls tests: a fresh outbox and upload folder per test, and signing in through the session."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,15 +1,14 @@
 """Concurrency on PostgreSQL: real threads, each with its own connection, released together by a barrier."""
+
 from __future__ import annotations
 
-from participatory import clock
-
 import threading
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from participatory import clock
 from participatory.calls import rules
 from participatory.calls.errors import CallError
 from participatory.calls.models import Ballot, BallotItem, CallResult
@@ -33,15 +32,14 @@ def run_together(app, count: int, work) -> list:
     outcomes: list = [None] * count
 
     def worker(i: int) -> None:
-        with app.app_context():
-            with Session(db.engine) as session:
-                try:
-                    barrier.wait()
-                    outcomes[i] = work(session, i)
-                    session.commit()
-                except Exception as exc:  # noqa: BLE001 - reported to the test
-                    session.rollback()
-                    outcomes[i] = exc
+        with app.app_context(), Session(db.engine) as session:
+            try:
+                barrier.wait()
+                outcomes[i] = work(session, i)
+                session.commit()
+            except Exception as exc:  # noqa: BLE001 - reported to the test
+                session.rollback()
+                outcomes[i] = exc
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
     for t in threads:
@@ -120,7 +118,10 @@ def test_a_ballot_racing_the_close_is_either_counted_or_refused(app, session):
     project = builders.proposal(session, now, call)
     voters = [builders.user(session, now) for _ in range(10)]
     session.commit()
-    before_close = rules.aware(call.voting_close_at).replace(microsecond=0) - (rules.aware(call.voting_close_at) - rules.aware(call.voting_open_at)) / 2
+    before_close = (
+        rules.aware(call.voting_close_at).replace(microsecond=0)
+        - (rules.aware(call.voting_close_at) - rules.aware(call.voting_open_at)) / 2
+    )
     call_id, pid, voter_ids = call.id, project.id, [v.id for v in voters]
 
     def work(s, i):

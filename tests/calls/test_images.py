@@ -1,7 +1,6 @@
 """Uploaded images are decoded by Pillow whatever their name, capped at 5 MB, and re-encoded without metadata."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import html
 import io
@@ -9,6 +8,7 @@ import io
 import pytest
 from PIL import Image
 
+from participatory import clock
 from participatory.calls import images
 
 
@@ -35,15 +35,18 @@ def test_metadata_is_stripped(fmt, extension):
     assert reopened.format == fmt and reopened.size == (64, 48) and not reopened.getexif()
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    (b"GIF89a" + b"\x00" * 50, "not_an_image"),
-    (encoded("GIF"), "bad_format"),
-    (encoded("BMP"), "bad_format"),
-    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not_an_image"),
-    (b"%PDF-1.4 not an image", "not_an_image"),
-    (encoded("PNG")[:40], "not_an_image"),  # truncated
-    (b"\x00" * (images.MAX_BYTES + 1), "too_large"),
-])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"GIF89a" + b"\x00" * 50, "not_an_image"),
+        (encoded("GIF"), "bad_format"),
+        (encoded("BMP"), "bad_format"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not_an_image"),
+        (b"%PDF-1.4 not an image", "not_an_image"),
+        (encoded("PNG")[:40], "not_an_image"),  # truncated
+        (b"\x00" * (images.MAX_BYTES + 1), "too_large"),
+    ],
+)
 def test_refused_uploads(raw, code):
     with pytest.raises(images.ImageError) as error:
         images.reencode(raw)
@@ -59,7 +62,6 @@ def test_large_images_are_downscaled_and_stored_under_a_random_name(tmp_path):
 
 
 def test_upload_through_the_form_is_checked_by_content_not_name(app, session, now, uploads):
-    from datetime import UTC, datetime
 
     from participatory.calls import rules
     from participatory.calls.models import Proposal
@@ -71,9 +73,18 @@ def test_upload_through_the_form_is_checked_by_content_not_name(app, session, no
     session.commit()
     client = app.test_client()
     sign_in(client, resident)
-    response = client.post(f"/appels/{call.id}/proposer", content_type="multipart/form-data", data={
-        "title": "T", "summary": "S", "description": "D", "category": "culture", "estimated_cost": "100",
-        "image": (io.BytesIO(b"<?php echo 1; ?>"), "photo.jpg")})
+    response = client.post(
+        f"/appels/{call.id}/proposer",
+        content_type="multipart/form-data",
+        data={
+            "title": "T",
+            "summary": "S",
+            "description": "D",
+            "category": "culture",
+            "estimated_cost": "100",
+            "image": (io.BytesIO(b"<?php echo 1; ?>"), "photo.jpg"),
+        },
+    )
     assert response.status_code == 400
     assert "Le fichier n'est pas une image lisible." in html.unescape(response.get_data(as_text=True))
     assert session.query(Proposal).count() == 0

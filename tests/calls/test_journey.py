@@ -1,19 +1,19 @@
 """A whole call through the real pages, in French and in English: an MP creates it, residents
 propose, the MP's team moderates and reviews, residents vote (change, cancel), the vote closes,
 results are published and followed up. Time passing is simulated by moving the call's dates."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
 from constituencies.models import Constituency
+from participatory import clock
 from participatory.audit.models import AuditEvent
 from participatory.calls import rules
 from participatory.calls.forms import PARIS
@@ -24,14 +24,28 @@ from tests.calls import builders
 from tests.calls.conftest import sign_in
 
 TEXT = {
-    "fr": {"new_call": "Nouvel appel à projets", "propose": "Proposer un projet", "ballot": "Mon bulletin",
-           "receipt": "Votre code de reçu", "results": "Projets retenus", "other_rules": "Et avec une autre règle ?",
-           "hidden": "Ce projet a été masqué par la modération.", "timeline": "Suivi de la réalisation",
-           "refused": "Seuls les habitants de la circonscription peuvent participer."},
-    "en": {"new_call": "New call for projects", "propose": "Propose a project", "ballot": "My ballot",
-           "receipt": "Your receipt code", "results": "Selected projects", "other_rules": "And with another rule?",
-           "hidden": "This project was hidden by the moderators.", "timeline": "Implementation",
-           "refused": "Only residents of the constituency can take part."},
+    "fr": {
+        "new_call": "Nouvel appel à projets",
+        "propose": "Proposer un projet",
+        "ballot": "Mon bulletin",
+        "receipt": "Votre code de reçu",
+        "results": "Projets retenus",
+        "other_rules": "Et avec une autre règle ?",
+        "hidden": "Ce projet a été masqué par la modération.",
+        "timeline": "Suivi de la réalisation",
+        "refused": "Seuls les habitants de la circonscription peuvent participer.",
+    },
+    "en": {
+        "new_call": "New call for projects",
+        "propose": "Propose a project",
+        "ballot": "My ballot",
+        "receipt": "Your receipt code",
+        "results": "Selected projects",
+        "other_rules": "And with another rule?",
+        "hidden": "This project was hidden by the moderators.",
+        "timeline": "Implementation",
+        "refused": "Only residents of the constituency can take part.",
+    },
 }
 
 
@@ -75,13 +89,24 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
     mp_client = client_for(app, mp, locale)
     form = mp_client.get("/circonscriptions/33-04/appel/nouveau")
     assert form.status_code == 200 and t["new_call"] in html(form)
-    created = mp_client.post("/circonscriptions/33-04/appel/nouveau", data={
-        "year": "2026", "title": "Budget participatif 2026", "description": "Des projets pour la 4e.",
-        "budget": "100000", "proposals_open_at": local(now - timedelta(hours=1)),
-        "review_open_at": local(now + timedelta(days=10)), "voting_open_at": local(now + timedelta(days=20)),
-        "voting_close_at": local(now + timedelta(days=30)), "min_projects": "1", "max_projects": "2",
-        "knapsack": "y", "rule": "greedy", "verification_level": "residence",
-    })
+    created = mp_client.post(
+        "/circonscriptions/33-04/appel/nouveau",
+        data={
+            "year": "2026",
+            "title": "Budget participatif 2026",
+            "description": "Des projets pour la 4e.",
+            "budget": "100000",
+            "proposals_open_at": local(now - timedelta(hours=1)),
+            "review_open_at": local(now + timedelta(days=10)),
+            "voting_open_at": local(now + timedelta(days=20)),
+            "voting_close_at": local(now + timedelta(days=30)),
+            "min_projects": "1",
+            "max_projects": "2",
+            "knapsack": "y",
+            "rule": "greedy",
+            "verification_level": "residence",
+        },
+    )
     assert created.status_code == 302, html(created)
     call = session.scalars(select(Call)).one()
     assert created.headers["Location"].endswith(f"/appels/{call.id}")
@@ -90,18 +115,36 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
 
     # 2. Residents propose; someone from another constituency cannot.
     costs = [60_000, 30_000, 20_000, 5_000]
-    for resident, cost in zip(residents, costs):
+    for resident, cost in zip(residents, costs, strict=False):
         c = client_for(app, resident, locale)
         assert t["propose"] in html(c.get(f"/appels/{call.id}/proposer"))
-        data = {"title": f"Projet à {cost} €", "summary": "Résumé", "description": "Description",
-                "category": "mobility", "estimated_cost": str(cost), **where}
+        data = {
+            "title": f"Projet à {cost} €",
+            "summary": "Résumé",
+            "description": "Description",
+            "category": "mobility",
+            "estimated_cost": str(cost),
+            **where,
+        }
         if resident is residents[0]:
             data["image"] = (io.BytesIO(png_with_exif()), "photo.png")
         response = c.post(f"/appels/{call.id}/proposer", data=data, content_type="multipart/form-data")
         assert response.status_code == 302, html(response)
-    refused = client_for(app, outsider, locale).post(f"/appels/{call.id}/proposer", data={
-        "title": "Intrus", "summary": "s", "description": "d", "category": "other", "estimated_cost": "10", **where})
-    assert refused.status_code == 403 and t["refused"] in html(refused), (refused.status_code, refused.headers.get("Location"))
+    refused = client_for(app, outsider, locale).post(
+        f"/appels/{call.id}/proposer",
+        data={
+            "title": "Intrus",
+            "summary": "s",
+            "description": "d",
+            "category": "other",
+            "estimated_cost": "10",
+            **where,
+        },
+    )
+    assert refused.status_code == 403 and t["refused"] in html(refused), (
+        refused.status_code,
+        refused.headers.get("Location"),
+    )
     p1, p2, p3, p4 = session.scalars(select(Proposal).order_by(Proposal.id)).all()
     assert session.scalar(select(Proposal).where(Proposal.title == "Intrus")) is None
     # The image was re-encoded without its metadata and is served.
@@ -111,18 +154,33 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
 
     # The author edits their proposal while proposals are open.
     author = client_for(app, residents[1], locale)
-    edited = author.post(f"/propositions/{p2.id}/modifier", data={
-        "title": "Pistes cyclables", "summary": "Résumé", "description": "Description", "category": "mobility",
-        "estimated_cost": "30000", **where})
+    edited = author.post(
+        f"/propositions/{p2.id}/modifier",
+        data={
+            "title": "Pistes cyclables",
+            "summary": "Résumé",
+            "description": "Description",
+            "category": "mobility",
+            "estimated_cost": "30000",
+            **where,
+        },
+    )
     assert edited.status_code == 302
     session.refresh(p2)
     assert p2.title == "Pistes cyclables"
 
     # 3. A resident reports p4; the MP hides it with a public reason.
-    assert client_for(app, residents[0], locale).post(
-        f"/propositions/{p4.id}/signaler", data={"report-reason": "Publicité"}).status_code == 302
+    assert (
+        client_for(app, residents[0], locale)
+        .post(f"/propositions/{p4.id}/signaler", data={"report-reason": "Publicité"})
+        .status_code
+        == 302
+    )
     assert mp_client.get(f"/appels/{call.id}/gestion").status_code == 200
-    assert mp_client.post(f"/propositions/{p4.id}/masquer", data={"hide-reason": "Publicité commerciale"}).status_code == 302
+    assert (
+        mp_client.post(f"/propositions/{p4.id}/masquer", data={"hide-reason": "Publicité commerciale"}).status_code
+        == 302
+    )
     public = html(client_for(app, None, locale).get(f"/propositions/{p4.id}"))
     assert t["hidden"] in public and "Publicité commerciale" in public and "Projet à 5000" not in public
 
@@ -130,9 +188,11 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
     builders.move_to(session, call, rules.REVIEW, now)
     session.commit()
     assert mp_client.get(f"/propositions/{p1.id}/examen").status_code == 200
-    for proposal, data in [(p1, {"decision": "feasible", "final_cost": "65000"}),
-                           (p2, {"decision": "feasible", "final_cost": "30000"}),
-                           (p3, {"decision": "infeasible", "reason": "Terrain privé"})]:
+    for proposal, data in [
+        (p1, {"decision": "feasible", "final_cost": "65000"}),
+        (p2, {"decision": "feasible", "final_cost": "30000"}),
+        (p3, {"decision": "infeasible", "reason": "Terrain privé"}),
+    ]:
         response = mp_client.post(f"/propositions/{proposal.id}/examen", data=data)
         assert response.status_code == 302, html(response)
     missing_reason = mp_client.post(f"/propositions/{p3.id}/examen", data={"decision": "infeasible", "reason": ""})
@@ -160,7 +220,10 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
     assert voters[2].post(f"/appels/{call.id}/vote/annuler").status_code == 302
     assert voters[2].post(f"/appels/{call.id}/vote", data={"projects": [str(p2.id)]}).status_code == 200
     assert voters[3].post(f"/appels/{call.id}/vote", data={"projects": [str(p1.id)]}).status_code == 200
-    assert client_for(app, outsider, locale).post(f"/appels/{call.id}/vote", data={"projects": [str(p1.id)]}).status_code == 403
+    assert (
+        client_for(app, outsider, locale).post(f"/appels/{call.id}/vote", data={"projects": [str(p1.id)]}).status_code
+        == 403
+    )
     assert session.query(Ballot).count() == 4
     assert any(code in m.get_content() for m in read_outbox(outbox))
     # Results are not out before the close.
@@ -175,7 +238,7 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
     stored = session.scalars(select(CallResult)).one()
     # Votes: p1 ×2, p2 ×3 → greedy takes p2 (30,000), then p1 (65,000): 95,000 of 100,000 €.
     assert stored.selected == [p2.id, p1.id] and stored.spent_cents == 95_000_00 and stored.ballots == 4
-    assert stored.ballots_digest in results and "id=\"audit-head\"" in results
+    assert stored.ballots_digest in results and 'id="audit-head"' in results
     api = anonymous.get("/api/v1/calls/33-04/results").get_json()
     assert api["rule"] == "greedy" and api["spent_cents"] == 95_000_00 and api["ballots"] == 4
     assert api["budget_cents"] == 100_000_00 and api["registered_voters"] == constituency.registered_voters
@@ -183,9 +246,11 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
     assert {p["id"]: (p["votes"], p["selected"]) for p in api["projects"]} == {p1.id: (2, True), p2.id: (3, True)}
     # The same as the engine run on the ballots by hand.
     ballots = session.scalars(select(Ballot)).all()
-    election = Election(budget=100_000_00, projects=[Project(rules.tally_project_id(p.id), p.final_cost_cents)
-                                                     for p in (p1, p2)],
-                        ballots=[[[p1.id, p2.id].index(i) for i in b.proposal_ids] for b in ballots])
+    election = Election(
+        budget=100_000_00,
+        projects=[Project(rules.tally_project_id(p.id), p.final_cost_cents) for p in (p1, p2)],
+        ballots=[[[p1.id, p2.id].index(i) for i in b.proposal_ids] for b in ballots],
+    )
     assert tally(election, "greedy").selected == [rules.tally_project_id(p2.id), rules.tally_project_id(p1.id)]
     first_computed = stored.computed_at
     anonymous.get(f"/appels/{call.id}/resultats")
@@ -196,14 +261,25 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
     # The voter's receipt is found among the counted ballots.
     checked = html(anonymous.post(f"/appels/{call.id}/recu", data={"code": code.lower()}))
     assert 'id="receipt-found"' in checked
-    assert 'id="receipt-not-found"' in html(anonymous.post(f"/appels/{call.id}/recu", data={"code": "0000-0000-0000-0000"}))
+    assert 'id="receipt-not-found"' in html(
+        anonymous.post(f"/appels/{call.id}/recu", data={"code": "0000-0000-0000-0000"})
+    )
 
     # 7. Implementation: the MP posts dated updates on a winner; the timeline is public.
     assert mp_client.get(f"/propositions/{p1.id}/suivi").status_code == 200
-    assert mp_client.post(f"/propositions/{p1.id}/suivi", data={
-        "status": "in_progress", "happened_on": "2026-12-01", "note": "Travaux commencés"}).status_code == 302
-    assert mp_client.post(f"/propositions/{p3.id}/suivi", data={
-        "status": "planned", "happened_on": "2026-12-01", "note": ""}).status_code == 409  # not a winner
+    assert (
+        mp_client.post(
+            f"/propositions/{p1.id}/suivi",
+            data={"status": "in_progress", "happened_on": "2026-12-01", "note": "Travaux commencés"},
+        ).status_code
+        == 302
+    )
+    assert (
+        mp_client.post(
+            f"/propositions/{p3.id}/suivi", data={"status": "planned", "happened_on": "2026-12-01", "note": ""}
+        ).status_code
+        == 409
+    )  # not a winner
     page = html(anonymous.get(f"/propositions/{p1.id}"))
     assert t["timeline"] in page and "Travaux commencés" in page
 
@@ -217,4 +293,4 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
     assert [(c["code"], c["phase"], c["ballots"]) for c in calls["calls"]] == [("33-04", "results", 4)]
     described = anonymous.get("/api/v1/calls/33-04").get_json()
     assert described["phase"] == "results" and described["budget_cents"] == 100_000_00
-    assert "id=\"call-map-legend\"" in html(anonymous.get("/"))
+    assert 'id="call-map-legend"' in html(anonymous.get("/"))

@@ -1,12 +1,12 @@
 """Pages and API details: CSRF, Paris times, filters, API errors, refusals that store nothing."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
 
+from participatory import clock
 from participatory.calls import rules
 from participatory.calls.models import Ballot
 from tests.calls import builders
@@ -89,5 +89,10 @@ def test_a_constituency_without_a_call_keeps_its_notice(client):
 
 
 def test_unknown_ids_are_404(client):
-    for url in ("/appels/999999", "/propositions/999999", "/appels/999999/resultats", "/circonscriptions/00-00/appel/nouveau"):
+    for url in (
+        "/appels/999999",
+        "/propositions/999999",
+        "/appels/999999/resultats",
+        "/circonscriptions/00-00/appel/nouveau",
+    ):
         assert client.get(url).status_code == 404, url

@@ -1,5 +1,6 @@
 """Services on a real database: calls, proposals (eligibility, location, moderation, review),
 ballots (rules re-checked on the server, change, cancel, receipts), closing and tallying."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,13 +23,21 @@ from tests.conftest import requires_shared
 
 
 def settings(now, **changes) -> CallSettings:
-    base = dict(year=2027, title="Budget 2027", description="", budget_cents=rules.DEFAULT_BUDGET_CENTS,
-                proposals_open_at=now + timedelta(days=1), review_open_at=now + timedelta(days=30),
-                voting_open_at=now + timedelta(days=45), voting_close_at=now + timedelta(days=60))
+    base = dict(
+        year=2027,
+        title="Budget 2027",
+        description="",
+        budget_cents=rules.DEFAULT_BUDGET_CENTS,
+        proposals_open_at=now + timedelta(days=1),
+        review_open_at=now + timedelta(days=30),
+        voting_open_at=now + timedelta(days=45),
+        voting_close_at=now + timedelta(days=60),
+    )
     return CallSettings(**(base | changes))
 
 
 # --- the call -------------------------------------------------------------------------------
+
 
 def test_mp_creates_the_call_of_their_constituency_only(session, now):
     mp = builders.mp(session, now)
@@ -43,13 +52,16 @@ def test_mp_creates_the_call_of_their_constituency_only(session, now):
     assert create_call(session, builders.admin(session, now), now, "75-18", settings(now)).constituency_code == "75-18"
 
 
-@pytest.mark.parametrize(("changes", "code"), [
-    ({"review_open_at": "proposals"}, "dates_out_of_order"),
-    ({"budget_cents": 0}, "bad_budget"),
-    ({"min_projects": 3, "max_projects": 2}, "max_below_min"),
-    ({"rule": "borda"}, "unknown_rule"),
-    ({"verification_level": "none"}, "unknown_verification_level"),
-])
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"review_open_at": "proposals"}, "dates_out_of_order"),
+        ({"budget_cents": 0}, "bad_budget"),
+        ({"min_projects": 3, "max_projects": 2}, "max_below_min"),
+        ({"rule": "borda"}, "unknown_rule"),
+        ({"verification_level": "none"}, "unknown_verification_level"),
+    ],
+)
 def test_invalid_call_settings_store_nothing(session, now, changes, code):
     mp = builders.mp(session, now)
     base = settings(now)
@@ -70,10 +82,13 @@ def test_budget_dates_and_rules_freeze_once_voting_starts(session, now):
     update_call(session, mp, now, call, CallSettings(**(current.__dict__ | {"title": "Nouveau titre"})))
     assert call.title == "Nouveau titre"
     assert session.scalar(select(AuditEvent.details).where(AuditEvent.action == "call.changed")) == {
-        "changed": {"title": "Nouveau titre"}, "description_changed": False}
+        "changed": {"title": "Nouveau titre"},
+        "description_changed": False,
+    }
 
 
 # --- proposals ------------------------------------------------------------------------------
+
 
 def data(cost=10_000_00, **where):
     return proposals.ProposalInput("Un banc", "Un banc public", "Un banc près de l'école", "heritage", cost, **where)
@@ -83,8 +98,10 @@ def test_only_eligible_residents_propose_and_only_during_proposals(session, now)
     call = builders.call(session, now, rules.PROPOSALS, code="ZZ-05")  # abroad: no polygon to check
     resident = builders.user(session, now, "ZZ-05", level="residence")
     assert proposals.submit(session, resident, now, call, data()).author_id == resident.id
-    for person, code in [(builders.user(session, now, "33-04"), "wrong_constituency"),
-                         (builders.user(session, now, "ZZ-05", level="email"), "unverified")]:
+    for person, code in [
+        (builders.user(session, now, "33-04"), "wrong_constituency"),
+        (builders.user(session, now, "ZZ-05", level="email"), "unverified"),
+    ]:
         with pytest.raises(Forbidden) as error:
             proposals.submit(session, person, now, call, data())
         assert error.value.code == code
@@ -95,16 +112,23 @@ def test_only_eligible_residents_propose_and_only_during_proposals(session, now)
 
 
 @requires_shared
-@pytest.mark.parametrize(("where", "code"), [
-    ("inside", None),
-    ("other_constituency", "location_outside"),
-    ("at_sea", "location_outside"),
-    ("missing", "location_required"),
-])
+@pytest.mark.parametrize(
+    ("where", "code"),
+    [
+        ("inside", None),
+        ("other_constituency", "location_outside"),
+        ("at_sea", "location_outside"),
+        ("missing", "location_required"),
+    ],
+)
 def test_proposal_location_must_fall_inside_the_constituency(session, now, where, code):
     here, there = session.get(Constituency, "33-04"), session.get(Constituency, "75-18")
-    points = {"inside": (here.label_lat, here.label_lon), "other_constituency": (there.label_lat, there.label_lon),
-              "at_sea": (45.0, -3.0), "missing": (None, None)}
+    points = {
+        "inside": (here.label_lat, here.label_lon),
+        "other_constituency": (there.label_lat, there.label_lon),
+        "at_sea": (45.0, -3.0),
+        "missing": (None, None),
+    }
     lat, lon = points[where]
     call = builders.call(session, now, rules.PROPOSALS)
     resident = builders.user(session, now, "33-04")
@@ -157,14 +181,17 @@ def test_reports_and_hiding(session, now):
     assert [p.id for p in proposals.ballot_proposals(session, call)] == [other.id]
 
 
-@pytest.mark.parametrize(("decision", "cost", "reason", "code"), [
-    ("feasible", 12_000_00, "", None),
-    ("feasible", None, "", "final_cost_required"),
-    ("feasible", 200_000_00, "", "cost_over_budget"),
-    ("infeasible", None, "Hors compétence", None),
-    ("infeasible", None, " ", "reason_required"),
-    ("maybe", None, "", "bad_decision"),
-])
+@pytest.mark.parametrize(
+    ("decision", "cost", "reason", "code"),
+    [
+        ("feasible", 12_000_00, "", None),
+        ("feasible", None, "", "final_cost_required"),
+        ("feasible", 200_000_00, "", "cost_over_budget"),
+        ("infeasible", None, "Hors compétence", None),
+        ("infeasible", None, " ", "reason_required"),
+        ("maybe", None, "", "bad_decision"),
+    ],
+)
 def test_review(session, now, decision, cost, reason, code):
     call = builders.call(session, now, rules.REVIEW)
     item = builders.proposal(session, now, call, feasible=None)
@@ -190,6 +217,7 @@ def test_review_only_during_review_and_by_the_mp_of_the_constituency(session, no
 
 # --- ballots --------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def voting(session, now):
     """A voting call (budget 100,000 €, 1 to 2 projects, knapsack) and its proposals."""
@@ -209,31 +237,37 @@ def voting(session, now):
 
 def _stored(session, receipt):
     """The ballot as the database now holds it (not a copy from the session's identity map)."""
-    return session.scalars(select(Ballot).where(Ballot.id == receipt.ballot_id)
-                           .execution_options(populate_existing=True)).one()
+    return session.scalars(
+        select(Ballot).where(Ballot.id == receipt.ballot_id).execution_options(populate_existing=True)
+    ).one()
 
 
-@pytest.mark.parametrize(("voter", "chosen", "phase", "code"), [
-    ("resident", ["a"], rules.VOTING, None),
-    ("resident", ["a", "c"], rules.VOTING, None),
-    ("resident", [], rules.VOTING, "too_few"),
-    ("resident", ["a", "b", "c"], rules.VOTING, "too_many"),
-    ("resident", ["a", "b"], rules.VOTING, "over_budget"),
-    ("resident", ["infeasible"], rules.VOTING, "not_on_ballot"),
-    ("resident", ["hidden"], rules.VOTING, "not_on_ballot"),
-    ("resident", ["withdrawn"], rules.VOTING, "not_on_ballot"),
-    ("resident", ["elsewhere"], rules.VOTING, "not_on_ballot"),
-    ("resident", ["a", "a"], rules.VOTING, "duplicate_project"),
-    ("other", ["a"], rules.VOTING, "wrong_constituency"),
-    ("unverified", ["a"], rules.VOTING, "unverified"),
-    ("resident", ["a"], rules.REVIEW, "wrong_phase"),
-    ("resident", ["a"], rules.RESULTS, "wrong_phase"),
-])
+@pytest.mark.parametrize(
+    ("voter", "chosen", "phase", "code"),
+    [
+        ("resident", ["a"], rules.VOTING, None),
+        ("resident", ["a", "c"], rules.VOTING, None),
+        ("resident", [], rules.VOTING, "too_few"),
+        ("resident", ["a", "b", "c"], rules.VOTING, "too_many"),
+        ("resident", ["a", "b"], rules.VOTING, "over_budget"),
+        ("resident", ["infeasible"], rules.VOTING, "not_on_ballot"),
+        ("resident", ["hidden"], rules.VOTING, "not_on_ballot"),
+        ("resident", ["withdrawn"], rules.VOTING, "not_on_ballot"),
+        ("resident", ["elsewhere"], rules.VOTING, "not_on_ballot"),
+        ("resident", ["a", "a"], rules.VOTING, "duplicate_project"),
+        ("other", ["a"], rules.VOTING, "wrong_constituency"),
+        ("unverified", ["a"], rules.VOTING, "unverified"),
+        ("resident", ["a"], rules.REVIEW, "wrong_phase"),
+        ("resident", ["a"], rules.RESULTS, "wrong_phase"),
+    ],
+)
 def test_ballot_validation_on_the_server(session, now, voting, voter, chosen, phase, code):
     call, items = voting
-    person = {"resident": lambda: builders.user(session, now),
-              "other": lambda: builders.user(session, now, "75-18"),
-              "unverified": lambda: builders.user(session, now, level="residence")}[voter]()
+    person = {
+        "resident": lambda: builders.user(session, now),
+        "other": lambda: builders.user(session, now, "75-18"),
+        "unverified": lambda: builders.user(session, now, level="residence"),
+    }[voter]()
     builders.move_to(session, call, phase, now)
     ids = [items[k].id for k in chosen]
     if code is None:
@@ -289,6 +323,7 @@ def test_a_deleted_account_leaves_its_ballot_counted_but_unlinked(session, now, 
 
 # --- results --------------------------------------------------------------------------------
 
+
 def _vote(session, now, call, choices):
     for chosen in choices:
         ballots.cast(session, builders.user(session, now), now, call.id, [p.id for p in chosen])
@@ -297,7 +332,9 @@ def _vote(session, now, call, choices):
 @pytest.mark.parametrize("rule", rules.TALLY_RULES)
 def test_results_match_the_engine_and_are_computed_once(session, now, rule):
     call = builders.call(session, now, rules.VOTING, rule=rule, budget_cents=100_000_00, knapsack=False)
-    a, b, c, d = (builders.proposal(session, now, call, cost=cost) for cost in (60_000_00, 50_000_00, 40_000_00, 10_000_00))
+    a, b, c, d = (
+        builders.proposal(session, now, call, cost=cost) for cost in (60_000_00, 50_000_00, 40_000_00, 10_000_00)
+    )
     _vote(session, now, call, [[a], [a], [a, d], [b, c], [b, c], [c], [d]])
     assert results.close_call(session, call.id, now) is None  # not due yet
     builders.move_to(session, call, rules.RESULTS, now)
@@ -305,8 +342,11 @@ def test_results_match_the_engine_and_are_computed_once(session, now, rule):
     # The engine run on the ballots read straight from the tables.
     projects = [a, b, c, d]
     rows = session.scalars(select(Ballot)).all()
-    election = Election(budget=100_000_00, projects=[Project(rules.tally_project_id(p.id), p.final_cost_cents) for p in projects],
-                        ballots=[[projects.index(next(p for p in projects if p.id == i)) for i in r.proposal_ids] for r in rows])
+    election = Election(
+        budget=100_000_00,
+        projects=[Project(rules.tally_project_id(p.id), p.final_cost_cents) for p in projects],
+        ballots=[[projects.index(next(p for p in projects if p.id == i)) for i in r.proposal_ids] for r in rows],
+    )
     expected = tally(election, rule, add_one_step=100)
     assert result.selected == [int(k) for k in expected.selected]
     assert result.spent_cents == expected.spent and result.rule == rule and result.ballots == 7
@@ -314,7 +354,9 @@ def test_results_match_the_engine_and_are_computed_once(session, now, rule):
     assert result.ballots_digest == rules.ballots_digest((r.public_id, r.proposal_ids) for r in rows)
     assert set(result.alternatives) == set(rules.TALLY_RULES)
     for other in rules.TALLY_RULES:
-        assert result.alternatives[other]["selected"] == [int(k) for k in tally(election, other, add_one_step=100).selected]
+        assert result.alternatives[other]["selected"] == [
+            int(k) for k in tally(election, other, add_one_step=100).selected
+        ]
     assert {line["proposal_id"]: line["votes"] for line in result.projects} == {a.id: 3, b.id: 2, c.id: 3, d.id: 2}
     # Closing again (the CLI and a page at the same time, later, …) changes nothing.
     again = results.close_call(session, call.id, now + timedelta(days=3))

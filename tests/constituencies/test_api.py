@@ -1,4 +1,5 @@
 """The constituency API: list, GeoJSON, point lookup (checked against shapely directly)."""
+
 from __future__ import annotations
 
 import gzip
@@ -17,8 +18,12 @@ def test_list_has_577_with_fields(client):
     assert data["count"] == 577 and len(data["constituencies"]) == 577
     gironde = next(c for c in data["constituencies"] if c["code"] == "33-04")
     assert gironde == {
-        "code": "33-04", "department_code": "33", "department_name": "Gironde", "number": 4,
-        "name": "Gironde – 4e circonscription", "registered_voters": gironde["registered_voters"],
+        "code": "33-04",
+        "department_code": "33",
+        "department_name": "Gironde",
+        "number": 4,
+        "name": "Gironde – 4e circonscription",
+        "registered_voters": gironde["registered_voters"],
         "has_geometry": gironde["has_geometry"],
     }
     assert gironde["registered_voters"] > 50_000
@@ -79,10 +84,22 @@ def test_lookup_inside_and_in_the_atlantic(client):
     assert atlantic.status_code == 404
 
 
-@pytest.mark.parametrize("query", [
-    "", "lat=44.8", "lon=-0.5", "lat=abc&lon=1", "lat=1&lon=", "lat=91&lon=0", "lat=0&lon=-181",
-    "lat=nan&lon=0", "lat=inf&lon=0", "lat=1e400&lon=0", "lat=%00&lon=1",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "lat=44.8",
+        "lon=-0.5",
+        "lat=abc&lon=1",
+        "lat=1&lon=",
+        "lat=91&lon=0",
+        "lat=0&lon=-181",
+        "lat=nan&lon=0",
+        "lat=inf&lon=0",
+        "lat=1e400&lon=0",
+        "lat=%00&lon=1",
+    ],
+)
 def test_lookup_bad_parameters(client, query):
     response = client.get(f"/api/v1/constituencies/lookup?{query}")
     assert response.status_code == 400

@@ -1,7 +1,6 @@
 """Boundary import: both schemas, repair, and every malformed case changing nothing."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import json
 
@@ -10,6 +9,7 @@ from sqlalchemy import func, select
 
 from constituencies.models import BoundaryImport, Constituency
 from constituencies.services import import_boundaries
+from participatory import clock
 from participatory.extensions import db
 from tests.conftest import SHARED_GEOJSON, requires_shared
 
@@ -26,8 +26,6 @@ def snapshot(session):
 def restore_shared_boundaries(app):
     yield
     with app.app_context():
-        from datetime import UTC, datetime
-
         if SHARED_GEOJSON.is_file():
             import_boundaries(db.session, SHARED_GEOJSON.read_bytes(), str(SHARED_GEOJSON), clock.now())
             db.session.commit()
@@ -58,8 +56,11 @@ def test_official_schema_fixture_imports_and_repairs(app, restore_shared_boundar
 
 
 def feature(props, geometry=None):
-    return {"type": "Feature", "properties": props,
-            "geometry": geometry or {"type": "Polygon", "coordinates": [[[0, 45], [1, 45], [1, 46], [0, 45]]]}}
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": geometry or {"type": "Polygon", "coordinates": [[[0, 45], [1, 45], [1, 46], [0, 45]]]},
+    }
 
 
 def collection(*features):
@@ -73,22 +74,47 @@ MALFORMED = [
     ("a-list", json.dumps([1, 2]), "not a GeoJSON FeatureCollection"),
     ("no-features", json.dumps({"type": "FeatureCollection", "features": []}), "has no features"),
     ("not-a-feature", json.dumps({"type": "FeatureCollection", "features": [42]}), "feature 1: not a GeoJSON Feature"),
-    ("wrong-geometry", collection(feature({"code_dpt": "33", "num_circ": "4"}),
-                                  feature({"code_dpt": "33", "num_circ": "5"}, {"type": "LineString", "coordinates": [[0, 0], [1, 1]]})),
-     "feature 2: geometry type 'LineString'"),
-    ("point-geometry", collection(feature({"code_dpt": "33", "num_circ": "4"}, {"type": "Point", "coordinates": [0, 0]})),
-     "geometry type 'Point'"),
-    ("no-geometry", json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code_dpt": "33", "num_circ": "4"}, "geometry": None}]}),
-     "feature 1: no geometry"),
-    ("bad-coordinates", collection(feature({"code_dpt": "33", "num_circ": "4"}, {"type": "Polygon", "coordinates": "nope"})),
-     "unreadable coordinates"),
+    (
+        "wrong-geometry",
+        collection(
+            feature({"code_dpt": "33", "num_circ": "4"}),
+            feature({"code_dpt": "33", "num_circ": "5"}, {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}),
+        ),
+        "feature 2: geometry type 'LineString'",
+    ),
+    (
+        "point-geometry",
+        collection(feature({"code_dpt": "33", "num_circ": "4"}, {"type": "Point", "coordinates": [0, 0]})),
+        "geometry type 'Point'",
+    ),
+    (
+        "no-geometry",
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {"code_dpt": "33", "num_circ": "4"}, "geometry": None}],
+            }
+        ),
+        "feature 1: no geometry",
+    ),
+    (
+        "bad-coordinates",
+        collection(feature({"code_dpt": "33", "num_circ": "4"}, {"type": "Polygon", "coordinates": "nope"})),
+        "unreadable coordinates",
+    ),
     ("unknown-code", collection(feature({"code_dpt": "33", "num_circ": "99"})), "unknown constituency 33-99"),
-    ("duplicate-code", collection(feature({"code_dpt": "33", "num_circ": "4"}), feature({"code_dpt": "33", "num_circ": "4"})),
-     "feature 2: duplicate constituency 33-04"),
+    (
+        "duplicate-code",
+        collection(feature({"code_dpt": "33", "num_circ": "4"}), feature({"code_dpt": "33", "num_circ": "4"})),
+        "feature 2: duplicate constituency 33-04",
+    ),
     ("missing-properties", collection(feature({"name": "x"})), "missing properties"),
     ("missing-number", collection(feature({"code_dpt": "33"})), "missing property num_circ"),
-    ("mixed-schemas", collection(feature({"code_dpt": "33", "num_circ": "4"}), feature({"codeCirconscription": "3305"})),
-     "mixes the 2012 and the official schemas"),
+    (
+        "mixed-schemas",
+        collection(feature({"code_dpt": "33", "num_circ": "4"}), feature({"codeCirconscription": "3305"})),
+        "mixes the 2012 and the official schemas",
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """The national map and constituency pages, in French (default) and English."""
+
 from __future__ import annotations
 
 import pytest

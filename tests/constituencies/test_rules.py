@@ -1,4 +1,5 @@
 """Feature codes in both boundary schemas, table-driven."""
+
 import pytest
 
 from constituencies.rules import BoundaryFileError, feature_code, is_valid_code
@@ -41,8 +42,17 @@ def test_bad_properties_are_named(properties, message):
         feature_code(properties, 7)
 
 
-@pytest.mark.parametrize(("code", "valid"), [
-    ("33-04", True), ("2A-01", True), ("ZZ-11", True), ("33-4", False), ("330-04", False), ("", False), ("2C-01", False),
-])
+@pytest.mark.parametrize(
+    ("code", "valid"),
+    [
+        ("33-04", True),
+        ("2A-01", True),
+        ("ZZ-11", True),
+        ("33-4", False),
+        ("330-04", False),
+        ("", False),
+        ("2C-01", False),
+    ],
+)
 def test_code_format(code, valid):
     assert is_valid_code(code) is valid

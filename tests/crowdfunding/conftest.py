@@ -1,16 +1,16 @@
 """Builders for the donation tests: users, an open election, approved campaigns, donors; a fake
 gateway for service tests; localstripe and the live app for the payment acceptance tests."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import itertools
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from participatory import clock
 from participatory.accounts.models import RoleGrant, User
 from participatory.accounts.rules import ADMIN, AUDITOR, CANDIDATE, FINANCIAL_AGENT
 from participatory.crowdfunding import rules
@@ -36,20 +36,39 @@ def make_user(session, now, key: str, *roles: str) -> User:
 
 
 def make_election(session, now, first_round: date | None = None, **fields) -> Election:
-    election = Election(name="Législatives test", first_round=first_round or (now + timedelta(days=60)).date(),
-                        created_at=now, **fields)
+    election = Election(
+        name="Législatives test", first_round=first_round or (now + timedelta(days=60)).date(), created_at=now, **fields
+    )
     session.add(election)
     session.flush()
     return election
 
 
-def make_candidacy(session, now, election: Election, candidate: User, agent: User | None, *, code: str = "33-04",
-                   account: str | None = "acct_test0001", status: str = rules.APPROVED) -> Candidacy:
+def make_candidacy(
+    session,
+    now,
+    election: Election,
+    candidate: User,
+    agent: User | None,
+    *,
+    code: str = "33-04",
+    account: str | None = "acct_test0001",
+    status: str = rules.APPROVED,
+) -> Candidacy:
     candidacy = Candidacy(
-        election_id=election.id, constituency_code=code, user_id=candidate.id, candidate_name=f"Candidate {candidate.id}",
-        party_label="Parti de test", status=status, agent_kind="mandataire", agent_name="Paul Mandataire",
-        agent_designated_on=(now - timedelta(days=10)).date(), agent_user_id=agent.id if agent else None,
-        stripe_account_id=account, created_at=now)
+        election_id=election.id,
+        constituency_code=code,
+        user_id=candidate.id,
+        candidate_name=f"Candidate {candidate.id}",
+        party_label="Parti de test",
+        status=status,
+        agent_kind="mandataire",
+        agent_name="Paul Mandataire",
+        agent_designated_on=(now - timedelta(days=10)).date(),
+        agent_user_id=agent.id if agent else None,
+        stripe_account_id=account,
+        created_at=now,
+    )
     session.add(candidacy)
     session.flush()
     return candidacy
@@ -88,18 +107,37 @@ def world(session) -> World:
     return built
 
 
-DONOR = Donor(first_name="Anaïs", last_name="Le Gall", email="anais@example.org", address="3 rue des Lilas",
-              postal_code="33000", city="Bordeaux", country="FR", eligibility="nationality", natural_person=True,
-              own_funds=True)
+DONOR = Donor(
+    first_name="Anaïs",
+    last_name="Le Gall",
+    email="anais@example.org",
+    address="3 rue des Lilas",
+    postal_code="33000",
+    city="Bordeaux",
+    country="FR",
+    eligibility="nationality",
+    natural_person=True,
+    own_funds=True,
+)
 
 
 def donor(**changes) -> Donor:
     return replace(DONOR, **changes)
 
 
-FORM = {"amount_choice": "5000", "first_name": "Anaïs", "last_name": "Le Gall", "email": "anais@example.org",
-        "address": "3 rue des Lilas", "postal_code": "33000", "city": "Bordeaux", "country": "FR",
-        "eligibility": "nationality", "natural_person": "y", "own_funds": "y"}
+FORM = {
+    "amount_choice": "5000",
+    "first_name": "Anaïs",
+    "last_name": "Le Gall",
+    "email": "anais@example.org",
+    "address": "3 rue des Lilas",
+    "postal_code": "33000",
+    "city": "Bordeaux",
+    "country": "FR",
+    "eligibility": "nationality",
+    "natural_person": "y",
+    "own_funds": "y",
+}
 
 
 @dataclass
@@ -116,8 +154,9 @@ class FakeGateway:
         if self.fail:
             raise GatewayError("Stripe is down")
         intent_id = f"pi_fake{len(self.created) + 1:04d}_{time.monotonic_ns()}"
-        self.created.append({"id": intent_id, "account": account, "amount": amount_cents, "key": idempotency_key,
-                             "metadata": metadata})
+        self.created.append(
+            {"id": intent_id, "account": account, "amount": amount_cents, "key": idempotency_key, "metadata": metadata}
+        )
         self.statuses[intent_id] = "requires_payment_method"
         return Intent(intent_id, f"{intent_id}_secret_x", "requires_payment_method", amount_cents, "eur", metadata)
 
@@ -161,6 +200,7 @@ def reload(donation_id: int) -> Donation:
 
 
 # --- localstripe and the live app -----------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def localstripe_server():

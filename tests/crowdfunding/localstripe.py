@@ -1,4 +1,5 @@
 """localstripe for the tests: a subprocess on loopback and a free port, and signed webhook payloads."""
+
 from __future__ import annotations
 
 import json
@@ -24,12 +25,16 @@ class LocalStripe:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen | None = None
-        self.log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server never blocks on it
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop()): a file, not a pipe: a chatty server never blocks on it
 
     def start(self) -> LocalStripe:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.crowdfunding.localstripe_launcher", str(self.port)], cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=self.log)
+            [sys.executable, "-m", "tests.crowdfunding.localstripe_launcher", str(self.port)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -55,8 +60,9 @@ class LocalStripe:
 
     def register_webhook(self, url: str, secret: str = WEBHOOK_SECRET) -> None:
         body = json.dumps({"url": url, "secret": secret, "events": EVENTS}).encode()
-        request = urllib.request.Request(f"{self.url}/_config/webhooks/app", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.url}/_config/webhooks/app", data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
         urllib.request.urlopen(request, timeout=5).read()
 
     def flush(self) -> None:
@@ -67,8 +73,13 @@ class LocalStripe:
         return stripe.StripeClient(SECRET_KEY, base_addresses={"api": self.url}, max_network_retries=0)
 
     def config(self) -> dict:
-        return {"STRIPE_API_KEY": SECRET_KEY, "STRIPE_API_BASE": self.url, "STRIPE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
-                "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "STRIPE_JS_URL": f"{self.url}/js.stripe.com/v3/"}
+        return {
+            "STRIPE_API_KEY": SECRET_KEY,
+            "STRIPE_API_BASE": self.url,
+            "STRIPE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_JS_URL": f"{self.url}/js.stripe.com/v3/",
+        }
 
 
 def signed(event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[bytes, dict]:
@@ -80,13 +91,41 @@ def signed(event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = No
 
 
 def intent_event(event_id: str, kind: str, intent_id: str, amount: int, currency: str = "eur", **extra) -> dict:
-    return {"id": event_id, "object": "event", "type": kind, "created": int(time.time()), "livemode": False,
-            "data": {"object": {"id": intent_id, "object": "payment_intent", "amount": amount, "currency": currency,
-                                "status": kind.split(".")[-1], "metadata": {}}}, **extra}
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": intent_id,
+                "object": "payment_intent",
+                "amount": amount,
+                "currency": currency,
+                "status": kind.split(".")[-1],
+                "metadata": {},
+            }
+        },
+        **extra,
+    }
 
 
 def refund_event(event_id: str, intent_id: str, amount: int, refunded: bool = True) -> dict:
-    return {"id": event_id, "object": "event", "type": "charge.refunded", "created": int(time.time()),
-            "data": {"object": {"id": "ch_test", "object": "charge", "payment_intent": intent_id, "amount": amount,
-                                "amount_refunded": amount if refunded else amount // 2, "refunded": refunded,
-                                "currency": "eur"}}}
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": "charge.refunded",
+        "created": int(time.time()),
+        "data": {
+            "object": {
+                "id": "ch_test",
+                "object": "charge",
+                "payment_intent": intent_id,
+                "amount": amount,
+                "amount_refunded": amount if refunded else amount // 2,
+                "refunded": refunded,
+                "currency": "eur",
+            }
+        },
+    }

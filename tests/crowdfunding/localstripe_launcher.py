@@ -2,6 +2,7 @@
 
 Usage: python -m tests.crowdfunding.localstripe_launcher PORT
 """
+
 from __future__ import annotations
 
 import sys

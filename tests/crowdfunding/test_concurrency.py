@@ -1,16 +1,16 @@
 """On PostgreSQL, one donor paying several candidates at once never gets past the 4,600 EUR cap."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from participatory import clock
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.errors import CrowdfundingError
 from participatory.crowdfunding.models import Candidacy, Donation
@@ -39,25 +39,35 @@ def postgres_only(app_ctx):
 
 def test_concurrent_donations_across_candidates_stay_within_the_cap(app, world):
     candidacy_ids = [world.candidacy.id, world.other.id]
-    spellings = [donor(), donor(first_name="ANAÏS", last_name="LE-GALL"), donor(last_name="le gall", postal_code="33 000")]
+    spellings = [
+        donor(),
+        donor(first_name="ANAÏS", last_name="LE-GALL"),
+        donor(last_name="le gall", postal_code="33 000"),
+    ]
     gateway = SlowGateway()
     barrier = threading.Barrier(THREADS)
     outcomes: list[str] = []
 
     def one(i: int) -> None:
-        with app.app_context():
-            with Session(db.engine) as session:  # its own connection
-                candidacy = session.get(Candidacy, candidacy_ids[i % 2])
-                barrier.wait()
-                try:
-                    start_donation(session, clock.now(), gateway, candidacy=candidacy,
-                                   donor=spellings[i % len(spellings)], amount_cents=AMOUNT, cap_cents=460_000,
-                                   pending_ttl=timedelta(minutes=30))
-                    session.commit()
-                    outcomes.append("accepted")
-                except CrowdfundingError as error:
-                    session.rollback()
-                    outcomes.append(error.code)
+        with app.app_context(), Session(db.engine) as session:  # its own connection
+            candidacy = session.get(Candidacy, candidacy_ids[i % 2])
+            barrier.wait()
+            try:
+                start_donation(
+                    session,
+                    clock.now(),
+                    gateway,
+                    candidacy=candidacy,
+                    donor=spellings[i % len(spellings)],
+                    amount_cents=AMOUNT,
+                    cap_cents=460_000,
+                    pending_ttl=timedelta(minutes=30),
+                )
+                session.commit()
+                outcomes.append("accepted")
+            except CrowdfundingError as error:
+                session.rollback()
+                outcomes.append(error.code)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(THREADS)]
     for thread in threads:

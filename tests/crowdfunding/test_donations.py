@@ -1,4 +1,5 @@
 """Starting donations on the real database: window, candidate, attestations and the cross-candidate cap."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,8 +19,16 @@ TTL = timedelta(minutes=30)
 
 
 def give(session, world, gateway, amount, *, candidacy=None, who=None, now=None):
-    started = start_donation(session, now or world.now, gateway, candidacy=candidacy or world.candidacy,
-                             donor=who or donor(), amount_cents=amount, cap_cents=CAP, pending_ttl=TTL)
+    started = start_donation(
+        session,
+        now or world.now,
+        gateway,
+        candidacy=candidacy or world.candidacy,
+        donor=who or donor(),
+        amount_cents=amount,
+        cap_cents=CAP,
+        pending_ttl=TTL,
+    )
     session.commit()
     return started.donation
 
@@ -30,8 +39,12 @@ def test_a_donation_is_recorded_pending_with_its_payment_intent(session, world, 
     call = fake_gateway.created[0]
     assert call["account"] == "acct_test0001" and call["amount"] == 5000
     assert call["key"].startswith("donation-create-") and donation.ref not in call["key"]
-    assert call["metadata"] == {"platform": "participatory", "donation": str(donation.id),
-                                "candidacy": str(world.candidacy.id), "election": str(world.election.id)}
+    assert call["metadata"] == {
+        "platform": "participatory",
+        "donation": str(donation.id),
+        "candidacy": str(world.candidacy.id),
+        "election": str(world.election.id),
+    }
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "donation.pending"))
     assert event.details == {"candidacy": world.candidacy.id, "amount_cents": 5000}
 
@@ -65,12 +78,15 @@ def test_a_stale_pending_donation_releases_the_cap(session, world, fake_gateway)
     give(session, world, fake_gateway, 1000)
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"natural_person": False}, "attestations_required"),
-    ({"own_funds": False}, "attestations_required"),
-    ({"eligibility": "residence", "country": "BE"}, "residence_needs_france"),
-    ({"eligibility": "other"}, "bad_eligibility"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"natural_person": False}, "attestations_required"),
+        ({"own_funds": False}, "attestations_required"),
+        ({"eligibility": "residence", "country": "BE"}, "residence_needs_france"),
+        ({"eligibility": "other"}, "bad_eligibility"),
+    ],
+)
 def test_donor_conditions_of_l52_8(session, world, fake_gateway, change, code):
     with pytest.raises(CrowdfundingError) as refused:
         give(session, world, fake_gateway, 1000, who=donor(**change))

@@ -1,4 +1,5 @@
 """Pages, exports, open data and CLI of the donation module, through the Flask client."""
+
 from __future__ import annotations
 
 import csv
@@ -32,8 +33,16 @@ def paid(app, session, world, fake_gateway, monkeypatch, tmp_path):
     monkeypatch.setitem(app.config, "OUTBOX_DIR", str(tmp_path))
     ids = []
     for i, (who, amount) in enumerate([(donor(), 5000), (donor(first_name="Bernard", email="b@example.org"), 120_000)]):
-        d = start_donation(session, world.now, fake_gateway, candidacy=world.candidacy, donor=who, amount_cents=amount,
-                           cap_cents=460_000, pending_ttl=timedelta(minutes=30)).donation
+        d = start_donation(
+            session,
+            world.now,
+            fake_gateway,
+            candidacy=world.candidacy,
+            donor=who,
+            amount_cents=amount,
+            cap_cents=460_000,
+            pending_ttl=timedelta(minutes=30),
+        ).donation
         session.commit()
         body, headers = signed(intent_event(f"evt_paid{i}", "payment_intent.succeeded", d.payment_intent_id, amount))
         assert app.test_client().post("/stripe/webhook", data=body, headers=headers).status_code == 200
@@ -43,8 +52,10 @@ def paid(app, session, world, fake_gateway, monkeypatch, tmp_path):
 
 def test_admin_creates_an_election_with_the_legal_window(app, session, world):
     admin = signed_in_client(app, world.admin)
-    response = admin.post("/elections/nouvelle", data={"name": "Législatives 2027", "first_round": "2027-06-13",
-                                                       "second_round": "2027-06-20"})
+    response = admin.post(
+        "/elections/nouvelle",
+        data={"name": "Législatives 2027", "first_round": "2027-06-13", "second_round": "2027-06-20"},
+    )
     assert response.status_code == 302
     election = session.scalar(select(Election).where(Election.name == "Législatives 2027"))
     page = app.test_client().get(f"/elections/{election.id}")
@@ -53,15 +64,23 @@ def test_admin_creates_an_election_with_the_legal_window(app, session, world):
 
 def test_an_early_election_takes_a_window_set_by_hand(app, session, world):
     admin = signed_in_client(app, world.admin)
-    response = admin.post(f"/elections/{world.election.id}/modifier", data={
-        "name": "Anticipées", "first_round": world.election.first_round.isoformat(),
-        "opens_at": "2024-06-10T00:00", "closes_at": "2024-09-06T18:00"})
+    response = admin.post(
+        f"/elections/{world.election.id}/modifier",
+        data={
+            "name": "Anticipées",
+            "first_round": world.election.first_round.isoformat(),
+            "opens_at": "2024-06-10T00:00",
+            "closes_at": "2024-09-06T18:00",
+        },
+    )
     assert response.status_code == 302
     election = session.get(Election, world.election.id)
     session.refresh(election)
     assert election.collection_closes_at.replace(tzinfo=None).isoformat().startswith("2024-09-06T16:00")
-    bad = admin.post(f"/elections/{world.election.id}/modifier", data={
-        "name": "X", "first_round": "2024-06-30", "second_round": "2024-06-29"})
+    bad = admin.post(
+        f"/elections/{world.election.id}/modifier",
+        data={"name": "X", "first_round": "2024-06-30", "second_round": "2024-06-29"},
+    )
     assert bad.status_code == 400
 
 
@@ -70,11 +89,21 @@ def test_apply_then_admin_approval_grants_the_roles(app, session, world):
     agent = make_user(session, world.now, "future-agent")
     session.commit()
     client = signed_in_client(app, resident)
-    data = {"constituency_code": "33-04", "candidate_name": "Jeanne Test", "party_label": "Sans étiquette",
-            "agent_kind": "mandataire", "agent_name": "Luc Agent", "agent_designated_on": "2024-01-15",
-            "agent_email": agent.email}
-    assert client.post(f"/elections/{world.election.id}/candidater", data={**data, "agent_email": "x@nowhere.org"}
-                       ).status_code == 400  # the mandataire must have an account
+    data = {
+        "constituency_code": "33-04",
+        "candidate_name": "Jeanne Test",
+        "party_label": "Sans étiquette",
+        "agent_kind": "mandataire",
+        "agent_name": "Luc Agent",
+        "agent_designated_on": "2024-01-15",
+        "agent_email": agent.email,
+    }
+    assert (
+        client.post(
+            f"/elections/{world.election.id}/candidater", data={**data, "agent_email": "x@nowhere.org"}
+        ).status_code
+        == 400
+    )  # the mandataire must have an account
     assert client.post(f"/elections/{world.election.id}/candidater", data=data).status_code == 302
     candidacy = session.scalar(select(Candidacy).where(Candidacy.candidate_name == "Jeanne Test"))
     assert candidacy.status == rules.APPLIED
@@ -85,10 +114,18 @@ def test_apply_then_admin_approval_grants_the_roles(app, session, world):
     assert session.get(Candidacy, candidacy.id).status == rules.APPROVED
     assert session.get(User, resident.id).has_role(CANDIDATE) and session.get(User, agent.id).has_role(FINANCIAL_AGENT)
     # The mandataire links the connected account; the candidate cannot.
-    assert signed_in_client(app, resident).post(f"/mandataire/campagnes/{candidacy.id}/compte",
-                                                data={"account_id": "acct_1ABCDEF"}).status_code == 403
-    assert signed_in_client(app, agent).post(f"/mandataire/campagnes/{candidacy.id}/compte",
-                                             data={"account_id": "acct_1ABCDEF"}).status_code == 302
+    assert (
+        signed_in_client(app, resident)
+        .post(f"/mandataire/campagnes/{candidacy.id}/compte", data={"account_id": "acct_1ABCDEF"})
+        .status_code
+        == 403
+    )
+    assert (
+        signed_in_client(app, agent)
+        .post(f"/mandataire/campagnes/{candidacy.id}/compte", data={"account_id": "acct_1ABCDEF"})
+        .status_code
+        == 302
+    )
     session.expire_all()
     assert session.get(Candidacy, candidacy.id).stripe_account_id == "acct_1ABCDEF"
 
@@ -116,8 +153,13 @@ def test_an_edited_legal_text_appears_on_the_campaign_page(app, world):
 
 def test_an_invalid_donation_form_stores_nothing(app, session, world):
     client = app.test_client()
-    for change in ({"natural_person": ""}, {"email": "nope"}, {"amount_choice": "other", "amount_other": "0.5"},
-                   {"amount_choice": "other"}, {"country": "France"}):
+    for change in (
+        {"natural_person": ""},
+        {"email": "nope"},
+        {"amount_choice": "other", "amount_other": "0.5"},
+        {"amount_choice": "other"},
+        {"country": "France"},
+    ):
         response = client.post(f"/candidats/{world.candidacy.id}/don", data={**FORM, **change})
         assert response.status_code == 400, change
     assert session.scalar(select(Donation.id)) is None
@@ -146,15 +188,23 @@ def test_the_ledger_export_has_the_r39_1_fields_and_stripe_ids(app, world, paid)
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [r["receipt"] for r in rows] == [f"{world.candidacy.id}-00001", f"{world.candidacy.id}-00002"]
     first = rows[0]
-    assert (first["last_name"], first["first_name"], first["amount_eur"], first["status"]) == ("Le Gall", "Anaïs",
-                                                                                            "50.00", "succeeded")
+    assert (first["last_name"], first["first_name"], first["amount_eur"], first["status"]) == (
+        "Le Gall",
+        "Anaïs",
+        "50.00",
+        "succeeded",
+    )
     assert first["address"] and first["postal_code"] == "33000" and first["eligibility"] == "nationality"
     assert first["payment_intent"].startswith("pi_") and first["payment_means"] == "carte bancaire"
-    filtered = signed_in_client(app, world.agent).get(
-        f"/mandataire/campagnes/{world.candidacy.id}/registre.csv?min=100").get_data(as_text=True)
+    filtered = (
+        signed_in_client(app, world.agent)
+        .get(f"/mandataire/campagnes/{world.candidacy.id}/registre.csv?min=100")
+        .get_data(as_text=True)
+    )
     assert "Bernard" in filtered and "Anaïs" not in filtered
-    assert signed_in_client(app, world.agent).get(
-        f"/mandataire/campagnes/{world.candidacy.id}?min=abc").status_code == 400
+    assert (
+        signed_in_client(app, world.agent).get(f"/mandataire/campagnes/{world.candidacy.id}?min=abc").status_code == 400
+    )
 
 
 def test_open_data_summary_has_aggregates_and_no_personal_data(app, world, paid):
@@ -168,8 +218,11 @@ def test_open_data_summary_has_aggregates_and_no_personal_data(app, world, paid)
     rows = list(csv.DictReader(io.StringIO(national)))
     mine = next(r for r in rows if r["candidacy_id"] == str(world.candidacy.id))
     assert mine["total_cents"] == "125000" and mine["donors"] == "2"
-    for text in (summary.get_data(as_text=True), national,
-                 client.get(f"/candidats/{world.candidacy.id}").get_data(as_text=True)):
+    for text in (
+        summary.get_data(as_text=True),
+        national,
+        client.get(f"/candidats/{world.candidacy.id}").get_data(as_text=True),
+    ):
         for personal in PERSONAL + ["Bernard", "b@example.org"]:
             assert personal not in text
 
@@ -183,8 +236,16 @@ def test_unapproved_candidates_have_no_public_summary(app, session, world):
 
 def test_cli_expires_pending_donations_and_resends_receipts(app, session, world, fake_gateway, monkeypatch, tmp_path):
     monkeypatch.setitem(app.config, "OUTBOX_DIR", str(tmp_path))
-    old = start_donation(session, world.now - timedelta(hours=2), fake_gateway, candidacy=world.candidacy,
-                         donor=donor(), amount_cents=1000, cap_cents=460_000, pending_ttl=timedelta(minutes=30)).donation
+    old = start_donation(
+        session,
+        world.now - timedelta(hours=2),
+        fake_gateway,
+        candidacy=world.candidacy,
+        donor=donor(),
+        amount_cents=1000,
+        cap_cents=460_000,
+        pending_ttl=timedelta(minutes=30),
+    ).donation
     old.payment_intent_id = None  # never reached Stripe: expires without a call
     session.commit()
     old_id = old.id
@@ -201,8 +262,16 @@ def test_cli_expires_pending_donations_and_resends_receipts(app, session, world,
 
 
 def test_the_donation_pages_follow_the_donation(app, session, world, fake_gateway):
-    d = start_donation(session, world.now, fake_gateway, candidacy=world.candidacy, donor=donor(), amount_cents=2000,
-                       cap_cents=460_000, pending_ttl=timedelta(minutes=30)).donation
+    d = start_donation(
+        session,
+        world.now,
+        fake_gateway,
+        candidacy=world.candidacy,
+        donor=donor(),
+        amount_cents=2000,
+        cap_cents=460_000,
+        pending_ttl=timedelta(minutes=30),
+    ).donation
     session.commit()
     client = app.test_client()
     assert client.get(f"/dons/{d.ref}/statut").json == {"status": "pending"}
@@ -212,13 +281,21 @@ def test_the_donation_pages_follow_the_donation(app, session, world, fake_gatewa
     assert client.get(f"/dons/{d.ref}/paiement").status_code == 503  # payments not configured here
 
 
-
 def test_a_signed_in_donors_donations_are_in_their_personal_data(app, session, world, fake_gateway):
     from participatory.accounts.personal_data import collect
 
     user = make_user(session, world.now, "donor")
-    start_donation(session, world.now, fake_gateway, candidacy=world.candidacy, donor=donor(), amount_cents=2000,
-                   cap_cents=460_000, pending_ttl=timedelta(minutes=30), user=user)
+    start_donation(
+        session,
+        world.now,
+        fake_gateway,
+        candidacy=world.candidacy,
+        donor=donor(),
+        amount_cents=2000,
+        cap_cents=460_000,
+        pending_ttl=timedelta(minutes=30),
+        user=user,
+    )
     session.commit()
     [part] = collect(session, user, world.now)["donations"]
     assert part["amount_cents"] == 2000 and part["identity"]["last_name"] == "Le Gall"

@@ -1,5 +1,6 @@
 """Acceptance against localstripe (a real Stripe-like server on loopback), its webhooks delivered to the
 live app: a donation end to end, a declined card, a refund approved by the mandataire, reconciliation."""
+
 from __future__ import annotations
 
 import json
@@ -35,10 +36,12 @@ def donate_through_the_form(client, candidacy_id, amount_choice="5000") -> Donat
 def pay(payments, donation: Donation, payment_method: str) -> None:
     """What the donor's browser does with Stripe.js: a card on the intent, then confirmation."""
     account = donation.candidacy.stripe_account_id
-    payments.client().v1.payment_intents.update(donation.payment_intent_id, params={"payment_method": payment_method},
-                                                options={"stripe_account": account})
-    StripeGateway.from_config({"STRIPE_API_KEY": "sk_test_localstripe", "STRIPE_API_BASE": payments.url}) \
-        .confirm_intent(donation.payment_intent_id, account=account)
+    payments.client().v1.payment_intents.update(
+        donation.payment_intent_id, params={"payment_method": payment_method}, options={"stripe_account": account}
+    )
+    StripeGateway.from_config(
+        {"STRIPE_API_KEY": "sk_test_localstripe", "STRIPE_API_BASE": payments.url}
+    ).confirm_intent(donation.payment_intent_id, account=account)
 
 
 def test_successful_donation_end_to_end_through_the_webhook(app, client, world, payments, outbox):
@@ -54,14 +57,20 @@ def test_successful_donation_end_to_end_through_the_webhook(app, client, world, 
     paid = reload(donation.id)
     assert paid.status == rules.SUCCEEDED and paid.receipt_number == 1
     [mail] = read_outbox(outbox)
-    assert mail["To"] == "anais@example.org" and [a.get_filename() for a in mail.iter_attachments()] == ["don-%s-00001.pdf" % world.candidacy.id]
+    assert mail["To"] == "anais@example.org" and [a.get_filename() for a in mail.iter_attachments()] == [
+        f"don-{world.candidacy.id}-00001.pdf"
+    ]
     assert client.get(f"/dons/{donation.ref}/statut").json == {"status": "succeeded"}
 
     # What Stripe holds about the donation: amount in cents, EUR, and ids only.
     intent = payments.client().v1.payment_intents.retrieve(donation.payment_intent_id)
     assert (intent["amount"], intent["currency"]) == (5000, "eur")
-    assert intent["metadata"].to_dict() == {"platform": "participatory", "donation": str(donation.id),
-                                        "candidacy": str(world.candidacy.id), "election": str(world.election.id)}
+    assert intent["metadata"].to_dict() == {
+        "platform": "participatory",
+        "donation": str(donation.id),
+        "candidacy": str(world.candidacy.id),
+        "election": str(world.election.id),
+    }
     dumped = json.dumps(intent.to_dict()).lower()
     assert not any(p in dumped for p in PERSONAL)
 
@@ -82,7 +91,10 @@ def test_a_refund_approved_by_the_mandataire(app, client, world, payments, outbo
 
     candidate = app.test_client()
     sign_in(candidate, world.candidate)
-    assert candidate.post(f"/mandataire/dons/{donation.id}/rembourser", data={"reason": "donor_request"}).status_code == 403
+    assert (
+        candidate.post(f"/mandataire/dons/{donation.id}/rembourser", data={"reason": "donor_request"}).status_code
+        == 403
+    )
     assert reload(donation.id).status == rules.SUCCEEDED  # only the mandataire may approve (R39-1-1)
 
     agent = app.test_client()
@@ -110,11 +122,18 @@ def test_reconciliation_compares_the_ledger_with_stripe(app, client, world, paym
     with app.app_context():
         report = ledger.reconcile(db.session, gateway, db.session.merge(world.candidacy))
     assert {line.payment_intent: line.problem for line in report.lines} == {
-        paid.payment_intent_id: None, unpaid.payment_intent_id: None}
+        paid.payment_intent_id: None,
+        unpaid.payment_intent_id: None,
+    }
 
     # A payment Stripe holds for this campaign that the ledger lost, and a ledger success Stripe never saw.
-    stray = payments.client().v1.payment_intents.create(params={
-        "amount": 700, "currency": "eur", "metadata": {"platform": "participatory", "candidacy": str(world.candidacy.id)}})
+    stray = payments.client().v1.payment_intents.create(
+        params={
+            "amount": 700,
+            "currency": "eur",
+            "metadata": {"platform": "participatory", "candidacy": str(world.candidacy.id)},
+        }
+    )
     with app.app_context():
         row = db.session.get(Donation, unpaid.id)
         row.status = rules.SUCCEEDED

@@ -1,4 +1,5 @@
 """The campaign-finance rules, table-tested with real dates and amounts."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -8,23 +9,29 @@ import pytest
 from participatory.crowdfunding import rules
 
 
-@pytest.mark.parametrize("first_round, opens_utc", [
-    (date(2027, 6, 13), datetime(2026, 11, 30, 23, 0, tzinfo=UTC)),  # 1 Dec 2026 00:00 in Paris (winter time)
-    (date(2022, 6, 12), datetime(2021, 11, 30, 23, 0, tzinfo=UTC)),
-    (date(2024, 6, 30), datetime(2023, 11, 30, 23, 0, tzinfo=UTC)),
-    (date(2028, 1, 16), datetime(2027, 6, 30, 22, 0, tzinfo=UTC)),  # across a year; summer time: 1 July 00:00
-    (date(2027, 12, 31), datetime(2027, 5, 31, 22, 0, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "first_round, opens_utc",
+    [
+        (date(2027, 6, 13), datetime(2026, 11, 30, 23, 0, tzinfo=UTC)),  # 1 Dec 2026 00:00 in Paris (winter time)
+        (date(2022, 6, 12), datetime(2021, 11, 30, 23, 0, tzinfo=UTC)),
+        (date(2024, 6, 30), datetime(2023, 11, 30, 23, 0, tzinfo=UTC)),
+        (date(2028, 1, 16), datetime(2027, 6, 30, 22, 0, tzinfo=UTC)),  # across a year; summer time: 1 July 00:00
+        (date(2027, 12, 31), datetime(2027, 5, 31, 22, 0, tzinfo=UTC)),
+    ],
+)
 def test_collection_opens_six_months_before_the_first_day_of_the_election_month(first_round, opens_utc):
     assert rules.collection_opens(first_round) == opens_utc
 
 
-@pytest.mark.parametrize("first_round, tenth_friday", [
-    (date(2024, 6, 30), date(2024, 9, 6)),  # the 2024 accounts were due on Friday 6 September 2024
-    (date(2022, 6, 12), date(2022, 8, 19)),  # and the 2022 ones on Friday 19 August 2022
-    (date(2027, 6, 13), date(2027, 8, 20)),
-    (date(2027, 6, 11), date(2027, 8, 20)),  # a first round on a Friday counts from the next one
-])
+@pytest.mark.parametrize(
+    "first_round, tenth_friday",
+    [
+        (date(2024, 6, 30), date(2024, 9, 6)),  # the 2024 accounts were due on Friday 6 September 2024
+        (date(2022, 6, 12), date(2022, 8, 19)),  # and the 2022 ones on Friday 19 August 2022
+        (date(2027, 6, 13), date(2027, 8, 20)),
+        (date(2027, 6, 11), date(2027, 8, 20)),  # a first round on a Friday counts from the next one
+    ],
+)
 def test_tenth_friday_after_the_first_round(first_round, tenth_friday):
     assert rules.tenth_friday_after(first_round) == tenth_friday
     assert tenth_friday.weekday() == 4
@@ -43,12 +50,15 @@ def test_manual_window_overrides_the_legal_one_for_an_early_election():
     assert not window.is_open(closes)
 
 
-@pytest.mark.parametrize("inhabitants, cents", [
-    (0, 4_788_000),  # 38,000 x 1.26
-    (100_000, 6_678_000),  # (38,000 + 15,000) x 1.26
-    (123_457, 7_121_337),  # (38,000 + 18,518.55) x 1.26 = 71,213.373 EUR
-    (150_000, 7_623_000),
-])
+@pytest.mark.parametrize(
+    "inhabitants, cents",
+    [
+        (0, 4_788_000),  # 38,000 x 1.26
+        (100_000, 6_678_000),  # (38,000 + 15,000) x 1.26
+        (123_457, 7_121_337),  # (38,000 + 18,518.55) x 1.26 = 71,213.373 EUR
+        (150_000, 7_623_000),
+    ],
+)
 def test_spending_ceiling_l52_11(inhabitants, cents):
     assert rules.spending_ceiling_cents(inhabitants) == cents
 
@@ -64,22 +74,28 @@ def test_inhabitants_estimated_from_registered_voters():
     assert rules.estimated_inhabitants(80_000, "1.41") == 112_800
 
 
-@pytest.mark.parametrize("a, b", [
-    (("Anaïs", "Le Gall", "33000", "FR"), ("ANAIS", "le  gall", "33 000", "fr")),
-    (("Jean-Pierre", "D'Œuf", "75018", "FR"), ("jean pierre", "doeuf", "75018", "FR")),
-    (("Zoë", "Müller-Lüdenscheidt", "67000", "FR"), ("Zoe", "Muller Ludenscheidt", "67000", "FR")),
-    (("  Éloïse ", "N'Diaye", "97110", "FR"), ("eloise", "ndiaye", "97110", "FR")),
-    (("Ｊｅａｎ", "Dupont", "33000", "FR"), ("Jean", "Dupont", "33000", "FR")),  # full-width letters (NFKD)
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (("Anaïs", "Le Gall", "33000", "FR"), ("ANAIS", "le  gall", "33 000", "fr")),
+        (("Jean-Pierre", "D'Œuf", "75018", "FR"), ("jean pierre", "doeuf", "75018", "FR")),
+        (("Zoë", "Müller-Lüdenscheidt", "67000", "FR"), ("Zoe", "Muller Ludenscheidt", "67000", "FR")),
+        (("  Éloïse ", "N'Diaye", "97110", "FR"), ("eloise", "ndiaye", "97110", "FR")),
+        (("Ｊｅａｎ", "Dupont", "33000", "FR"), ("Jean", "Dupont", "33000", "FR")),  # full-width letters (NFKD)
+    ],
+)
 def test_donor_key_ignores_case_accents_spacing_and_punctuation(a, b):
     assert rules.donor_identity_key(*a) == rules.donor_identity_key(*b)
 
 
-@pytest.mark.parametrize("a, b", [
-    (("Jean", "Dupont", "33000", "FR"), ("Jeanne", "Dupont", "33000", "FR")),
-    (("Jean", "Dupont", "33000", "FR"), ("Jean", "Dupont", "33100", "FR")),
-    (("Jean", "Dupont", "33000", "FR"), ("Jean", "Dupont", "33000", "BE")),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (("Jean", "Dupont", "33000", "FR"), ("Jeanne", "Dupont", "33000", "FR")),
+        (("Jean", "Dupont", "33000", "FR"), ("Jean", "Dupont", "33100", "FR")),
+        (("Jean", "Dupont", "33000", "FR"), ("Jean", "Dupont", "33000", "BE")),
+    ],
+)
 def test_donor_key_still_tells_different_people_apart(a, b):
     assert rules.donor_identity_key(*a) != rules.donor_identity_key(*b)
 
@@ -90,31 +106,61 @@ def test_donor_key_is_a_hash_not_the_identity():
     assert rules.donor_identity("Anaïs", "Le Gall", "33000", "FR") == "anais|legall|33000|fr"
 
 
-@pytest.mark.parametrize("current, target, allowed", [
-    ("pending", "succeeded", True), ("pending", "failed", True), ("pending", "expired", True),
-    ("succeeded", "failed", False), ("succeeded", "pending", False), ("succeeded", "expired", False),
-    ("failed", "succeeded", True), ("expired", "succeeded", True),  # the money did arrive
-    ("failed", "pending", False), ("succeeded", "refund_requested", True), ("refund_requested", "refunded", True),
-    ("refunded", "succeeded", False), ("refund_requested", "succeeded", False), ("refunded", "failed", False),
-    ("succeeded", "refunded", True),  # refunded from the Stripe dashboard
-    ("pending", "refund_requested", False), ("failed", "refunded", False),
-])
+@pytest.mark.parametrize(
+    "current, target, allowed",
+    [
+        ("pending", "succeeded", True),
+        ("pending", "failed", True),
+        ("pending", "expired", True),
+        ("succeeded", "failed", False),
+        ("succeeded", "pending", False),
+        ("succeeded", "expired", False),
+        ("failed", "succeeded", True),
+        ("expired", "succeeded", True),  # the money did arrive
+        ("failed", "pending", False),
+        ("succeeded", "refund_requested", True),
+        ("refund_requested", "refunded", True),
+        ("refunded", "succeeded", False),
+        ("refund_requested", "succeeded", False),
+        ("refunded", "failed", False),
+        ("succeeded", "refunded", True),  # refunded from the Stripe dashboard
+        ("pending", "refund_requested", False),
+        ("failed", "refunded", False),
+    ],
+)
 def test_state_machine_is_one_way(current, target, allowed):
     assert rules.can_transition(current, target) is allowed
 
 
-@pytest.mark.parametrize("amount, counted, problem", [
-    (99, 0, "below_minimum"), (100, 0, None), (460_000, 0, None), (460_001, 0, "over_cap"),
-    (10_000, 450_000, None), (10_001, 450_000, "over_cap"), (100, 460_000, "over_cap"),
-])
+@pytest.mark.parametrize(
+    "amount, counted, problem",
+    [
+        (99, 0, "below_minimum"),
+        (100, 0, None),
+        (460_000, 0, None),
+        (460_001, 0, "over_cap"),
+        (10_000, 450_000, None),
+        (10_001, 450_000, "over_cap"),
+        (100, 460_000, "over_cap"),
+    ],
+)
 def test_donation_problem_minimum_and_cap(amount, counted, problem):
     assert rules.donation_problem(amount, counted, 460_000) == problem
 
 
-@pytest.mark.parametrize("cents, bucket", [
-    (100, "le_50"), (5_000, "le_50"), (5_001, "le_150"), (15_000, "le_150"), (15_001, "le_1000"),
-    (100_000, "le_1000"), (100_001, "more"), (460_000, "more"),
-])
+@pytest.mark.parametrize(
+    "cents, bucket",
+    [
+        (100, "le_50"),
+        (5_000, "le_50"),
+        (5_001, "le_150"),
+        (15_000, "le_150"),
+        (15_001, "le_1000"),
+        (100_000, "le_1000"),
+        (100_001, "more"),
+        (460_000, "more"),
+    ],
+)
 def test_distribution_buckets(cents, bucket):
     assert rules.bucket_of(cents) == bucket
 

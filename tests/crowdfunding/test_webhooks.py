@@ -1,4 +1,5 @@
 """POST /stripe/webhook with payloads signed like Stripe: signature, replay, order, amounts, refunds."""
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,16 @@ def webhook_secret(app, monkeypatch, tmp_path):
 
 @pytest.fixture
 def pending(session, world, fake_gateway):
-    started = start_donation(session, world.now, fake_gateway, candidacy=world.candidacy, donor=donor(),
-                             amount_cents=5000, cap_cents=460_000, pending_ttl=timedelta(minutes=30))
+    started = start_donation(
+        session,
+        world.now,
+        fake_gateway,
+        candidacy=world.candidacy,
+        donor=donor(),
+        amount_cents=5000,
+        cap_cents=460_000,
+        pending_ttl=timedelta(minutes=30),
+    )
     session.commit()
     return started.donation
 
@@ -41,7 +50,9 @@ def events(session) -> int:
     return session.scalar(select(func.count()).select_from(StripeEvent))
 
 
-def test_success_marks_the_donation_succeeded_numbers_it_and_emails_the_receipt(client, session, pending, webhook_secret):
+def test_success_marks_the_donation_succeeded_numbers_it_and_emails_the_receipt(
+    client, session, pending, webhook_secret
+):
     response = post(client, intent_event("evt_1", "payment_intent.succeeded", pending.payment_intent_id, 5000))
     assert response.status_code == 200 and response.json["outcome"] == "succeeded"
     donation = reload(pending.id)
@@ -55,8 +66,16 @@ def test_success_marks_the_donation_succeeded_numbers_it_and_emails_the_receipt(
 def test_receipt_numbers_are_sequential_per_candidate(client, session, world, fake_gateway):
     ids = []
     for i, candidacy in enumerate([world.candidacy, world.candidacy, world.other]):
-        d = start_donation(session, world.now, fake_gateway, candidacy=candidacy, donor=donor(first_name=f"P{i}"),
-                           amount_cents=1000, cap_cents=460_000, pending_ttl=timedelta(minutes=30)).donation
+        d = start_donation(
+            session,
+            world.now,
+            fake_gateway,
+            candidacy=candidacy,
+            donor=donor(first_name=f"P{i}"),
+            amount_cents=1000,
+            cap_cents=460_000,
+            pending_ttl=timedelta(minutes=30),
+        ).donation
         session.commit()
         ids.append((d.id, d.payment_intent_id))
     for n, (_, pi) in enumerate(ids):
@@ -73,13 +92,19 @@ def test_a_replayed_event_changes_nothing(client, session, pending, webhook_secr
     assert reload(pending.id).receipt_number == 1
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda body, headers: (body, {**headers, "Stripe-Signature": headers["Stripe-Signature"][:-4] + "0000"}),
-    lambda body, headers: (body.replace(b"5000", b"9000"), headers),  # tampered after signing
-    lambda body, headers: (body, {"Content-Type": "application/json"}),  # no signature at all
-], ids=["wrong-mac", "tampered-body", "missing"])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda body, headers: (body, {**headers, "Stripe-Signature": headers["Stripe-Signature"][:-4] + "0000"}),
+        lambda body, headers: (body.replace(b"5000", b"9000"), headers),  # tampered after signing
+        lambda body, headers: (body, {"Content-Type": "application/json"}),  # no signature at all
+    ],
+    ids=["wrong-mac", "tampered-body", "missing"],
+)
 def test_a_bad_signature_is_refused_and_changes_nothing(client, session, pending, mangle):
-    body, headers = mangle(*signed(intent_event("evt_bad", "payment_intent.succeeded", pending.payment_intent_id, 5000)))
+    body, headers = mangle(
+        *signed(intent_event("evt_bad", "payment_intent.succeeded", pending.payment_intent_id, 5000))
+    )
     response = client.post("/stripe/webhook", data=body, headers=headers)
     assert response.status_code == 400
     assert reload(pending.id).status == rules.PENDING and events(session) == 0
@@ -100,7 +125,9 @@ def test_a_signature_with_another_secret_is_refused(client, session, pending):
 
 @pytest.mark.parametrize("amount, currency", [(4999, "eur"), (500000, "eur"), (5000, "usd")])
 def test_an_amount_or_currency_mismatch_does_not_count_as_paid(client, session, pending, amount, currency):
-    response = post(client, intent_event("evt_mm", "payment_intent.succeeded", pending.payment_intent_id, amount, currency))
+    response = post(
+        client, intent_event("evt_mm", "payment_intent.succeeded", pending.payment_intent_id, amount, currency)
+    )
     assert response.status_code == 200 and response.json["outcome"] == "amount_mismatch"
     donation = reload(pending.id)
     assert donation.status == rules.PENDING and donation.anomaly.startswith("amount_mismatch")
@@ -117,22 +144,44 @@ def test_a_failure_arriving_after_a_success_does_not_undo_it(client, session, pe
 
 
 def test_a_success_after_a_failed_attempt_is_recorded(client, session, pending):
-    assert post(client, intent_event("evt_f", "payment_intent.payment_failed", pending.payment_intent_id, 5000)).json[
-        "outcome"] == "failed"
+    assert (
+        post(client, intent_event("evt_f", "payment_intent.payment_failed", pending.payment_intent_id, 5000)).json[
+            "outcome"
+        ]
+        == "failed"
+    )
     assert reload(pending.id).status == rules.FAILED
-    assert post(client, intent_event("evt_s", "payment_intent.succeeded", pending.payment_intent_id, 5000)).json[
-        "outcome"] == "succeeded"
+    assert (
+        post(client, intent_event("evt_s", "payment_intent.succeeded", pending.payment_intent_id, 5000)).json["outcome"]
+        == "succeeded"
+    )
     assert reload(pending.id).status == rules.SUCCEEDED
 
 
 def test_a_late_success_past_the_cap_is_flagged_for_refund(client, session, world, fake_gateway):
     ttl = timedelta(minutes=30)
-    old = start_donation(session, world.now - timedelta(hours=1), fake_gateway, candidacy=world.candidacy,
-                         donor=donor(), amount_cents=400_000, cap_cents=460_000, pending_ttl=ttl).donation
+    old = start_donation(
+        session,
+        world.now - timedelta(hours=1),
+        fake_gateway,
+        candidacy=world.candidacy,
+        donor=donor(),
+        amount_cents=400_000,
+        cap_cents=460_000,
+        pending_ttl=ttl,
+    ).donation
     session.commit()
     # The reservation lapsed, so the donor could give again elsewhere...
-    new = start_donation(session, world.now, fake_gateway, candidacy=world.other, donor=donor(), amount_cents=100_000,
-                         cap_cents=460_000, pending_ttl=ttl).donation
+    new = start_donation(
+        session,
+        world.now,
+        fake_gateway,
+        candidacy=world.other,
+        donor=donor(),
+        amount_cents=100_000,
+        cap_cents=460_000,
+        pending_ttl=ttl,
+    ).donation
     session.commit()
     old_id, new_id = old.id, new.id
     post(client, intent_event("evt_n", "payment_intent.succeeded", new.payment_intent_id, 100_000))
@@ -149,14 +198,18 @@ def test_refund_confirmation_moves_refund_requested_to_refunded(client, session,
     session.commit()
     response = post(client, refund_event("evt_refund", pending.payment_intent_id, 5000))
     assert response.json["outcome"] == "refunded" and reload(pending.id).status == rules.REFUNDED
-    late_success = post(client, intent_event("evt_late_ok", "payment_intent.succeeded", pending.payment_intent_id, 5000))
+    late_success = post(
+        client, intent_event("evt_late_ok", "payment_intent.succeeded", pending.payment_intent_id, 5000)
+    )
     assert late_success.json["outcome"] == "no_change" and reload(pending.id).status == rules.REFUNDED
 
 
 def test_a_partial_refund_is_flagged_not_applied(client, session, pending):
     post(client, intent_event("evt_ok", "payment_intent.succeeded", pending.payment_intent_id, 5000))
-    assert post(client, refund_event("evt_part", pending.payment_intent_id, 5000, refunded=False)).json[
-        "outcome"] == "partial_refund"
+    assert (
+        post(client, refund_event("evt_part", pending.payment_intent_id, 5000, refunded=False)).json["outcome"]
+        == "partial_refund"
+    )
     assert reload(pending.id).status == rules.SUCCEEDED
 
 
@@ -167,9 +220,14 @@ def test_events_for_another_connected_account_are_not_applied(client, session, p
 
 
 def test_unknown_events_and_payments_are_acknowledged_and_ignored(client, session, pending):
-    assert post(client, intent_event("evt_x", "payment_intent.succeeded", "pi_not_ours", 5000)).json["outcome"] == "ignored"
-    assert post(client, {"id": "evt_y", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}).json[
-        "outcome"] == "ignored"
+    assert (
+        post(client, intent_event("evt_x", "payment_intent.succeeded", "pi_not_ours", 5000)).json["outcome"]
+        == "ignored"
+    )
+    assert (
+        post(client, {"id": "evt_y", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}).json["outcome"]
+        == "ignored"
+    )
     assert events(session) == 2
 
 

@@ -1,4 +1,5 @@
 """The `flask demo seed` command: output, refusal, --reset, bad arguments (non-zero, clear, nothing stored)."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,15 +38,18 @@ def test_seed_then_refuse_then_reset(app):
     assert count(app, Call) == 6
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--calls", "0"], "--calls must be between 5 and 577"),
-    (["--calls", "4"], "--calls must be between 5 and 577"),
-    (["--calls", "578"], "--calls must be between 5 and 577"),
-    (["--voters-per-call", "-1"], "--voters-per-call must be between 0"),
-    (["--seed", "-5"], "--seed must be a non-negative integer"),
-    (["--calls", "forty"], "'forty' is not a valid integer"),
-    (["--voters-per-call", "1.5"], "'1.5' is not a valid integer"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--calls", "0"], "--calls must be between 5 and 577"),
+        (["--calls", "4"], "--calls must be between 5 and 577"),
+        (["--calls", "578"], "--calls must be between 5 and 577"),
+        (["--voters-per-call", "-1"], "--voters-per-call must be between 0"),
+        (["--seed", "-5"], "--seed must be a non-negative integer"),
+        (["--calls", "forty"], "'forty' is not a valid integer"),
+        (["--voters-per-call", "1.5"], "'1.5' is not a valid integer"),
+    ],
+)
 def test_bad_arguments_exit_non_zero_with_a_clear_message(app, args, message):
     result = invoke(app, *args)
     assert result.exit_code == 2

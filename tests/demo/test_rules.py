@@ -1,4 +1,5 @@
 """The demo seeder's pure decisions: arguments, phases, sharing ballots out, schedules."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -9,17 +10,20 @@ from participatory.calls.rules import PHASES, Schedule, phase_at
 from participatory.demo import rules
 
 
-@pytest.mark.parametrize("calls, voters, seed, available, problem", [
-    (40, 200, 2027, 577, None),
-    (5, 0, 0, 5, None),
-    (577, 1_000_000, 1, 577, None),
-    (4, 200, 1, 577, "--calls must be between 5 and 577"),
-    (578, 200, 1, 577, "--calls must be between 5 and 577"),
-    (40, -1, 1, 577, "--voters-per-call must be between 0"),
-    (40, 1_000_001, 1, 577, "--voters-per-call must be between 0"),
-    (40, 200, -1, 577, "--seed must be a non-negative integer"),
-    (40, 200, 1, 39, "--calls 40: only 39 constituencies have no call yet"),
-])
+@pytest.mark.parametrize(
+    "calls, voters, seed, available, problem",
+    [
+        (40, 200, 2027, 577, None),
+        (5, 0, 0, 5, None),
+        (577, 1_000_000, 1, 577, None),
+        (4, 200, 1, 577, "--calls must be between 5 and 577"),
+        (578, 200, 1, 577, "--calls must be between 5 and 577"),
+        (40, -1, 1, 577, "--voters-per-call must be between 0"),
+        (40, 1_000_001, 1, 577, "--voters-per-call must be between 0"),
+        (40, 200, -1, 577, "--seed must be a non-negative integer"),
+        (40, 200, 1, 39, "--calls 40: only 39 constituencies have no call yet"),
+    ],
+)
 def test_arguments_problem(calls, voters, seed, available, problem):
     found = rules.arguments_problem(calls, voters, seed, available)
     assert (found is None) if problem is None else found.startswith(problem)
@@ -45,20 +49,23 @@ def test_voters_per_call_for_reaches_the_total(total, calls, expected):
     assert expected * rules.ballot_calls(calls) >= total
 
 
-@pytest.mark.parametrize("total, weights, expected", [
-    (10, [1, 1], [5, 5]),
-    (10, [1, 1, 1], [4, 3, 3]),  # ties go to the first
-    (7, [100, 200, 400], [1, 2, 4]),
-    (5, [0, 0], [0, 0]),
-    (0, [3, 5], [0, 0]),
-    (100, [81_000, 120_000, 59_000], [31, 46, 23]),
-])
+@pytest.mark.parametrize(
+    "total, weights, expected",
+    [
+        (10, [1, 1], [5, 5]),
+        (10, [1, 1, 1], [4, 3, 3]),  # ties go to the first
+        (7, [100, 200, 400], [1, 2, 4]),
+        (5, [0, 0], [0, 0]),
+        (0, [3, 5], [0, 0]),
+        (100, [81_000, 120_000, 59_000], [31, 46, 23]),
+    ],
+)
 def test_apportion_is_proportional_and_exact(total, weights, expected):
     shares = rules.apportion(total, weights)
     assert shares == expected
     if sum(weights):
         assert sum(shares) == total
-        assert all(abs(s - total * w / sum(weights)) < 1 for s, w in zip(shares, weights))
+        assert all(abs(s - total * w / sum(weights)) < 1 for s, w in zip(shares, weights, strict=False))
 
 
 @pytest.mark.parametrize("phase", PHASES)

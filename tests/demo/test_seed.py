@@ -5,6 +5,7 @@ one promises: every phase, points inside their constituency, participation in pr
 to registered voters, results equal to the tally engine on the stored ballots, valid
 ballots, one audit event per call and an intact chain, and the same data from the same seed.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -46,9 +47,11 @@ def test_calls_exist_in_every_phase(session, now, seeded):
 
 @requires_shared
 def test_proposal_points_are_inside_their_constituency(session, seeded):
-    rows = session.execute(select(Proposal.lat, Proposal.lon, Constituency.geometry_wkb, Constituency.code)
-                           .join(Call, Call.id == Proposal.call_id)
-                           .join(Constituency, Constituency.code == Call.constituency_code)).all()
+    rows = session.execute(
+        select(Proposal.lat, Proposal.lon, Constituency.geometry_wkb, Constituency.code)
+        .join(Call, Call.id == Proposal.call_id)
+        .join(Constituency, Constituency.code == Call.constituency_code)
+    ).all()
     assert rows
     for lat, lon, geometry, code in rows:
         if geometry is None:  # abroad: no polygon, no point
@@ -58,10 +61,12 @@ def test_proposal_points_are_inside_their_constituency(session, seeded):
 
 
 def test_participation_is_proportional_to_registered_voters(session, now, seeded):
-    rows = session.execute(select(Call, Constituency.registered_voters, func.count(Ballot.id))
-                           .join(Constituency, Constituency.code == Call.constituency_code)
-                           .outerjoin(Ballot, Ballot.call_id == Call.id)
-                           .group_by(Call.id, Constituency.registered_voters)).all()
+    rows = session.execute(
+        select(Call, Constituency.registered_voters, func.count(Ballot.id))
+        .join(Constituency, Constituency.code == Call.constituency_code)
+        .outerjoin(Ballot, Ballot.call_id == Call.id)
+        .group_by(Call.id, Constituency.registered_voters)
+    ).all()
     voting = [(registered, ballots) for call, registered, ballots in rows if phase_of(call, now) in rules.BALLOT_PHASES]
     silent = [ballots for call, _, ballots in rows if phase_of(call, now) not in rules.BALLOT_PHASES]
     assert silent and not any(silent)  # no ballot before the vote opens
@@ -98,12 +103,14 @@ def test_published_results_equal_the_tally_engine_on_the_stored_ballots(session,
         index = {p.id: i for i, p in enumerate(projects)}
         stored = defaultdict(list)
         for public_id, proposal_id in session.execute(
-                select(Ballot.public_id, BallotItem.proposal_id).join(BallotItem)
-                .where(Ballot.call_id == call.id)):
+            select(Ballot.public_id, BallotItem.proposal_id).join(BallotItem).where(Ballot.call_id == call.id)
+        ):
             stored[public_id].append(proposal_id)
-        election = Election(budget=call.budget_cents,
-                            projects=[Project(f"{p.id:08d}", p.final_cost_cents) for p in projects],
-                            ballots=[[index[pid] for pid in ids] for _, ids in sorted(stored.items())])
+        election = Election(
+            budget=call.budget_cents,
+            projects=[Project(f"{p.id:08d}", p.final_cost_cents) for p in projects],
+            ballots=[[index[pid] for pid in ids] for _, ids in sorted(stored.items())],
+        )
         outcome = tally(election, call.rule, add_one_step=call_rules.ADD_ONE_STEP_CENTS)
         assert result.selected == [int(key) for key in outcome.selected]
         assert result.ballots == len(stored)
@@ -147,14 +154,27 @@ def fingerprint(session) -> list:
         position = {p.id: i for i, p in enumerate(call.proposals)}
         ballots = sorted(
             (b.public_id, b.receipt_hash, tuple(sorted(position[i.proposal_id] for i in b.items)))
-            for b in session.scalars(select(Ballot).where(Ballot.call_id == call.id)))
+            for b in session.scalars(select(Ballot).where(Ballot.call_id == call.id))
+        )
         result = call.result
-        calls.append((call.constituency_code, call.title, call.rule, call.max_projects, str(call.voting_close_at),
-                       [(p.title, p.category, p.estimated_cost_cents, p.final_cost_cents, p.feasibility, p.lat, p.lon)
-                        for p in call.proposals],
-                       ballots, [position[i] for i in result.selected] if result else None))
-    donations = sorted((d.first_name, d.last_name, d.amount_cents, d.postal_code)
-                       for d in session.scalars(select(Donation)))
+        calls.append(
+            (
+                call.constituency_code,
+                call.title,
+                call.rule,
+                call.max_projects,
+                str(call.voting_close_at),
+                [
+                    (p.title, p.category, p.estimated_cost_cents, p.final_cost_cents, p.feasibility, p.lat, p.lon)
+                    for p in call.proposals
+                ],
+                ballots,
+                [position[i] for i in result.selected] if result else None,
+            )
+        )
+    donations = sorted(
+        (d.first_name, d.last_name, d.amount_cents, d.postal_code) for d in session.scalars(select(Donation))
+    )
     return [calls, donations]
 
 

@@ -5,24 +5,31 @@ Each domain adds a module `tests/permissions/routes_<domain>.py` defining
   - `CASES`: a list of `Case`s
 `test_routes.py` fails when a route of the app has no case, so new routes must be added.
 """
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from participatory import clock
 from participatory.accounts.models import RoleGrant, User
 from participatory.accounts.rules import ADMIN, AUDITOR, CANDIDATE, FINANCIAL_AGENT, MP
 
 HERE = "33-04"
 OTHER = "75-18"
 ROLES = (
-    "anonymous", "resident_here", "resident_other", "mp_here", "mp_other",
-    "candidate", "financial_agent", "auditor", "admin",
+    "anonymous",
+    "resident_here",
+    "resident_other",
+    "mp_here",
+    "mp_other",
+    "candidate",
+    "financial_agent",
+    "auditor",
+    "admin",
 )
 
 
@@ -71,11 +78,15 @@ def signed_in(status: int, anonymous: int = 302) -> dict[str, int]:
 
 def _user(world: World, key: str, constituency: str | None, *grants: tuple[str, str | None]) -> User:
     user = User(
-        email=f"{key}@example.test", display_name=key.replace("_", " ").title(), created_at=world.now,
-        email_confirmed_at=world.now, constituency_code=constituency,
+        email=f"{key}@example.test",
+        display_name=key.replace("_", " ").title(),
+        created_at=world.now,
+        email_confirmed_at=world.now,
+        constituency_code=constituency,
         residence_declared_at=world.now if constituency else None,
         residence_verified_at=world.now if constituency else None,
-        home_lat=None, home_lon=None,
+        home_lat=None,
+        home_lon=None,
     )
     world.session.add(user)
     world.session.flush()

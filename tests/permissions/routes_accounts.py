@@ -3,6 +3,7 @@
 POST cases send an empty form: it must be refused for its content (400) by those allowed,
 and by the policy (403, or 302 to the login page) before any validation for the others.
 """
+
 from __future__ import annotations
 
 from participatory.accounts.models import ResidenceLetter, RoleGrant, User
@@ -17,11 +18,19 @@ def build(world):
     world.session.flush()
     grant = RoleGrant(user_id=spare.id, role=CANDIDATE, granted_at=world.now)
     world.session.add(grant)
-    world.session.add(ResidenceLetter(
-        user_id=world.users["resident_here"].id, constituency_code=world.here, status=LETTER_REQUESTED,
-        requested_at=world.now, recipient="Ana Resident", street="1 rue du Port", postcode="33000", city="Bordeaux",
-        attempts=0,
-    ))
+    world.session.add(
+        ResidenceLetter(
+            user_id=world.users["resident_here"].id,
+            constituency_code=world.here,
+            status=LETTER_REQUESTED,
+            requested_at=world.now,
+            recipient="Ana Resident",
+            street="1 rue du Port",
+            postcode="33000",
+            city="Bordeaux",
+            attempts=0,
+        )
+    )
     world.session.flush()
     world.ids["spare_user"], world.ids["spare_grant"] = spare.id, grant.id
 
@@ -73,16 +82,19 @@ CASES = [
     Case("accounts.request_letter", "POST", "/compte/verification/courrier", signed_in(400)),
     Case("accounts.enter_code", "POST", "/compte/verification/code", signed_in(400)),
     # Letters: the MP of the constituency and admins only; an MP is sent to their own constituency.
-    Case("accounts.letters_index", "GET", "/gestion/courriers",
-         {**admins(200), "mp_here": 302, "mp_other": 302}),
+    Case("accounts.letters_index", "GET", "/gestion/courriers", {**admins(200), "mp_here": 302, "mp_other": 302}),
     Case("accounts.letters_page", "GET", LETTERS_HERE, letter_managers(200)),
     Case("accounts.letters_page", "POST", LETTERS_HERE, letter_managers(400)),
     # Admin pages.
     Case("accounts.admin_users", "GET", "/admin/utilisateurs", admins(200)),
     Case("accounts.admin_user", "GET", lambda w: f"/admin/utilisateurs/{w.ids['spare_user']}", admins(200)),
     Case("accounts.admin_grant", "POST", lambda w: f"/admin/utilisateurs/{w.ids['spare_user']}/roles", admins(400)),
-    Case("accounts.admin_revoke", "POST",
-         lambda w: f"/admin/utilisateurs/{w.ids['spare_user']}/roles/{w.ids['spare_grant']}/retrait", admins(302)),
+    Case(
+        "accounts.admin_revoke",
+        "POST",
+        lambda w: f"/admin/utilisateurs/{w.ids['spare_user']}/roles/{w.ids['spare_grant']}/retrait",
+        admins(302),
+    ),
     Case("accounts.admin_mps", "GET", "/admin/deputes", admins(200)),
     Case("accounts.admin_mp", "GET", "/admin/deputes/33-04", admins(200)),
     Case("accounts.admin_mp", "POST", "/admin/deputes/33-04", admins(400)),

@@ -1,4 +1,5 @@
 """Issue 7 routes: the auditors' pages (audit.read) and the open-data API (everyone)."""
+
 from tests.builders import make_closed_call
 from tests.permissions.framework import ROLES, Case, everyone
 

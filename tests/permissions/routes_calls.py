@@ -4,6 +4,7 @@ build(world) creates, in world.here, four calls (one per phase that has actions)
 by resident_here, a ballot by resident_here, and computed results; everyone in world.here is
 verified, so the eligibility checks (constituency, verification) decide the 403s below.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -34,8 +35,13 @@ def build(world) -> None:
     ballots.cast(s, author, now, results_call.id, [winner.id])
     builders.move_to(s, results_call, rules.RESULTS, now)
     results.close_call(s, results_call.id, now)
-    world.ids.update(winner=winner.id, proposals_call=proposals_call.id, review_call=review_call.id,
-                     voting_call=voting_call.id, results_call=results_call.id)
+    world.ids.update(
+        winner=winner.id,
+        proposals_call=proposals_call.id,
+        review_call=review_call.id,
+        voting_call=voting_call.id,
+        results_call=results_call.id,
+    )
 
 
 def _local(moment) -> str:
@@ -44,17 +50,33 @@ def _local(moment) -> str:
 
 def _call_form(world, year: int, title: str) -> dict:
     start = world.now + timedelta(days=1)
-    return {"year": str(year), "title": title, "description": "", "budget": "130000",
-            "proposals_open_at": _local(start), "review_open_at": _local(start + timedelta(days=10)),
-            "voting_open_at": _local(start + timedelta(days=20)), "voting_close_at": _local(start + timedelta(days=30)),
-            "min_projects": "1", "knapsack": "y", "rule": "greedy", "verification_level": "residence"}
+    return {
+        "year": str(year),
+        "title": title,
+        "description": "",
+        "budget": "130000",
+        "proposals_open_at": _local(start),
+        "review_open_at": _local(start + timedelta(days=10)),
+        "voting_open_at": _local(start + timedelta(days=20)),
+        "voting_close_at": _local(start + timedelta(days=30)),
+        "min_projects": "1",
+        "knapsack": "y",
+        "rule": "greedy",
+        "verification_level": "residence",
+    }
 
 
 def _proposal_form(world) -> dict:
     here = world.session.get(Constituency, world.here)
     where = {"lat": str(here.label_lat), "lon": str(here.label_lon)} if here.has_geometry else {}
-    return {"title": "Un banc", "summary": "Un banc", "description": "Un banc", "category": "heritage",
-            "estimated_cost": "1000", **where}
+    return {
+        "title": "Un banc",
+        "summary": "Un banc",
+        "description": "Un banc",
+        "category": "heritage",
+        "estimated_cost": "1000",
+        **where,
+    }
 
 
 def only(statuses: dict[str, int], default: int = 403, anonymous: int = 302) -> dict[str, int]:
@@ -71,46 +93,108 @@ CASES = [
     Case("calls.for_constituency", "GET", "/circonscriptions/33-04/appel", everyone(302)),
     Case("calls.show", "GET", lambda w: f"/appels/{w.ids['proposals_call']}", everyone(200)),
     Case("calls.proposal", "GET", lambda w: f"/propositions/{w.ids['open']}", everyone(200)),
-    Case("calls.proposal_image", "GET", lambda w: f"/propositions/{w.ids['open']}/image", everyone(404)),  # none uploaded
+    Case(
+        "calls.proposal_image", "GET", lambda w: f"/propositions/{w.ids['open']}/image", everyone(404)
+    ),  # none uploaded
     Case("calls.results", "GET", lambda w: f"/appels/{w.ids['results_call']}/resultats", everyone(200)),
     Case("calls.receipt", "GET", lambda w: f"/appels/{w.ids['results_call']}/recu", everyone(200)),
-    Case("calls.receipt", "POST", lambda w: f"/appels/{w.ids['results_call']}/recu", everyone(200),
-         data={"code": "0000-0000-0000-0000"}),
+    Case(
+        "calls.receipt",
+        "POST",
+        lambda w: f"/appels/{w.ids['results_call']}/recu",
+        everyone(200),
+        data={"code": "0000-0000-0000-0000"},
+    ),
     Case("api.calls_index", "GET", "/api/v1/calls", everyone(200)),
     Case("api.call", "GET", "/api/v1/calls/33-04", everyone(200)),
     Case("api.call_results", "GET", "/api/v1/calls/33-04/results", everyone(200)),
     # The MP of the constituency (their own only) and admins run the call. mp_other creates
     # world.other's 2031 call first, so admin then meets the one-edition-per-year rule (409).
     Case("calls.create", "GET", "/circonscriptions/75-18/appel/nouveau", only({"mp_other": 200, "admin": 200})),
-    Case("calls.create", "POST", "/circonscriptions/75-18/appel/nouveau", only({"mp_other": 302, "admin": 409}),
-         data=lambda w: _call_form(w, 2031, "Budget 2031")),
+    Case(
+        "calls.create",
+        "POST",
+        "/circonscriptions/75-18/appel/nouveau",
+        only({"mp_other": 302, "admin": 409}),
+        data=lambda w: _call_form(w, 2031, "Budget 2031"),
+    ),
     Case("calls.edit", "GET", lambda w: f"/appels/{w.ids['proposals_call']}/modifier", only(MANAGERS_HERE)),
-    Case("calls.edit", "POST", lambda w: f"/appels/{w.ids['proposals_call']}/modifier",
-         only({"mp_here": 302, "admin": 302}), data=lambda w: _call_form(w, 2027, "Nouveau titre")),
+    Case(
+        "calls.edit",
+        "POST",
+        lambda w: f"/appels/{w.ids['proposals_call']}/modifier",
+        only({"mp_here": 302, "admin": 302}),
+        data=lambda w: _call_form(w, 2027, "Nouveau titre"),
+    ),
     Case("calls.manage", "GET", lambda w: f"/appels/{w.ids['proposals_call']}/gestion", only(MANAGERS_HERE)),
-    Case("calls.hide_proposal", "POST", lambda w: f"/propositions/{w.ids['open']}/masquer",
-         only({"mp_here": 302, "admin": 302}), data={"hide-reason": "Publicité"}),
+    Case(
+        "calls.hide_proposal",
+        "POST",
+        lambda w: f"/propositions/{w.ids['open']}/masquer",
+        only({"mp_here": 302, "admin": 302}),
+        data={"hide-reason": "Publicité"},
+    ),
     Case("calls.review_proposal", "GET", lambda w: f"/propositions/{w.ids['to_review']}/examen", only(MANAGERS_HERE)),
-    Case("calls.review_proposal", "POST", lambda w: f"/propositions/{w.ids['to_review']}/examen",
-         only({"mp_here": 302, "admin": 302}), data={"decision": "feasible", "final_cost": "1000"}),
+    Case(
+        "calls.review_proposal",
+        "POST",
+        lambda w: f"/propositions/{w.ids['to_review']}/examen",
+        only({"mp_here": 302, "admin": 302}),
+        data={"decision": "feasible", "final_cost": "1000"},
+    ),
     Case("calls.implementation", "GET", lambda w: f"/propositions/{w.ids['winner']}/suivi", only(MANAGERS_HERE)),
-    Case("calls.implementation", "POST", lambda w: f"/propositions/{w.ids['winner']}/suivi",
-         only({"mp_here": 302, "admin": 302}), data={"status": "planned", "happened_on": "2026-01-15", "note": ""}),
+    Case(
+        "calls.implementation",
+        "POST",
+        lambda w: f"/propositions/{w.ids['winner']}/suivi",
+        only({"mp_here": 302, "admin": 302}),
+        data={"status": "planned", "happened_on": "2026-01-15", "note": ""},
+    ),
     # Residents of the constituency propose; the author alone edits and withdraws.
     Case("calls.propose", "GET", lambda w: f"/appels/{w.ids['proposals_call']}/proposer", only(ELIGIBLE_200)),
-    Case("calls.propose", "POST", lambda w: f"/appels/{w.ids['proposals_call']}/proposer", only(ELIGIBLE_302),
-         data=_proposal_form),
-    Case("calls.edit_proposal", "GET", lambda w: f"/propositions/{w.ids['open']}/modifier", only({"resident_here": 200})),
-    Case("calls.edit_proposal", "POST", lambda w: f"/propositions/{w.ids['open']}/modifier", only({"resident_here": 302}),
-         data=_proposal_form),
-    Case("calls.withdraw_proposal", "POST", lambda w: f"/propositions/{w.ids['withdrawable']}/retirer",
-         only({"resident_here": 302})),
-    Case("calls.report_proposal", "POST", lambda w: f"/propositions/{w.ids['open']}/signaler", signed_in(302),
-         data={"report-reason": "Spam"}),
+    Case(
+        "calls.propose",
+        "POST",
+        lambda w: f"/appels/{w.ids['proposals_call']}/proposer",
+        only(ELIGIBLE_302),
+        data=_proposal_form,
+    ),
+    Case(
+        "calls.edit_proposal", "GET", lambda w: f"/propositions/{w.ids['open']}/modifier", only({"resident_here": 200})
+    ),
+    Case(
+        "calls.edit_proposal",
+        "POST",
+        lambda w: f"/propositions/{w.ids['open']}/modifier",
+        only({"resident_here": 302}),
+        data=_proposal_form,
+    ),
+    Case(
+        "calls.withdraw_proposal",
+        "POST",
+        lambda w: f"/propositions/{w.ids['withdrawable']}/retirer",
+        only({"resident_here": 302}),
+    ),
+    Case(
+        "calls.report_proposal",
+        "POST",
+        lambda w: f"/propositions/{w.ids['open']}/signaler",
+        signed_in(302),
+        data={"report-reason": "Spam"},
+    ),
     # Eligible residents vote; resident_here already has a ballot, the others have none to cancel.
     Case("calls.ballot", "GET", lambda w: f"/appels/{w.ids['voting_call']}/vote", only(ELIGIBLE_200)),
-    Case("calls.ballot", "POST", lambda w: f"/appels/{w.ids['voting_call']}/vote", only(ELIGIBLE_200),
-         data=lambda w: {"projects": [str(w.ids["on_ballot"])]}),
-    Case("calls.cancel_ballot", "POST", lambda w: f"/appels/{w.ids['voting_call']}/vote/annuler",
-         only({"resident_here": 302}, default=409)),
+    Case(
+        "calls.ballot",
+        "POST",
+        lambda w: f"/appels/{w.ids['voting_call']}/vote",
+        only(ELIGIBLE_200),
+        data=lambda w: {"projects": [str(w.ids["on_ballot"])]},
+    ),
+    Case(
+        "calls.cancel_ballot",
+        "POST",
+        lambda w: f"/appels/{w.ids['voting_call']}/vote/annuler",
+        only({"resident_here": 302}, default=409),
+    ),
 ]

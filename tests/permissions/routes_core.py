@@ -1,4 +1,5 @@
 """Public routes of the foundation: map, constituency pages, language, vendor assets, API."""
+
 from tests.permissions.framework import Case, everyone
 
 CASES = [

@@ -1,4 +1,5 @@
 """Routes of the donation module: public campaign pages, admin, candidate and mandataire pages, webhook, API."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,21 +16,50 @@ def build(world) -> None:
     s.flush()
 
     def candidacy(user_key, status, account):
-        c = Candidacy(election_id=election.id, constituency_code=world.here, user_id=world.users[user_key].id,
-                      candidate_name="Camille Candidate", party_label="Parti", status=status, agent_kind="mandataire",
-                      agent_name="Paul Mandataire", agent_designated_on=now.date(),
-                      agent_user_id=world.users["financial_agent"].id, stripe_account_id=account, created_at=now)
+        c = Candidacy(
+            election_id=election.id,
+            constituency_code=world.here,
+            user_id=world.users[user_key].id,
+            candidate_name="Camille Candidate",
+            party_label="Parti",
+            status=status,
+            agent_kind="mandataire",
+            agent_name="Paul Mandataire",
+            agent_designated_on=now.date(),
+            agent_user_id=world.users["financial_agent"].id,
+            stripe_account_id=account,
+            created_at=now,
+        )
         s.add(c)
         s.flush()
         return c
 
     approved = candidacy("candidate", rules.APPROVED, "acct_permissions1")
     applied = candidacy("resident_here", rules.APPLIED, None)
-    donation = Donation(ref="perm-ref-0001", candidacy_id=approved.id, election_id=election.id, donor_key="0" * 64,
-                        amount_cents=2000, currency="eur", status=rules.SUCCEEDED, created_at=now, succeeded_at=now,
-                        first_name="A", last_name="B", email="a@example.org", address="1 rue", postal_code="33000",
-                        city="Bordeaux", country="FR", eligibility="nationality", attested_natural_person=True,
-                        attested_own_funds=True, payment_intent_id="pi_permissions1", receipt_number=1, over_cap=False)
+    donation = Donation(
+        ref="perm-ref-0001",
+        candidacy_id=approved.id,
+        election_id=election.id,
+        donor_key="0" * 64,
+        amount_cents=2000,
+        currency="eur",
+        status=rules.SUCCEEDED,
+        created_at=now,
+        succeeded_at=now,
+        first_name="A",
+        last_name="B",
+        email="a@example.org",
+        address="1 rue",
+        postal_code="33000",
+        city="Bordeaux",
+        country="FR",
+        eligibility="nationality",
+        attested_natural_person=True,
+        attested_own_funds=True,
+        payment_intent_id="pi_permissions1",
+        receipt_number=1,
+        over_cap=False,
+    )
     s.add(donation)
     s.flush()
     world.ids.update(election=election.id, candidacy=approved.id, applied=applied.id, donation=donation.id)
@@ -57,15 +87,25 @@ CASES = [
     Case("crowdfunding.apply", "GET", lambda w: f"/elections/{w.ids[E]}/candidater", signed_in(200)),
     Case("crowdfunding.apply", "POST", lambda w: f"/elections/{w.ids[E]}/candidater", signed_in(400), data={}),
     Case("crowdfunding.applications", "GET", "/admin/candidatures", admin_only(200)),
-    Case("crowdfunding.decide", "POST", lambda w: f"/admin/candidatures/{w.ids['applied']}/decision",
-         admin_only(302), data={"decision": "bogus"}),
+    Case(
+        "crowdfunding.decide",
+        "POST",
+        lambda w: f"/admin/candidatures/{w.ids['applied']}/decision",
+        admin_only(302),
+        data={"decision": "bogus"},
+    ),
     Case("crowdfunding.legal_texts", "GET", "/admin/textes-legaux", admin_only(200)),
     Case("crowdfunding.edit_legal_text", "GET", "/admin/textes-legaux/l52_8", admin_only(200)),
     Case("crowdfunding.edit_legal_text", "POST", "/admin/textes-legaux/l52_8", admin_only(400), data={}),
     Case("crowdfunding.campaign", "GET", lambda w: f"/candidats/{w.ids[C]}", everyone(200)),
     # Not yet approved: only its mandataire and admins see it (its candidate holds no candidate role yet).
-    Case("crowdfunding.campaign", "GET", lambda w: f"/candidats/{w.ids['applied']}",
-         {"financial_agent": 200, "admin": 200}, default=404),
+    Case(
+        "crowdfunding.campaign",
+        "GET",
+        lambda w: f"/candidats/{w.ids['applied']}",
+        {"financial_agent": 200, "admin": 200},
+        default=404,
+    ),
     Case("crowdfunding.donate", "GET", lambda w: f"/candidats/{w.ids[C]}/don", everyone(200)),
     Case("crowdfunding.donate", "POST", lambda w: f"/candidats/{w.ids[C]}/don", everyone(400), data={}),
     Case("crowdfunding.pay", "GET", "/dons/perm-ref-0001/paiement", everyone(302)),  # already paid
@@ -74,15 +114,39 @@ CASES = [
     Case("crowdfunding.stripe_webhook", "POST", "/stripe/webhook", everyone(400), data={}),
     Case("crowdfunding.my_campaigns", "GET", "/mandataire", signed_in(200)),
     Case("crowdfunding.dashboard", "GET", lambda w: f"/mandataire/campagnes/{w.ids[C]}", LEDGER, default=403),
-    Case("crowdfunding.ledger_export", "GET", lambda w: f"/mandataire/campagnes/{w.ids[C]}/registre.csv", LEDGER,
-         default=403),
-    Case("crowdfunding.reconciliation", "GET", lambda w: f"/mandataire/campagnes/{w.ids[C]}/rapprochement", LEDGER,
-         default=403),
-    Case("crowdfunding.link_account", "POST", lambda w: f"/mandataire/campagnes/{w.ids[C]}/compte",
-         owner_agent_only(302), data={"account_id": "not-an-account"}),
-    Case("crowdfunding.refund", "POST", lambda w: f"/mandataire/dons/{w.ids[D]}/rembourser", owner_agent_only(302),
-         data={"reason": "bogus"}),
-    Case("api.candidate_donations_summary", "GET", lambda w: f"/api/v1/candidates/{w.ids[C]}/donations/summary",
-         everyone(200)),
+    Case(
+        "crowdfunding.ledger_export",
+        "GET",
+        lambda w: f"/mandataire/campagnes/{w.ids[C]}/registre.csv",
+        LEDGER,
+        default=403,
+    ),
+    Case(
+        "crowdfunding.reconciliation",
+        "GET",
+        lambda w: f"/mandataire/campagnes/{w.ids[C]}/rapprochement",
+        LEDGER,
+        default=403,
+    ),
+    Case(
+        "crowdfunding.link_account",
+        "POST",
+        lambda w: f"/mandataire/campagnes/{w.ids[C]}/compte",
+        owner_agent_only(302),
+        data={"account_id": "not-an-account"},
+    ),
+    Case(
+        "crowdfunding.refund",
+        "POST",
+        lambda w: f"/mandataire/dons/{w.ids[D]}/rembourser",
+        owner_agent_only(302),
+        data={"reason": "bogus"},
+    ),
+    Case(
+        "api.candidate_donations_summary",
+        "GET",
+        lambda w: f"/api/v1/candidates/{w.ids[C]}/donations/summary",
+        everyone(200),
+    ),
     Case("api.national_donations_csv", "GET", "/api/v1/national/donations.csv", everyone(200)),
 ]

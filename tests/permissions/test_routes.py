@@ -1,4 +1,5 @@
 """Every route for every role gets exactly the expected status."""
+
 from __future__ import annotations
 
 import pytest

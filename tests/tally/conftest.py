@@ -18,7 +18,8 @@ PABULIB = SHARED / "pabulib"
 REFERENCE = Path(__file__).resolve().parent / "data" / "pabutools_outcomes.json"
 
 requires_shared = pytest.mark.skipif(
-    not PABULIB.is_dir(), reason="../shared/pabulib (the reference elections) is absent in this checkout")
+    not PABULIB.is_dir(), reason="../shared/pabulib (the reference elections) is absent in this checkout"
+)
 
 
 def _reference_script():

@@ -34,16 +34,21 @@ def elections(draw, max_projects: int = 6, max_voters: int = 8) -> Election:
     costs = draw(st.lists(st.sampled_from(pool), min_size=m, max_size=m))
     # A few ballot patterns repeated: equal vote counts and identical voters are common.
     patterns = draw(st.lists(st.lists(st.integers(0, m - 1), max_size=m), min_size=1, max_size=4))
-    ballots = draw(st.lists(st.sampled_from(patterns) | st.lists(st.integers(0, m - 1), max_size=m),
-                            max_size=max_voters))
+    ballots = draw(
+        st.lists(st.sampled_from(patterns) | st.lists(st.integers(0, m - 1), max_size=m), max_size=max_voters)
+    )
     subset = draw(st.lists(st.booleans(), min_size=m, max_size=m))
-    tight = sum(c for c, keep in zip(costs, subset) if keep)  # exactly the cost of some projects
-    budget = draw(st.one_of(
-        st.just(tight), st.just(tight + 1), st.just(max(tight - 1, 0)),
-        st.integers(0, sum(costs) + 2),
-        st.fractions(0, sum(costs) + 2, max_denominator=100),
-    ))
-    return Election(budget, [Project(i, c) for i, c in zip(ids, costs)], ballots)
+    tight = sum(c for c, keep in zip(costs, subset, strict=False) if keep)  # exactly the cost of some projects
+    budget = draw(
+        st.one_of(
+            st.just(tight),
+            st.just(tight + 1),
+            st.just(max(tight - 1, 0)),
+            st.integers(0, sum(costs) + 2),
+            st.fractions(0, sum(costs) + 2, max_denominator=100),
+        )
+    )
+    return Election(budget, [Project(i, c) for i, c in zip(ids, costs, strict=False)], ballots)
 
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -58,16 +63,18 @@ def rules_for(election: Election) -> tuple[str, ...]:
 
 @SETTINGS
 @given(elections())
-def test_same_outcome_as_pabutools(pabutools_selected: Callable[[Election, str], list[str]],
-                                   election: Election) -> None:
+def test_same_outcome_as_pabutools(
+    pabutools_selected: Callable[[Election, str], list[str]], election: Election
+) -> None:
     for rule in rules_for(election):
         assert sorted(tally(election, rule).selected) == pabutools_selected(election, rule), rule
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(elections(max_projects=12, max_voters=60))
-def test_same_outcome_as_pabutools_larger(pabutools_selected: Callable[[Election, str], list[str]],
-                                          election: Election) -> None:
+def test_same_outcome_as_pabutools_larger(
+    pabutools_selected: Callable[[Election, str], list[str]], election: Election
+) -> None:
     for rule in rules_for(election):
         assert sorted(tally(election, rule).selected) == pabutools_selected(election, rule), rule
 
@@ -107,8 +114,11 @@ def test_written_file_reads_back_in_pabutools(election: Election) -> None:
 
 def test_fraction_budget_is_exact(pabutools_selected: Callable[[Election, str], list[str]]) -> None:
     # 0.1 + 0.2 != 0.3 in floats; in exact money the three projects fit exactly.
-    election = Election(Fraction("0.3"), [Project("a", Fraction("0.1")), Project("b", Fraction("0.2")),
-                                          Project("c", Fraction("0.3"))], [[0, 1], [0, 1], [2]])
+    election = Election(
+        Fraction("0.3"),
+        [Project("a", Fraction("0.1")), Project("b", Fraction("0.2")), Project("c", Fraction("0.3"))],
+        [[0, 1], [0, 1], [2]],
+    )
     for rule in RULES:
         assert sorted(tally(election, rule).selected) == pabutools_selected(election, rule)
     assert tally(election, "greedy").selected == ["a", "b"]

@@ -24,12 +24,15 @@ def pb(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("args, stdout", [
-    ([], "b\n"),
-    (["--rule", "greedy"], "b\n"),
-    (["--rule", "equal-shares"], "b\n"),  # b: 3 x 2.5 >= 6 at rate 2/6; a: 2 x 2.5 = 5 at rate 1/2
-    (["--rule", "equal-shares-completed"], "b\n"),
-])
+@pytest.mark.parametrize(
+    "args, stdout",
+    [
+        ([], "b\n"),
+        (["--rule", "greedy"], "b\n"),
+        (["--rule", "equal-shares"], "b\n"),  # b: 3 x 2.5 >= 6 at rate 2/6; a: 2 x 2.5 = 5 at rate 1/2
+        (["--rule", "equal-shares-completed"], "b\n"),
+    ],
+)
 def test_prints_selected_ids(pb: Path, capsys, args: list[str], stdout: str) -> None:
     assert main([str(pb), *args]) == 0
     assert capsys.readouterr().out == stdout
@@ -47,14 +50,19 @@ def test_json_explain(pb: Path, capsys) -> None:
     assert main([str(pb), "--json", "--explain"]) == 0
     projects = json.loads(capsys.readouterr().out)["projects"]
     assert [(p["id"], p["votes"], p["selected"], p["reason"]) for p in projects] == [
-        ("a", 2, False, "did_not_fit"), ("b", 3, True, None)]
+        ("a", 2, False, "did_not_fit"),
+        ("b", 3, True, None),
+    ]
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "cannot read"),
-    (HEAD + "1;c\n", "line 11: vote for unknown project 'c'"),
-    (HEAD.replace("approval", "cumulative"), "line 4: vote_type 'cumulative' is not supported"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "cannot read"),
+        (HEAD + "1;c\n", "line 11: vote for unknown project 'c'"),
+        (HEAD.replace("approval", "cumulative"), "line 4: vote_type 'cumulative' is not supported"),
+    ],
+)
 def test_bad_input_exits_2(tmp_path: Path, capsys, content: str | None, message: str) -> None:
     path = tmp_path / "x.pb"
     if content is not None:
@@ -73,24 +81,30 @@ def test_bad_rule_exits_2(pb: Path, capsys) -> None:
 
 def test_module_entry_point_without_flask(pb: Path) -> None:
     # The real command, in a fresh interpreter: exit codes, and Flask never imported.
-    code = ("import runpy, sys; sys.argv = ['x', sys.argv[1], '--json']; "
-            "sys.modules['flask'] = None; "  # any import of flask would now fail
-            "runpy.run_module('participatory.tally', run_name='__main__')")
+    code = (
+        "import runpy, sys; sys.argv = ['x', sys.argv[1], '--json']; "
+        "sys.modules['flask'] = None; "  # any import of flask would now fail
+        "runpy.run_module('participatory.tally', run_name='__main__')"
+    )
     done = subprocess.run([sys.executable, "-c", code, str(pb)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["selected"] == ["b"]
-    bad = subprocess.run([sys.executable, "-m", "participatory.tally", str(pb) + ".missing"],
-                         cwd=ROOT, capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "participatory.tally", str(pb) + ".missing"], cwd=ROOT, capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "cannot read" in bad.stderr
-    bad_rule = subprocess.run([sys.executable, "-m", "participatory.tally", str(pb), "--rule", "x"],
-                              cwd=ROOT, capture_output=True, text=True)
+    bad_rule = subprocess.run(
+        [sys.executable, "-m", "participatory.tally", str(pb), "--rule", "x"], cwd=ROOT, capture_output=True, text=True
+    )
     assert bad_rule.returncode == 2 and "invalid choice" in bad_rule.stderr
 
 
 def test_tally_package_imports_no_web_stack() -> None:
-    code = ("import sys, participatory.tally; "
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'werkzeug', "
-            "'pabutools')); print(bad)")
+    code = (
+        "import sys, participatory.tally; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'werkzeug', "
+        "'pabutools')); print(bad)"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

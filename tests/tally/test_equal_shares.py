@@ -18,8 +18,11 @@ def wide_elections(draw, max_projects: int = 7, max_voters: int = 12) -> Electio
     m = draw(st.integers(1, max_projects))
     costs = draw(st.lists(st.sampled_from([40, 60, 60, 90, 150, 200, 333]), min_size=m, max_size=m))
     patterns = draw(st.lists(st.lists(st.integers(0, m - 1), max_size=m), min_size=1, max_size=4))
-    ballots = draw(st.lists(st.sampled_from(patterns) | st.lists(st.integers(0, m - 1), max_size=m),
-                            min_size=1, max_size=max_voters))
+    ballots = draw(
+        st.lists(
+            st.sampled_from(patterns) | st.lists(st.integers(0, m - 1), max_size=m), min_size=1, max_size=max_voters
+        )
+    )
     budget = draw(st.integers(min(costs), sum(costs)))
     return Election(budget, [Project(f"p{j}", c) for j, c in enumerate(costs)], ballots)
 
@@ -27,8 +30,7 @@ def wide_elections(draw, max_projects: int = 7, max_voters: int = 12) -> Electio
 def _both(election: Election):
     scale, costs, budget = election.scaled()
     es = EqualShares([p.id for p in election.projects], costs, election.ballots)
-    return (equal_shares_add_one(es, budget, scale, skip=True),
-            equal_shares_add_one(es, budget, scale, skip=False))
+    return (equal_shares_add_one(es, budget, scale, skip=True), equal_shares_add_one(es, budget, scale, skip=False))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -43,7 +45,8 @@ def test_skipping_changes_nothing(election: Election) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(wide_elections(max_projects=5, max_voters=6))
 def test_completed_matches_pabutools_over_many_steps(
-        pabutools_selected: Callable[[Election, str], list[str]], election: Election) -> None:
+    pabutools_selected: Callable[[Election, str], list[str]], election: Election
+) -> None:
     rule = "equal-shares-completed"
     assert sorted(tally(election, rule).selected) == pabutools_selected(election, rule)
 

@@ -48,7 +48,10 @@ def test_reads_a_well_formed_file() -> None:
     election = parse_pabulib(GOOD)
     assert election.budget == Fraction("1000.5")
     assert [(p.id, p.cost, p.name) for p in election.projects] == [
-        ("1", 400, "Trees; and flowers"), ("2", 600, "Bench"), ("3", Fraction(1, 2), 'A "quoted" name')]
+        ("1", 400, "Trees; and flowers"),
+        ("2", 600, "Bench"),
+        ("3", Fraction(1, 2), 'A "quoted" name'),
+    ]
     assert election.projects[0].extra == {"category": "green"}
     assert election.ballots.tolist() == [[0, 1], [1, 2], [], [0, 2]]  # a ballot is a set
     assert election.meta["description"] == 'A "test" election'
@@ -62,12 +65,16 @@ def test_details_keep_voter_ids_and_columns() -> None:
     assert election.vote_columns == {"age": ["30", "41", "52", "None"]}
 
 
-@pytest.mark.parametrize("encode", [
-    lambda s: s.encode(),
-    lambda s: b"\xef\xbb\xbf" + s.encode(),  # BOM
-    lambda s: s.replace("\n", "\r\n").encode(),  # Windows line ends
-    lambda s: b"\xef\xbb\xbf" + s.replace("\n", "\r\n").encode(),
-], ids=["plain", "bom", "crlf", "bom-crlf"])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda s: s.encode(),
+        lambda s: b"\xef\xbb\xbf" + s.encode(),  # BOM
+        lambda s: s.replace("\n", "\r\n").encode(),  # Windows line ends
+        lambda s: b"\xef\xbb\xbf" + s.replace("\n", "\r\n").encode(),
+    ],
+    ids=["plain", "bom", "crlf", "bom-crlf"],
+)
 def test_encodings_and_line_ends(tmp_path: Path, encode) -> None:
     path = tmp_path / "e.pb"
     path.write_bytes(encode(GOOD))
@@ -80,32 +87,41 @@ def test_encodings_and_line_ends(tmp_path: Path, encode) -> None:
 HEAD = "META\nkey;value\nbudget;10\nvote_type;approval\nPROJECTS\nproject_id;cost\na;5\nb;6\nVOTES\nvoter_id;vote\n"
 
 
-@pytest.mark.parametrize("text, line, message", [
-    ("x;y\n" + HEAD, 1, "data before the META section"),
-    ("META\nkey;value\nvote_type;approval\nPROJECTS\nproject_id;cost\na;5\nVOTES\nvoter_id;vote\n", 7,
-     "META has no budget"),
-    ("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;5\nVOTES\nvoter_id;vote\n", 7, "no vote_type"),
-    (HEAD.replace("budget;10", "budget;ten"), 3, "budget is not a non-negative number"),
-    (HEAD.replace("budget;10", "budget;-10"), 3, "budget is not a non-negative number"),
-    (HEAD.replace("budget;10", "budget"), 3, "META rows are key;value"),
-    (HEAD.replace("a;5", "a;5;7"), 7, "project row has 3 fields, the header has 2"),
-    (HEAD.replace("a;5", "a;five"), 7, "cost of project a is not a non-negative number"),
-    (HEAD.replace("b;6", "a;6"), 8, "duplicate project_id 'a'"),
-    (HEAD.replace("b;6", ";6"), 8, "empty project_id"),
-    (HEAD.replace("b;6", '"b;c";6'), 8, "project id must not contain ',' or ';'"),
-    (HEAD.replace("project_id;cost", "project_id;price"), 6, "no 'cost' column"),
-    (HEAD + "1;a\n2;a,c\n", 12, "vote for unknown project 'c'"),
-    (HEAD + "1;a\n2;a;x\n", 12, "vote row has 3 fields, the header has 2"),
-    (HEAD + '1;a\n2;"a,b\n', 12, "unbalanced quotes"),
-    (HEAD + "1;a\nMETA\n", 12, "META section after VOTES"),
-    (HEAD.replace("VOTES\nvoter_id;vote", "VOTES\nvoter_id;ballot"), 10, "no 'vote' column"),
-    ("META\nkey;value\nbudget;10\nvote_type;approval\nVOTES\nvoter_id;vote\n", 5,
-     "VOTES section where PROJECTS was expected"),
-    ("META\nkey;value\nbudget;10\nvote_type;approval\nPROJECTS\nproject_id;cost\na;5\n", 7, "no VOTES section"),
-    (HEAD.replace("approval", "choose-1") + "1;a\n\n2;a,b\n", 13, "a choose-1 ballot approves 2 projects"),
-    ("META\nkey;value\nbudget;10\nvote_type;approval\nMETA\n", 5, "second META section"),
-    ("", None, "no META, PROJECTS, VOTES sections"),
-])
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        ("x;y\n" + HEAD, 1, "data before the META section"),
+        (
+            "META\nkey;value\nvote_type;approval\nPROJECTS\nproject_id;cost\na;5\nVOTES\nvoter_id;vote\n",
+            7,
+            "META has no budget",
+        ),
+        ("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;5\nVOTES\nvoter_id;vote\n", 7, "no vote_type"),
+        (HEAD.replace("budget;10", "budget;ten"), 3, "budget is not a non-negative number"),
+        (HEAD.replace("budget;10", "budget;-10"), 3, "budget is not a non-negative number"),
+        (HEAD.replace("budget;10", "budget"), 3, "META rows are key;value"),
+        (HEAD.replace("a;5", "a;5;7"), 7, "project row has 3 fields, the header has 2"),
+        (HEAD.replace("a;5", "a;five"), 7, "cost of project a is not a non-negative number"),
+        (HEAD.replace("b;6", "a;6"), 8, "duplicate project_id 'a'"),
+        (HEAD.replace("b;6", ";6"), 8, "empty project_id"),
+        (HEAD.replace("b;6", '"b;c";6'), 8, "project id must not contain ',' or ';'"),
+        (HEAD.replace("project_id;cost", "project_id;price"), 6, "no 'cost' column"),
+        (HEAD + "1;a\n2;a,c\n", 12, "vote for unknown project 'c'"),
+        (HEAD + "1;a\n2;a;x\n", 12, "vote row has 3 fields, the header has 2"),
+        (HEAD + '1;a\n2;"a,b\n', 12, "unbalanced quotes"),
+        (HEAD + "1;a\nMETA\n", 12, "META section after VOTES"),
+        (HEAD.replace("VOTES\nvoter_id;vote", "VOTES\nvoter_id;ballot"), 10, "no 'vote' column"),
+        (
+            "META\nkey;value\nbudget;10\nvote_type;approval\nVOTES\nvoter_id;vote\n",
+            5,
+            "VOTES section where PROJECTS was expected",
+        ),
+        ("META\nkey;value\nbudget;10\nvote_type;approval\nPROJECTS\nproject_id;cost\na;5\n", 7, "no VOTES section"),
+        (HEAD.replace("approval", "choose-1") + "1;a\n\n2;a,b\n", 13, "a choose-1 ballot approves 2 projects"),
+        ("META\nkey;value\nbudget;10\nvote_type;approval\nMETA\n", 5, "second META section"),
+        ("", None, "no META, PROJECTS, VOTES sections"),
+    ],
+)
 def test_malformed_files_name_the_line(text: str, line: int | None, message: str) -> None:
     with pytest.raises(PabulibError) as info:
         parse_pabulib(text)
@@ -164,8 +180,11 @@ def test_writer_round_trip_with_extra_columns(tmp_path: Path) -> None:
     pytest.importorskip("pabutools")
     election = Election(
         budget=Fraction("740793.05"),
-        projects=[Project("p1", 250_000, "Bancs; et \"tables\"", {"category": "urbanisme"}),
-                  Project("p2", Fraction(1, 3), "Deux\nlignes"), Project("p10", 0, "")],
+        projects=[
+            Project("p1", 250_000, 'Bancs; et "tables"', {"category": "urbanisme"}),
+            Project("p2", Fraction(1, 3), "Deux\nlignes"),
+            Project("p10", 0, ""),
+        ],
         ballots=[[0, 1], [2], [], [1, 0, 2]],
         meta={"description": "Appel 33-04", "country": "France", "unit": "33-04", "instance": "2026"},
         voter_ids=["x7f3", "a912", "c001", "b444"],
@@ -180,7 +199,9 @@ def test_writer_round_trip_with_extra_columns(tmp_path: Path) -> None:
     assert back.budget == election.budget
     assert [(p.id, p.cost, p.name, dict(p.extra)) for p in back.projects] == [
         ("p1", 250_000, 'Bancs; et "tables"', {"category": "urbanisme"}),
-        ("p2", Fraction(1, 3), "Deux lignes", {}), ("p10", 0, "", {})]
+        ("p2", Fraction(1, 3), "Deux lignes", {}),
+        ("p10", 0, "", {}),
+    ]
     assert back.ballots.tolist() == election.ballots.tolist()
     assert back.voter_ids == election.voter_ids and back.vote_columns == election.vote_columns
     assert back.meta["description"] == "Appel 33-04" and back.meta["num_votes"] == "4"
@@ -195,9 +216,15 @@ def test_writer_rejects_reserved_columns() -> None:
 
 
 @requires_shared
-@pytest.mark.parametrize("name", ["France_Toulouse_2022_1_-_Capitole_Arnaud_Bernard_Carmes.pb",
-                                  "Poland_Warszawa_2017_Saska_Kepa.pb", "Poland_Warszawa_2022_Wola.pb",
-                                  "Poland_Zabrze_2021_Grzybowice.pb"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "France_Toulouse_2022_1_-_Capitole_Arnaud_Bernard_Carmes.pb",
+        "Poland_Warszawa_2017_Saska_Kepa.pb",
+        "Poland_Warszawa_2022_Wola.pb",
+        "Poland_Zabrze_2021_Grzybowice.pb",
+    ],
+)
 def test_real_files_round_trip(name: str) -> None:
     pytest.importorskip("pabutools")
     from pabutools.election import parse_pabulib as pabutools_parse

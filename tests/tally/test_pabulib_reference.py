@@ -21,8 +21,7 @@ SHARED_ABSENT = "../shared/pabulib (the reference elections) is absent in this c
 def _cases() -> list:
     if not PABULIB.is_dir():
         return [pytest.param("", "", marks=pytest.mark.skip(reason=SHARED_ABSENT))]
-    return [pytest.param(p.name, rule, id=f"{p.stem}-{rule}")
-            for p in sorted(PABULIB.glob("*.pb")) for rule in RULES]
+    return [pytest.param(p.name, rule, id=f"{p.stem}-{rule}") for p in sorted(PABULIB.glob("*.pb")) for rule in RULES]
 
 
 @lru_cache(maxsize=2)

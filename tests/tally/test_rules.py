@@ -40,8 +40,11 @@ class Case:
 
     def election(self) -> Election:
         ids = [pid for pid, _ in self.projects]
-        return Election(self.budget, [Project(pid, cost) for pid, cost in self.projects],
-                        [[ids.index(pid) for pid in b] for b in self.ballots])
+        return Election(
+            self.budget,
+            [Project(pid, cost) for pid, cost in self.projects],
+            [[ids.index(pid) for pid in b] for b in self.ballots],
+        )
 
 
 CASES = [
@@ -50,57 +53,102 @@ CASES = [
     # first pays its 5, the second 25 (rate 25/30); r's supporter has 5 < 10 left.
     # Add-one: at a share of 30, after p (20 each) and q (10 + 20), r's supporter
     # still holds 10: p, q, r spend exactly 100, exhaustive, so it stops there.
-    Case("poor-supporter-pays-all", 100, [("p", 60), ("q", 30), ("r", 10), ("s", 50)],
-         [["p", "q"], ["p", "r"], ["p"], ["q", "s"]], {
-             "greedy": Expect(["p", "q", "r"], {"s": DID_NOT_FIT}),
-             "equal-shares": Expect(["p", "q"], {"r": NOT_AFFORDABLE, "s": NOT_AFFORDABLE},
-                                    {"p": (1, 20), "q": (2, 25)}, voter_budget=25),
-             "equal-shares-completed": Expect(["p", "q", "r"], {"s": DID_NOT_FIT},
-                                              {"p": (1, 20), "q": (2, 20), "r": (3, 10)}, voter_budget=30),
-         }),
+    Case(
+        "poor-supporter-pays-all",
+        100,
+        [("p", 60), ("q", 30), ("r", 10), ("s", 50)],
+        [["p", "q"], ["p", "r"], ["p"], ["q", "s"]],
+        {
+            "greedy": Expect(["p", "q", "r"], {"s": DID_NOT_FIT}),
+            "equal-shares": Expect(
+                ["p", "q"], {"r": NOT_AFFORDABLE, "s": NOT_AFFORDABLE}, {"p": (1, 20), "q": (2, 25)}, voter_budget=25
+            ),
+            "equal-shares-completed": Expect(
+                ["p", "q", "r"], {"s": DID_NOT_FIT}, {"p": (1, 20), "q": (2, 20), "r": (3, 10)}, voter_budget=30
+            ),
+        },
+    ),
     # Equal votes and equal rates: ties go to the smaller id as a string, and "10" < "9".
-    Case("tie-by-id-string", 10, [("9", 10), ("10", 10)], [["9", "10"], ["9", "10"]], {
-        "greedy": Expect(["10"], {"9": DID_NOT_FIT}),
-        "equal-shares": Expect(["10"], {"9": NOT_AFFORDABLE}, {"10": (1, 5)}, voter_budget=5),
-        "equal-shares-completed": Expect(["10"], {"9": DID_NOT_FIT}, {"10": (1, 5)}, voter_budget=5),
-    }),
+    Case(
+        "tie-by-id-string",
+        10,
+        [("9", 10), ("10", 10)],
+        [["9", "10"], ["9", "10"]],
+        {
+            "greedy": Expect(["10"], {"9": DID_NOT_FIT}),
+            "equal-shares": Expect(["10"], {"9": NOT_AFFORDABLE}, {"10": (1, 5)}, voter_budget=5),
+            "equal-shares-completed": Expect(["10"], {"9": DID_NOT_FIT}, {"10": (1, 5)}, voter_budget=5),
+        },
+    ),
     # pabutools' greedy gives a free or unapproved project a ratio of 0 (not infinity):
     # they come last, by id, and take leftover money. MES (cost utilities) never buys them.
-    Case("free-and-unapproved", 100, [("a", 70), ("z", 0), ("u", 30)], [["a", "z"], ["a"]], {
-        "greedy": Expect(["a", "u", "z"], {}),
-        "equal-shares": Expect(["a"], {"u": NOT_AFFORDABLE, "z": NOT_AFFORDABLE}, {"a": (1, 35)}, voter_budget=50),
-        "equal-shares-completed": Expect(["a", "u", "z"], {}, {"a": (1, 35)}, voter_budget=50),
-    }),
+    Case(
+        "free-and-unapproved",
+        100,
+        [("a", 70), ("z", 0), ("u", 30)],
+        [["a", "z"], ["a"]],
+        {
+            "greedy": Expect(["a", "u", "z"], {}),
+            "equal-shares": Expect(["a"], {"u": NOT_AFFORDABLE, "z": NOT_AFFORDABLE}, {"a": (1, 35)}, voter_budget=50),
+            "equal-shares-completed": Expect(["a", "u", "z"], {}, {"a": (1, 35)}, voter_budget=50),
+        },
+    ),
     # Add-one stops before overspending: at a share of 60, x, y and z all have rate 1;
     # x and y (by id) would spend 120 > 100, so the outcome at 59 ({z}) is kept,
     # then greedy adds x (60) and has 30 left, too little for y.
-    Case("add-one-keeps-last-feasible", 100, [("x", 60), ("y", 60), ("z", 10)], [["y", "z"], ["x"]], {
-        "greedy": Expect(["x", "z"], {"y": DID_NOT_FIT}),
-        "equal-shares": Expect(["z"], {"x": NOT_AFFORDABLE, "y": NOT_AFFORDABLE}, {"z": (1, 10)}, voter_budget=50),
-        "equal-shares-completed": Expect(["z", "x"], {"y": DID_NOT_FIT}, {"z": (1, 10)}, voter_budget=59),
-    }),
+    Case(
+        "add-one-keeps-last-feasible",
+        100,
+        [("x", 60), ("y", 60), ("z", 10)],
+        [["y", "z"], ["x"]],
+        {
+            "greedy": Expect(["x", "z"], {"y": DID_NOT_FIT}),
+            "equal-shares": Expect(["z"], {"x": NOT_AFFORDABLE, "y": NOT_AFFORDABLE}, {"z": (1, 10)}, voter_budget=50),
+            "equal-shares-completed": Expect(["z", "x"], {"y": DID_NOT_FIT}, {"z": (1, 10)}, voter_budget=59),
+        },
+    ),
     # Greedy is by number of approvals, not approvals per cost: b (2 votes) beats
     # the cheaper c (1 vote) and leaves no room for it.
-    Case("approvals-not-per-cost", 10, [("b", 9), ("c", 2)], [["b"], ["b", "c"], []], {
-        "greedy": Expect(["b"], {"c": DID_NOT_FIT}),
-        # 3 ballots (the empty one counts) hold 10/3 each: b's 2 supporters have 20/3 < 9.
-        "equal-shares": Expect(["c"], {"b": NOT_AFFORDABLE}, {"c": (1, 2)}, voter_budget=Fraction(10, 3)),
-        "equal-shares-completed": Expect(["c"], {"b": DID_NOT_FIT}, {"c": (1, 2)}, voter_budget=Fraction(10, 3)),
-    }),
+    Case(
+        "approvals-not-per-cost",
+        10,
+        [("b", 9), ("c", 2)],
+        [["b"], ["b", "c"], []],
+        {
+            "greedy": Expect(["b"], {"c": DID_NOT_FIT}),
+            # 3 ballots (the empty one counts) hold 10/3 each: b's 2 supporters have 20/3 < 9.
+            "equal-shares": Expect(["c"], {"b": NOT_AFFORDABLE}, {"c": (1, 2)}, voter_budget=Fraction(10, 3)),
+            "equal-shares-completed": Expect(["c"], {"b": DID_NOT_FIT}, {"c": (1, 2)}, voter_budget=Fraction(10, 3)),
+        },
+    ),
     # Fractional money is exact: 2 voters hold 100.25/2 each; a costs 100.25 exactly.
-    Case("fractional-budget", Fraction("100.25"), [("a", Fraction("100.25")), ("b", 1)], [["a"], ["a", "b"]], {
-        "greedy": Expect(["a"], {"b": DID_NOT_FIT}),
-        "equal-shares": Expect(["a"], {"b": NOT_AFFORDABLE}, {"a": (1, Fraction("50.125"))},
-                               voter_budget=Fraction("50.125")),
-        "equal-shares-completed": Expect(["a"], {"b": DID_NOT_FIT}, {"a": (1, Fraction("50.125"))},
-                                         voter_budget=Fraction("50.125")),
-    }),
+    Case(
+        "fractional-budget",
+        Fraction("100.25"),
+        [("a", Fraction("100.25")), ("b", 1)],
+        [["a"], ["a", "b"]],
+        {
+            "greedy": Expect(["a"], {"b": DID_NOT_FIT}),
+            "equal-shares": Expect(
+                ["a"], {"b": NOT_AFFORDABLE}, {"a": (1, Fraction("50.125"))}, voter_budget=Fraction("50.125")
+            ),
+            "equal-shares-completed": Expect(
+                ["a"], {"b": DID_NOT_FIT}, {"a": (1, Fraction("50.125"))}, voter_budget=Fraction("50.125")
+            ),
+        },
+    ),
     # Nobody voted: greedy still funds by id; MES buys nothing.
-    Case("no-ballots", 5, [("b", 3), ("a", 3)], [], {
-        "greedy": Expect(["a"], {"b": DID_NOT_FIT}),
-        "equal-shares": Expect([], {"a": NOT_AFFORDABLE, "b": NOT_AFFORDABLE}, voter_budget=0),
-        "equal-shares-completed": Expect(["a"], {"b": DID_NOT_FIT}, voter_budget=0),
-    }),
+    Case(
+        "no-ballots",
+        5,
+        [("b", 3), ("a", 3)],
+        [],
+        {
+            "greedy": Expect(["a"], {"b": DID_NOT_FIT}),
+            "equal-shares": Expect([], {"a": NOT_AFFORDABLE, "b": NOT_AFFORDABLE}, voter_budget=0),
+            "equal-shares-completed": Expect(["a"], {"b": DID_NOT_FIT}, voter_budget=0),
+        },
+    ),
 ]
 
 
@@ -134,8 +182,7 @@ def test_stages_of_completed() -> None:
 def test_add_one_step_in_other_units() -> None:
     # In cents, "add one euro" is a step of 100: same outcome as the euro election.
     case = CASES[0]
-    cents = Election(case.budget * 100, [Project(p, c * 100) for p, c in case.projects],
-                     case.election().ballots)
+    cents = Election(case.budget * 100, [Project(p, c * 100) for p, c in case.projects], case.election().ballots)
     result = tally(cents, "equal-shares-completed", add_one_step=100)
     assert result.selected == ["p", "q", "r"]
     assert result.voter_budget == 3000
@@ -144,18 +191,31 @@ def test_add_one_step_in_other_units() -> None:
 def test_to_dict_is_json_ready() -> None:
     data = tally(CASES[0].election(), "equal-shares").to_dict(explain=True)
     assert data["selected"] == ["p", "q"] and data["spent"] == 90 and data["voter_budget"] == 25
-    assert data["projects"][1] == {"id": "q", "name": "", "cost": 30, "votes": 2, "selected": True, "reason": None,
-                                   "stage": "equal-shares", "round": 2, "max_payment": 25, "position": 2}
+    assert data["projects"][1] == {
+        "id": "q",
+        "name": "",
+        "cost": 30,
+        "votes": 2,
+        "selected": True,
+        "reason": None,
+        "stage": "equal-shares",
+        "round": 2,
+        "max_payment": 25,
+        "position": 2,
+    }
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"budget": -1}, "must not be negative"),
-    ({"budget": 0.5}, "int or a Fraction"),
-    ({"projects": [Project("a", 1), Project("a", 2)]}, "duplicate project id"),
-    ({"ballots": [[0, 5]]}, "project index 5"),
-    ({"ballots": [[0, 1]], "vote_type": "choose-1"}, "more than one project"),
-    ({"vote_type": "cumulative"}, "not supported"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"budget": -1}, "must not be negative"),
+        ({"budget": 0.5}, "int or a Fraction"),
+        ({"projects": [Project("a", 1), Project("a", 2)]}, "duplicate project id"),
+        ({"ballots": [[0, 5]]}, "project index 5"),
+        ({"ballots": [[0, 1]], "vote_type": "choose-1"}, "more than one project"),
+        ({"vote_type": "cumulative"}, "not supported"),
+    ],
+)
 def test_invalid_elections(kwargs: dict, message: str) -> None:
     base = {"budget": 10, "projects": [Project("a", 1), Project("b", 2)], "ballots": [[0]]}
     with pytest.raises(TallyError, match=message):

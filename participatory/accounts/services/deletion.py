@@ -1,4 +1,5 @@
 """Deleting an account: the person disappears, their ballots stay counted, unlinked from them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -45,6 +46,7 @@ def erase_account(session: Session, user: User, *, now: datetime) -> None:
     user.residence_declared_at = user.residence_verified_at = user.residence_verified_by = None
     user.deleted_at = now
     user.session_version += 1
-    record(session, now=now, actor=actor_of(user), action="account.deleted", object_type="user",
-           object_id=user.pseudonym)
+    record(
+        session, now=now, actor=actor_of(user), action="account.deleted", object_type="user", object_id=user.pseudonym
+    )
     session.flush()

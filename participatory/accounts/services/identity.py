@@ -1,6 +1,8 @@
 """Registration, sign-in, email confirmation, passwords and profile."""
+
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,21 +75,26 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
     try:
         session.flush()
     except IntegrityError:  # registered a moment ago by a concurrent request; the caller rolls back
-        raise AccountError(_l("Cette adresse vient d'être inscrite : connectez-vous ou réessayez."),
-                           field="email") from None
+        raise AccountError(
+            _l("Cette adresse vient d'être inscrite : connectez-vous ou réessayez."), field="email"
+        ) from None
     token = tokens.issue(session, user, CONFIRM, now)
-    record(session, now=now, actor=actor_of(user), action="account.registered", object_type="user",
-           object_id=user.pseudonym)
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="account.registered",
+        object_type="user",
+        object_id=user.pseudonym,
+    )
     return Registration(user, token, False)
 
 
 def authenticate(session: Session, *, email: str, password: str, now: datetime) -> User:
     user = find_by_email(session, email)
     if user is None or not user.password_hash:
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(_DUMMY_HASH, password or "x")
-        except VerificationError:
-            pass
         raise AccountError(BAD_CREDENTIALS)
     if not password_matches(user, password):
         raise AccountError(BAD_CREDENTIALS)
@@ -107,8 +114,14 @@ def confirm_email(session: Session, *, token: str, now: datetime) -> User:
     user = tokens.consume(session, token, CONFIRM, now)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
-        record(session, now=now, actor=actor_of(user), action="account.email_confirmed", object_type="user",
-               object_id=user.pseudonym)
+        record(
+            session,
+            now=now,
+            actor=actor_of(user),
+            action="account.email_confirmed",
+            object_type="user",
+            object_id=user.pseudonym,
+        )
     session.flush()
     return user
 
@@ -129,8 +142,14 @@ def reset_password(session: Session, *, token: str, password: str, now: datetime
     user.session_version += 1  # every other session signs out
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now  # the link proved the mailbox
-    record(session, now=now, actor=actor_of(user), action="account.password_reset", object_type="user",
-           object_id=user.pseudonym)
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="account.password_reset",
+        object_type="user",
+        object_id=user.pseudonym,
+    )
     session.flush()
     return user
 
@@ -140,8 +159,14 @@ def change_password(session: Session, user: User, *, current: str, new: str, now
         raise AccountError(_l("Le mot de passe actuel est incorrect."), field="current_password")
     user.password_hash = hash_password(new, user.email or "")
     user.session_version += 1
-    record(session, now=now, actor=actor_of(user), action="account.password_changed", object_type="user",
-           object_id=user.pseudonym)
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="account.password_changed",
+        object_type="user",
+        object_id=user.pseudonym,
+    )
     session.flush()
 
 

@@ -10,6 +10,7 @@
 Why erase at printing: the address is needed for nothing else, so it lives only between
 the request and the print. A lost file is recovered by the resident asking again.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,10 +23,25 @@ from sqlalchemy.orm import Session
 from participatory.accounts.errors import AccountError
 from participatory.accounts.models import LetterBatch, ResidenceLetter, User
 from participatory.accounts.rules import (
-    LETTER_BATCH_MAX, LETTER_FORMATS, LETTER_LOCKED, LETTER_MAX_ATTEMPTS, LETTER_METHOD, LETTER_OPEN,
-    LETTER_REJECTED, LETTER_REQUESTED, LETTER_SENT, LETTER_USED, LETTER_VALIDITY_DAYS, LETTER_VOID,
-    format_letter_code, letter_code_digest, letter_expiry, letter_redeem_problem, new_letter_code,
-    normalise_letter_code, utc,
+    LETTER_BATCH_MAX,
+    LETTER_FORMATS,
+    LETTER_LOCKED,
+    LETTER_MAX_ATTEMPTS,
+    LETTER_METHOD,
+    LETTER_OPEN,
+    LETTER_REJECTED,
+    LETTER_REQUESTED,
+    LETTER_SENT,
+    LETTER_USED,
+    LETTER_VALIDITY_DAYS,
+    LETTER_VOID,
+    format_letter_code,
+    letter_code_digest,
+    letter_expiry,
+    letter_redeem_problem,
+    new_letter_code,
+    normalise_letter_code,
+    utc,
 )
 from participatory.accounts.services.residence import mark_residence_verified
 from participatory.audit.services import actor_of, record
@@ -69,42 +85,64 @@ def request_letter(session: Session, user: User, *, address: Address, now: datet
         raise AccountError(_l("Déclarez d'abord votre résidence."))
     if user.residence_verified_at is not None:
         raise AccountError(_l("Votre résidence est déjà vérifiée."))
-    for old in session.scalars(select(ResidenceLetter).where(
-            ResidenceLetter.user_id == user.id, ResidenceLetter.status.in_(LETTER_OPEN))):
+    for old in session.scalars(
+        select(ResidenceLetter).where(ResidenceLetter.user_id == user.id, ResidenceLetter.status.in_(LETTER_OPEN))
+    ):
         old.status = LETTER_VOID
         old.erase_address()
     letter = ResidenceLetter(
-        user_id=user.id, constituency_code=user.constituency_code, status=LETTER_REQUESTED, requested_at=now,
-        recipient=address.recipient, street=address.street, complement=address.complement or None,
-        postcode=address.postcode, city=address.city, country=user.residence_country, attempts=0,
+        user_id=user.id,
+        constituency_code=user.constituency_code,
+        status=LETTER_REQUESTED,
+        requested_at=now,
+        recipient=address.recipient,
+        street=address.street,
+        complement=address.complement or None,
+        postcode=address.postcode,
+        city=address.city,
+        country=user.residence_country,
+        attempts=0,
     )
     session.add(letter)
     session.flush()
-    record(session, now=now, actor=actor_of(user), action="letter.requested", object_type="residence_letter",
-           object_id=letter.id)
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="letter.requested",
+        object_type="residence_letter",
+        object_id=letter.id,
+    )
     return letter
 
 
 def pending_letters(session: Session, constituency_code: str) -> list[ResidenceLetter]:
-    return list(session.scalars(
-        select(ResidenceLetter)
-        .where(ResidenceLetter.constituency_code == constituency_code, ResidenceLetter.status == LETTER_REQUESTED)
-        .order_by(ResidenceLetter.requested_at, ResidenceLetter.id)
-    ))
+    return list(
+        session.scalars(
+            select(ResidenceLetter)
+            .where(ResidenceLetter.constituency_code == constituency_code, ResidenceLetter.status == LETTER_REQUESTED)
+            .order_by(ResidenceLetter.requested_at, ResidenceLetter.id)
+        )
+    )
 
 
 def pending_counts(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(ResidenceLetter.constituency_code, func.count())
-        .where(ResidenceLetter.status == LETTER_REQUESTED).group_by(ResidenceLetter.constituency_code)
+        .where(ResidenceLetter.status == LETTER_REQUESTED)
+        .group_by(ResidenceLetter.constituency_code)
     )
     return {code: count for code, count in rows}
 
 
 def batches(session: Session, constituency_code: str) -> list[LetterBatch]:
-    return list(session.scalars(
-        select(LetterBatch).where(LetterBatch.constituency_code == constituency_code).order_by(LetterBatch.id.desc())
-    ))
+    return list(
+        session.scalars(
+            select(LetterBatch)
+            .where(LetterBatch.constituency_code == constituency_code)
+            .order_by(LetterBatch.id.desc())
+        )
+    )
 
 
 def batch_usage(session: Session, batch_ids: list[int]) -> dict[int, int]:
@@ -124,60 +162,109 @@ def _selected(session: Session, constituency_code: str, letter_ids: list[int]) -
         raise AccountError(_l("Sélectionnez au moins une demande."), field="letters")
     if len(letter_ids) > LETTER_BATCH_MAX:
         raise AccountError(_l("Au plus %(n)d courriers par lot.", n=LETTER_BATCH_MAX), field="letters")
-    letters = list(session.scalars(
-        select(ResidenceLetter).where(ResidenceLetter.id.in_(letter_ids)).order_by(ResidenceLetter.id)
-        .with_for_update()
-    ))
+    letters = list(
+        session.scalars(
+            select(ResidenceLetter)
+            .where(ResidenceLetter.id.in_(letter_ids))
+            .order_by(ResidenceLetter.id)
+            .with_for_update()
+        )
+    )
     if len(letters) != len(set(letter_ids)) or any(
-            item.constituency_code != constituency_code or item.status != LETTER_REQUESTED for item in letters):
-        raise AccountError(_l("Certaines demandes sélectionnées ne sont plus en attente : rechargez la page."),
-                           field="letters")
+        item.constituency_code != constituency_code or item.status != LETTER_REQUESTED for item in letters
+    ):
+        raise AccountError(
+            _l("Certaines demandes sélectionnées ne sont plus en attente : rechargez la page."), field="letters"
+        )
     return letters
 
 
-def issue_batch(session: Session, actor: User | None, *, constituency_code: str, letter_ids: list[int],
-                validity_days: int, file_format: str, secret: str,
-                now: datetime) -> tuple[LetterBatch, list[PrintableLetter]]:
+def issue_batch(
+    session: Session,
+    actor: User | None,
+    *,
+    constituency_code: str,
+    letter_ids: list[int],
+    validity_days: int,
+    file_format: str,
+    secret: str,
+    now: datetime,
+) -> tuple[LetterBatch, list[PrintableLetter]]:
     """Give each selected request a code, erase its address, and return what to print."""
     low, high = LETTER_VALIDITY_DAYS
     if not low <= validity_days <= high:
-        raise AccountError(_l("La durée de validité doit être comprise entre %(low)d et %(high)d jours.",
-                              low=low, high=high), field="validity_days")
+        raise AccountError(
+            _l("La durée de validité doit être comprise entre %(low)d et %(high)d jours.", low=low, high=high),
+            field="validity_days",
+        )
     if file_format not in LETTER_FORMATS:
         raise AccountError(_l("Format de fichier inconnu."), field="file_format")
     letters = _selected(session, constituency_code, letter_ids)
     expires_at = letter_expiry(now, validity_days)
-    batch = LetterBatch(constituency_code=constituency_code, created_at=now, created_by_id=actor.id if actor else None,
-                        letters=len(letters), expires_at=expires_at, file_format=file_format)
+    batch = LetterBatch(
+        constituency_code=constituency_code,
+        created_at=now,
+        created_by_id=actor.id if actor else None,
+        letters=len(letters),
+        expires_at=expires_at,
+        file_format=file_format,
+    )
     session.add(batch)
     session.flush()
     printable = []
     for letter in letters:
         code = new_letter_code()
-        printable.append(PrintableLetter(
-            letter_id=letter.id, constituency_code=constituency_code, recipient=letter.recipient or "",
-            street=letter.street or "", complement=letter.complement or "", postcode=letter.postcode or "",
-            city=letter.city or "", country=letter.country, code=format_letter_code(code), expires_at=expires_at,
-        ))
+        printable.append(
+            PrintableLetter(
+                letter_id=letter.id,
+                constituency_code=constituency_code,
+                recipient=letter.recipient or "",
+                street=letter.street or "",
+                complement=letter.complement or "",
+                postcode=letter.postcode or "",
+                city=letter.city or "",
+                country=letter.country,
+                code=format_letter_code(code),
+                expires_at=expires_at,
+            )
+        )
         letter.code_hash = letter_code_digest(code, secret)
         letter.status, letter.batch_id, letter.sent_at, letter.expires_at = LETTER_SENT, batch.id, now, expires_at
         letter.erase_address()
-    record(session, now=now, actor=actor_of(actor), action="letter.batch_issued", object_type="letter_batch",
-           object_id=batch.id, details={"constituency": constituency_code, "letters": len(letters),
-                                        "expires_at": expires_at.date().isoformat()})
+    record(
+        session,
+        now=now,
+        actor=actor_of(actor),
+        action="letter.batch_issued",
+        object_type="letter_batch",
+        object_id=batch.id,
+        details={
+            "constituency": constituency_code,
+            "letters": len(letters),
+            "expires_at": expires_at.date().isoformat(),
+        },
+    )
     session.flush()
     return batch, printable
 
 
-def reject_requests(session: Session, actor: User | None, *, constituency_code: str, letter_ids: list[int],
-                    now: datetime) -> int:
+def reject_requests(
+    session: Session, actor: User | None, *, constituency_code: str, letter_ids: list[int], now: datetime
+) -> int:
     """The team could not verify these addresses: erase them; the residents may ask again."""
     letters = _selected(session, constituency_code, letter_ids)
     for letter in letters:
         letter.status = LETTER_REJECTED
         letter.erase_address()
-    record(session, now=now, actor=actor_of(actor), action="letter.requests_rejected", object_type="constituency",
-           object_id=constituency_code, details={"letters": len(letters)})
+    record(
+        session,
+        now=now,
+        actor=actor_of(actor),
+        action="letter.requests_rejected",
+        object_type="constituency",
+        object_id=constituency_code,
+        details={"letters": len(letters)},
+    )
     session.flush()
     return len(letters)
 
@@ -193,10 +280,14 @@ def redeem_code(session: Session, user: User, *, code: str, secret: str, now: da
     if normalised is None:
         raise AccountError(_l("Un code est fait de 10 lettres et chiffres, par exemple ABCDE-23456."), field="code")
     digest = letter_code_digest(normalised, secret)
-    letters = list(session.scalars(
-        select(ResidenceLetter).where(ResidenceLetter.user_id == user.id).order_by(ResidenceLetter.id.desc())
-        .with_for_update()
-    ))
+    letters = list(
+        session.scalars(
+            select(ResidenceLetter)
+            .where(ResidenceLetter.user_id == user.id)
+            .order_by(ResidenceLetter.id.desc())
+            .with_for_update()
+        )
+    )
     match = next((item for item in letters if item.code_hash == digest), None)
     if match is None:
         live = next((item for item in letters if item.status == LETTER_SENT and utc(item.expires_at) >= utc(now)), None)
@@ -205,14 +296,22 @@ def redeem_code(session: Session, user: User, *, code: str, secret: str, now: da
         live.attempts += 1
         if live.attempts >= LETTER_MAX_ATTEMPTS:
             live.status = LETTER_LOCKED
-            record(session, now=now, actor=actor_of(user), action="letter.locked", object_type="residence_letter",
-                   object_id=live.id)
+            record(
+                session,
+                now=now,
+                actor=actor_of(user),
+                action="letter.locked",
+                object_type="residence_letter",
+                object_id=live.id,
+            )
         session.flush()
         left = LETTER_MAX_ATTEMPTS - live.attempts
         raise AccountError(
-            _l("Ce code n'est pas le bon. Il vous reste %(n)d essai(s).", n=left) if left
+            _l("Ce code n'est pas le bon. Il vous reste %(n)d essai(s).", n=left)
+            if left
             else _l("Ce code n'est pas le bon. Le courrier est bloqué : demandez-en un nouveau."),
-            field="code", commit=True,  # the attempt must count even though the operation failed
+            field="code",
+            commit=True,  # the attempt must count even though the operation failed
         )
     problem = letter_redeem_problem(status=match.status, expires_at=match.expires_at, now=now)
     if problem:
@@ -221,6 +320,7 @@ def redeem_code(session: Session, user: User, *, code: str, secret: str, now: da
         raise AccountError(_l("Ce code n'est plus valable : demandez un nouveau courrier."), field="code")
     match.status, match.used_at = LETTER_USED, now
     mark_residence_verified(session, user, method=LETTER_METHOD, now=now)
-    record(session, now=now, actor=actor_of(user), action="letter.used", object_type="residence_letter",
-           object_id=match.id)
+    record(
+        session, now=now, actor=actor_of(user), action="letter.used", object_type="residence_letter", object_id=match.id
+    )
     session.flush()

@@ -4,6 +4,7 @@ The constituency is always derived on the server: from the map point through the
 boundary lookup, or from the country for residents abroad. The exact point is
 private: stored for the user's own form, never shown to others nor exported.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,17 +19,23 @@ from participatory.accounts.abroad import constituency_for_country
 from participatory.accounts.errors import AccountError
 from participatory.accounts.models import ResidenceLetter, User
 from participatory.accounts.rules import (
-    LETTER_OPEN, LETTER_VOID, VERIFICATION_METHODS, coordinates_problem, residence_change_problem,
+    LETTER_OPEN,
+    LETTER_VOID,
+    VERIFICATION_METHODS,
+    coordinates_problem,
+    residence_change_problem,
 )
 from participatory.audit.services import actor_of, record
 
 Locate = Callable[[float, float], "str | None"]
-OUTSIDE = _l("Ce point n'est dans aucune circonscription. Si vous résidez hors de France, "
-             "choisissez votre pays de résidence.")
+OUTSIDE = _l(
+    "Ce point n'est dans aucune circonscription. Si vous résidez hors de France, choisissez votre pays de résidence."
+)
 
 
-def declare_point(session: Session, user: User, *, lat: float | None, lon: float | None, now: datetime,
-                  locate: Locate) -> str:
+def declare_point(
+    session: Session, user: User, *, lat: float | None, lon: float | None, now: datetime, locate: Locate
+) -> str:
     """Set the home from a map point; returns the constituency code. Refuses a point outside every constituency."""
     problem = coordinates_problem(lat, lon)
     if problem:
@@ -55,16 +62,18 @@ def declare_abroad(session: Session, user: User, *, country: str, now: datetime)
 
 
 def _move(session: Session, user: User, code: str, now: datetime, *, method: str) -> None:
-    problem = residence_change_problem(current=user.constituency_code, wanted=code,
-                                       declared_at=user.residence_declared_at, now=now)
+    problem = residence_change_problem(
+        current=user.constituency_code, wanted=code, declared_at=user.residence_declared_at, now=now
+    )
     if problem:
         raise AccountError(problem)
     changed = user.constituency_code != code
     if changed:
         # A verification and pending letters are about the old constituency.
         user.residence_verified_at = user.residence_verified_by = None
-        for letter in session.scalars(select(ResidenceLetter).where(
-                ResidenceLetter.user_id == user.id, ResidenceLetter.status.in_(LETTER_OPEN))):
+        for letter in session.scalars(
+            select(ResidenceLetter).where(ResidenceLetter.user_id == user.id, ResidenceLetter.status.in_(LETTER_OPEN))
+        ):
             letter.status = LETTER_VOID
             letter.erase_address()
         user.residence_declared_at = now
@@ -72,12 +81,20 @@ def _move(session: Session, user: User, code: str, now: datetime, *, method: str
         user.residence_declared_at = now
     user.constituency_code = code
     # No constituency in the details: the log is public to auditors and must not place a person.
-    record(session, now=now, actor=actor_of(user), action="residence.declared", object_type="user",
-           object_id=user.pseudonym, details={"method": method, "changed": changed})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="residence.declared",
+        object_type="user",
+        object_id=user.pseudonym,
+        details={"method": method, "changed": changed},
+    )
 
 
-def mark_residence_verified(session: Session, user: User, *, method: str, now: datetime,
-                            actor: User | None = None) -> None:
+def mark_residence_verified(
+    session: Session, user: User, *, method: str, now: datetime, actor: User | None = None
+) -> None:
     """The single entry point of every verification method (letter today; census list or FranceConnect later)."""
     if method not in VERIFICATION_METHODS:
         raise ValueError(f"unknown verification method {method!r}")
@@ -85,6 +102,13 @@ def mark_residence_verified(session: Session, user: User, *, method: str, now: d
         raise AccountError(_l("Déclarez d'abord votre résidence."))
     user.residence_verified_at = now
     user.residence_verified_by = method
-    record(session, now=now, actor=actor_of(actor or user), action="residence.verified", object_type="user",
-           object_id=user.pseudonym, details={"method": method})
+    record(
+        session,
+        now=now,
+        actor=actor_of(actor or user),
+        action="residence.verified",
+        object_type="user",
+        object_id=user.pseudonym,
+        details={"method": method},
+    )
     session.flush()

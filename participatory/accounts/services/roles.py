@@ -1,4 +1,5 @@
 """Granting and revoking roles; the MP of each constituency (one at a time, history kept)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,8 +31,9 @@ def _active(session: Session, **where) -> list[RoleGrant]:
     return list(session.scalars(query.order_by(RoleGrant.id)))
 
 
-def grant_role(session: Session, actor: User | None, user: User, *, role: str, constituency_code: str | None,
-               now: datetime) -> RoleGrant:
+def grant_role(
+    session: Session, actor: User | None, user: User, *, role: str, constituency_code: str | None, now: datetime
+) -> RoleGrant:
     """Give a role. Granting `mp` makes the user the MP of that constituency: the previous MP's grant is revoked."""
     constituency_code = (constituency_code or "").strip().upper() or None
     problem = grant_problem(role, constituency_code)
@@ -44,23 +46,40 @@ def grant_role(session: Session, actor: User | None, user: User, *, role: str, c
     held = next(iter(_active(session, user_id=user.id, role=role)), None)
     if held is not None:
         if role == MP and held.constituency_code != constituency_code:
-            raise AccountError(_l("Cette personne est déjà député de %(code)s : retirez d'abord ce rôle.",
-                                  code=held.constituency_code), field="email")
+            raise AccountError(
+                _l(
+                    "Cette personne est déjà député de %(code)s : retirez d'abord ce rôle.", code=held.constituency_code
+                ),
+                field="email",
+            )
         raise AccountError(_l("Cette personne a déjà le rôle %(role)s.", role=ROLE_LABELS[role]), field="role")
     if role == MP:
         for previous in _active(session, role=MP, constituency_code=constituency_code):
             _revoke(session, actor, previous, now)
-    grant = RoleGrant(user_id=user.id, role=role, constituency_code=constituency_code, granted_at=now,
-                      granted_by_id=actor.id if actor else None)
+    grant = RoleGrant(
+        user_id=user.id,
+        role=role,
+        constituency_code=constituency_code,
+        granted_at=now,
+        granted_by_id=actor.id if actor else None,
+    )
     session.add(grant)
     try:
         session.flush()
     except IntegrityError:  # a concurrent assignment won the unique index; the caller rolls back
-        raise AccountError(_l("Ces rôles viennent d'être modifiés par ailleurs : rechargez la page et réessayez."),
-                           field="role") from None
+        raise AccountError(
+            _l("Ces rôles viennent d'être modifiés par ailleurs : rechargez la page et réessayez."), field="role"
+        ) from None
     session.refresh(user, ["grants"])
-    record(session, now=now, actor=actor_of(actor), action="role.granted", object_type="user", object_id=user.pseudonym,
-           details={"role": role, "constituency": constituency_code})
+    record(
+        session,
+        now=now,
+        actor=actor_of(actor),
+        action="role.granted",
+        object_type="user",
+        object_id=user.pseudonym,
+        details={"role": role, "constituency": constituency_code},
+    )
     return grant
 
 
@@ -68,17 +87,24 @@ def _revoke(session: Session, actor: User | None, grant: RoleGrant, now: datetim
     grant.revoked_at = now
     grant.revoked_by_id = actor.id if actor else None
     user = session.get(User, grant.user_id)
-    record(session, now=now, actor=actor_of(actor), action="role.revoked", object_type="user",
-           object_id=user.pseudonym if user else grant.user_id,
-           details={"role": grant.role, "constituency": grant.constituency_code})
+    record(
+        session,
+        now=now,
+        actor=actor_of(actor),
+        action="role.revoked",
+        object_type="user",
+        object_id=user.pseudonym if user else grant.user_id,
+        details={"role": grant.role, "constituency": grant.constituency_code},
+    )
 
 
 def _last_admin(session: Session, grant: RoleGrant) -> bool:
     return grant.role == ADMIN and [g.id for g in _active(session, role=ADMIN)] == [grant.id]
 
 
-def revoke_grant(session: Session, actor: User | None, grant_id: int, *, now: datetime,
-                 user_id: int | None = None) -> RoleGrant:
+def revoke_grant(
+    session: Session, actor: User | None, grant_id: int, *, now: datetime, user_id: int | None = None
+) -> RoleGrant:
     grant = session.get(RoleGrant, grant_id)
     if grant is None or (user_id is not None and grant.user_id != user_id):
         raise AccountError(_l("Ce rôle n'existe pas."))
@@ -92,12 +118,16 @@ def revoke_grant(session: Session, actor: User | None, grant_id: int, *, now: da
     return grant
 
 
-def revoke_role(session: Session, actor: User | None, user: User, *, role: str, constituency_code: str | None,
-                now: datetime) -> RoleGrant:
+def revoke_role(
+    session: Session, actor: User | None, user: User, *, role: str, constituency_code: str | None, now: datetime
+) -> RoleGrant:
     """Revoke the user's active grant of `role` (for `constituency_code` when given)."""
     constituency_code = (constituency_code or "").strip().upper() or None
-    grants = [g for g in _active(session, user_id=user.id, role=role)
-              if constituency_code is None or g.constituency_code == constituency_code]
+    grants = [
+        g
+        for g in _active(session, user_id=user.id, role=role)
+        if constituency_code is None or g.constituency_code == constituency_code
+    ]
     if not grants:
         raise AccountError(_l("Cette personne n'a pas ce rôle."), field="role")
     return revoke_grant(session, actor, grants[0].id, now=now)
@@ -110,15 +140,19 @@ def assign_mp(session: Session, actor: User | None, *, constituency_code: str, e
 
 
 def mp_history(session: Session, constituency_code: str) -> list[RoleGrant]:
-    return list(session.scalars(
-        select(RoleGrant).where(RoleGrant.role == MP, RoleGrant.constituency_code == constituency_code)
-        .order_by(RoleGrant.granted_at.desc(), RoleGrant.id.desc())
-    ))
+    return list(
+        session.scalars(
+            select(RoleGrant)
+            .where(RoleGrant.role == MP, RoleGrant.constituency_code == constituency_code)
+            .order_by(RoleGrant.granted_at.desc(), RoleGrant.id.desc())
+        )
+    )
 
 
 def current_mps(session: Session) -> dict[str, User]:
     rows = session.execute(
-        select(RoleGrant.constituency_code, User).join(User, User.id == RoleGrant.user_id)
+        select(RoleGrant.constituency_code, User)
+        .join(User, User.id == RoleGrant.user_id)
         .where(RoleGrant.role == MP, RoleGrant.revoked_at.is_(None))
     )
     return {code: user for code, user in rows}

@@ -1,4 +1,5 @@
 """Single-use, expiring email links: only the SHA-256 of a token is stored."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,7 +11,13 @@ from sqlalchemy.orm import Session
 from participatory.accounts.errors import TokenError
 from participatory.accounts.models import AccountToken, User
 from participatory.accounts.rules import (
-    TOKEN_EXPIRED, TOKEN_LIFETIMES, TOKEN_USED, TOKEN_VALID, new_token, token_digest, token_state,
+    TOKEN_EXPIRED,
+    TOKEN_LIFETIMES,
+    TOKEN_USED,
+    TOKEN_VALID,
+    new_token,
+    token_digest,
+    token_state,
 )
 
 TOKEN_MESSAGES = {
@@ -28,8 +35,15 @@ def issue(session: Session, user: User, purpose: str, now: datetime) -> str:
         .values(used_at=now)
     )
     raw = new_token()
-    session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=token_digest(raw), created_at=now,
-                             expires_at=now + TOKEN_LIFETIMES[purpose]))
+    session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=token_digest(raw),
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIMES[purpose],
+        )
+    )
     session.flush()
     return raw
 

@@ -4,6 +4,7 @@ Views are thin: check the policy, validate the form, call one service, commit on
 then send email (after the commit) and redirect; an invalid form is re-rendered with
 the person's input and a 400 status.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -27,10 +28,13 @@ def _configure_login(state) -> None:
 @bp.before_app_request
 def drop_outdated_session() -> None:
     """Sessions opened before a password change, a reset or a deletion stop working."""
-    if "_user_id" in session and current_user.is_authenticated:
-        if session.get(SESSION_VERSION_KEY, 0) != current_user.session_version:
-            logout_user()
-            session.clear()
+    if (
+        "_user_id" in session
+        and current_user.is_authenticated
+        and session.get(SESSION_VERSION_KEY, 0) != current_user.session_version
+    ):
+        logout_user()
+        session.clear()
 
 
 @bp.after_request

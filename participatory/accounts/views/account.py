@@ -1,15 +1,15 @@
 """The signed-in person's own pages: overview, profile, password, personal data, deletion."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import json
 
-from constituencies import queries
 from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from constituencies import queries
+from participatory import clock
 from participatory.accounts import emails
 from participatory.accounts.errors import AccountError
 from participatory.accounts.forms import ChangePasswordForm, DeleteAccountForm, EmptyForm, ProfileForm
@@ -28,8 +28,14 @@ def home():
     user = current_user
     constituency = queries.get(db.session, user.constituency_code) if user.constituency_code else None
     levels = [(level, VERIFICATION_LABELS[level], user.meets_verification(level)) for level in VERIFICATION_LEVELS]
-    return render_template("accounts/home.html", user=user, constituency=constituency, levels=levels,
-                           role_labels=ROLE_LABELS, empty_form=EmptyForm())
+    return render_template(
+        "accounts/home.html",
+        user=user,
+        constituency=constituency,
+        levels=levels,
+        role_labels=ROLE_LABELS,
+        empty_form=EmptyForm(),
+    )
 
 
 @bp.post("/compte/confirmation")
@@ -69,8 +75,9 @@ def change_password():
     if not form.validate_on_submit():
         return show("accounts/password.html", form)
     try:
-        identity.change_password(db.session, current_user, current=form.current_password.data,
-                                 new=form.password.data, now=clock.now())
+        identity.change_password(
+            db.session, current_user, current=form.current_password.data, new=form.password.data, now=clock.now()
+        )
     except AccountError as error:
         return refuse("accounts/password.html", form, error)
     db.session.commit()

@@ -1,16 +1,16 @@
 """Admin pages: users and their roles, the MP of each constituency (history kept)."""
+
 from __future__ import annotations
 
-from participatory import clock
-
-from constituencies import queries as constituency_queries
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from constituencies import queries as constituency_queries
+from participatory import clock
+from participatory.accounts import queries
 from participatory.accounts.errors import AccountError
 from participatory.accounts.forms import AssignMPForm, GrantForm
-from participatory.accounts import queries
 from participatory.accounts.models import User
 from participatory.accounts.policy import authorize
 from participatory.accounts.rules import ROLE_LABELS, text_problem
@@ -60,8 +60,14 @@ def admin_grant(user_id: int):
     if not form.validate_on_submit():
         return show("accounts/admin_user.html", form, **_user_context(user))
     try:
-        roles.grant_role(db.session, current_user, user, role=form.role.data, constituency_code=form.constituency.data,
-                         now=clock.now())
+        roles.grant_role(
+            db.session,
+            current_user,
+            user,
+            role=form.role.data,
+            constituency_code=form.constituency.data,
+            now=clock.now(),
+        )
     except AccountError as error:
         return refuse("accounts/admin_user.html", form, error, **_user_context(user))
     db.session.commit()
@@ -109,8 +115,9 @@ def admin_mp(code: str):
     if not form.validate_on_submit():
         return show("accounts/admin_mp.html", form, **_mp_context(constituency))
     try:
-        roles.assign_mp(db.session, current_user, constituency_code=constituency.code, email=form.email.data,
-                        now=clock.now())
+        roles.assign_mp(
+            db.session, current_user, constituency_code=constituency.code, email=form.email.data, now=clock.now()
+        )
     except AccountError as error:
         return refuse("accounts/admin_mp.html", form, error, **_mp_context(constituency))
     db.session.commit()

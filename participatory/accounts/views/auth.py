@@ -1,12 +1,12 @@
 """Registration, email confirmation, sign-in and sign-out, password reset."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from participatory import clock
 from participatory.accounts import emails
 from participatory.accounts.errors import AccountError, TokenError
 from participatory.accounts.forms import EmailForm, LoginForm, NewPasswordForm, RegisterForm
@@ -27,8 +27,13 @@ def register():
     if not form.validate_on_submit():
         return show("accounts/register.html", form)
     try:
-        result = identity.register(db.session, email=form.email.data, password=form.password.data,
-                                   display_name=form.display_name.data, now=clock.now())
+        result = identity.register(
+            db.session,
+            email=form.email.data,
+            password=form.password.data,
+            display_name=form.display_name.data,
+            now=clock.now(),
+        )
     except AccountError as error:
         return refuse("accounts/register.html", form, error)
     db.session.commit()
@@ -37,8 +42,14 @@ def register():
         emails.deliver(emails.already_registered(result.user.email))
     else:
         emails.deliver(emails.confirmation(result.user.email, result.token))
-    flash(_("Un message vient d'être envoyé à %(email)s : ouvrez le lien qu'il contient pour confirmer votre adresse, "
-            "puis connectez-vous.", email=form.email.data), "success")
+    flash(
+        _(
+            "Un message vient d'être envoyé à %(email)s : ouvrez le lien qu'il contient pour confirmer votre adresse, "
+            "puis connectez-vous.",
+            email=form.email.data,
+        ),
+        "success",
+    )
     return redirect(url_for("accounts.login"))
 
 
@@ -48,8 +59,9 @@ def confirm_email(token: str):
         identity.confirm_email(db.session, token=token, now=clock.now())
     except TokenError as error:
         db.session.rollback()
-        return render_template("accounts/message.html", title=_("Confirmation impossible"), message=str(error),
-                               resend=True), 400
+        return render_template(
+            "accounts/message.html", title=_("Confirmation impossible"), message=str(error), resend=True
+        ), 400
     db.session.commit()
     flash(_("Votre adresse électronique est confirmée."), "success")
     return redirect(url_for("accounts.home" if current_user.is_authenticated else "accounts.login"))
@@ -95,8 +107,13 @@ def forgot_password():
     if found is not None:
         user, token = found
         emails.deliver(emails.password_reset(user.email, token))
-    flash(_("Si un compte a cette adresse, un lien pour choisir un nouveau mot de passe vient d'y être envoyé "
-            "(valable une heure)."), "info")
+    flash(
+        _(
+            "Si un compte a cette adresse, un lien pour choisir un nouveau mot de passe vient d'y être envoyé "
+            "(valable une heure)."
+        ),
+        "info",
+    )
     return redirect(url_for("accounts.login"))
 
 
@@ -106,8 +123,9 @@ def reset_password(token: str):
     try:
         tokens.check(db.session, token, RESET, clock.now())
     except TokenError as error:
-        return render_template("accounts/message.html", title=_("Lien non valable"), message=str(error),
-                               forgot=True), 400
+        return render_template(
+            "accounts/message.html", title=_("Lien non valable"), message=str(error), forgot=True
+        ), 400
     form = NewPasswordForm()
     if not form.validate_on_submit():
         return show("accounts/reset.html", form, token=token)

@@ -1,14 +1,14 @@
 """Letter codes for the MP's team (own constituency only) and admins: review requests, print a batch."""
+
 from __future__ import annotations
 
-from participatory import clock
-
-from constituencies import queries
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from constituencies import queries
+from participatory import clock
 from participatory.accounts import printing
 from participatory.accounts.errors import AccountError
 from participatory.accounts.forms import GENERATE, REJECT, LetterBatchForm
@@ -36,8 +36,10 @@ def _context(constituency) -> dict:
     history = letters.batches(db.session, constituency.code)
     return {
         "constituency": constituency,
-        "pending": [(letter, postcode_matches_department(letter.postcode or "", constituency.department_code))
-                    for letter in pending],
+        "pending": [
+            (letter, postcode_matches_department(letter.postcode or "", constituency.department_code))
+            for letter in pending
+        ],
         "history": history,
         "used": letters.batch_usage(db.session, [batch.id for batch in history]),
     }
@@ -58,13 +60,19 @@ def letters_page(code: str):
     now = clock.now()
     try:
         if form.action.data == REJECT:
-            count = letters.reject_requests(db.session, current_user, constituency_code=code,
-                                            letter_ids=form.letters.data, now=now)
+            count = letters.reject_requests(
+                db.session, current_user, constituency_code=code, letter_ids=form.letters.data, now=now
+            )
         else:
             batch, printable = letters.issue_batch(
-                db.session, current_user, constituency_code=code, letter_ids=form.letters.data,
-                validity_days=form.validity_days.data, file_format=form.file_format.data,
-                secret=current_app.config["SECRET_KEY"], now=now,
+                db.session,
+                current_user,
+                constituency_code=code,
+                letter_ids=form.letters.data,
+                validity_days=form.validity_days.data,
+                file_format=form.file_format.data,
+                secret=current_app.config["SECRET_KEY"],
+                now=now,
             )
     except AccountError as error:
         return refuse("accounts/letters.html", form, error, **_context(constituency))
@@ -73,12 +81,17 @@ def letters_page(code: str):
         flash(_("%(n)d demande(s) refusée(s) ; les adresses sont effacées.", n=count), "info")
         return redirect(url_for("accounts.letters_page", code=code))
     context = printing.LetterContext(
-        constituency_name=constituency.name, verify_url=url_for("accounts.verification", _external=True),
-        locale=str(get_locale()), font_path=current_app.config["LETTER_FONT"],
+        constituency_name=constituency.name,
+        verify_url=url_for("accounts.verification", _external=True),
+        locale=str(get_locale()),
+        font_path=current_app.config["LETTER_FONT"],
     )
     render = printing.render_pdf if batch.file_format == "pdf" else printing.render_csv
     content = render(printable, context)  # built before the commit: a failure leaves the requests pending
     db.session.commit()
     name = printing.filename(code, batch.id, batch.file_format, now)
-    return Response(content, mimetype="application/pdf" if batch.file_format == "pdf" else "text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        content,
+        mimetype="application/pdf" if batch.file_format == "pdf" else "text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,17 +1,17 @@
 """Declaring one's residence (map point or country abroad) and verifying it by post."""
+
 from __future__ import annotations
 
-from participatory import clock
-
-from constituencies import queries
-from constituencies.lookup import shared_index
-from constituencies.services import boundaries_loaded
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from constituencies import queries
+from constituencies.lookup import shared_index
+from constituencies.services import boundaries_loaded
+from participatory import clock
 from participatory.accounts.abroad import country_choices, country_name
 from participatory.accounts.errors import AccountError
 from participatory.accounts.forms import ABROAD, LetterCodeForm, LetterRequestForm, ResidenceForm
@@ -26,7 +26,8 @@ from participatory.extensions import db
 def _residence_form() -> ResidenceForm:
     form = ResidenceForm()
     form.country.choices = [SelectChoice("", _("— Choisissez un pays —"))] + [
-        SelectChoice(code, name) for code, name in country_choices(str(get_locale()))]
+        SelectChoice(code, name) for code, name in country_choices(str(get_locale()))
+    ]
     return form
 
 
@@ -57,8 +58,9 @@ def residence_page():
             code = residence.declare_abroad(db.session, current_user, country=form.country.data, now=clock.now())
         else:
             index = shared_index(db.session)
-            code = residence.declare_point(db.session, current_user, lat=form.lat.number, lon=form.lon.number,
-                                           now=clock.now(), locate=index.find)
+            code = residence.declare_point(
+                db.session, current_user, lat=form.lat.number, lon=form.lon.number, now=clock.now(), locate=index.find
+            )
     except AccountError as error:
         return refuse("accounts/residence.html", form, error, **_residence_context())
     db.session.commit()
@@ -71,8 +73,9 @@ def _verification_context() -> dict:
     return {
         "user": user,
         "constituency": queries.get(db.session, user.constituency_code) if user.constituency_code else None,
-        "levels": [(level, VERIFICATION_LABELS[level], user.meets_verification(level))
-                   for level in VERIFICATION_LEVELS],
+        "levels": [
+            (level, VERIFICATION_LABELS[level], user.meets_verification(level)) for level in VERIFICATION_LEVELS
+        ],
         "letter": letters.current_letter(db.session, user),
         "country": country_name(user.residence_country, str(get_locale())) if user.residence_country else None,
     }
@@ -85,8 +88,12 @@ def _letter_form() -> LetterRequestForm:
 @bp.get("/compte/verification")
 def verification():
     authorize("account")
-    return render_template("accounts/verification.html", letter_form=_letter_form(),
-                           code_form=LetterCodeForm(prefix="code"), **_verification_context())
+    return render_template(
+        "accounts/verification.html",
+        letter_form=_letter_form(),
+        code_form=LetterCodeForm(prefix="code"),
+        **_verification_context(),
+    )
 
 
 @bp.post("/compte/verification/courrier")
@@ -95,15 +102,22 @@ def request_letter():
     authorize("account")
     form, code_form = _letter_form(), LetterCodeForm(prefix="code", formdata=None)
     if not form.validate_on_submit():
-        return show("accounts/verification.html", form, letter_form=form, code_form=code_form,
-                    **_verification_context())
-    address = letters.Address(recipient=form.recipient.data, street=form.street.data,
-                              complement=form.complement.data or "", postcode=form.postcode.data, city=form.city.data)
+        return show(
+            "accounts/verification.html", form, letter_form=form, code_form=code_form, **_verification_context()
+        )
+    address = letters.Address(
+        recipient=form.recipient.data,
+        street=form.street.data,
+        complement=form.complement.data or "",
+        postcode=form.postcode.data,
+        city=form.city.data,
+    )
     try:
         letters.request_letter(db.session, current_user, address=address, now=clock.now())
     except AccountError as error:
-        return refuse("accounts/verification.html", form, error, letter_form=form, code_form=code_form,
-                      **_verification_context())
+        return refuse(
+            "accounts/verification.html", form, error, letter_form=form, code_form=code_form, **_verification_context()
+        )
     db.session.commit()
     flash(_("Votre demande est enregistrée : l'équipe de votre député vous enverra un code par courrier."), "success")
     return redirect(url_for("accounts.verification"))
@@ -115,14 +129,22 @@ def enter_code():
     authorize("account")
     form, letter_form = LetterCodeForm(prefix="code"), LetterRequestForm(prefix="letter", formdata=None)
     if not form.validate_on_submit():
-        return show("accounts/verification.html", form, letter_form=letter_form, code_form=form,
-                    **_verification_context())
+        return show(
+            "accounts/verification.html", form, letter_form=letter_form, code_form=form, **_verification_context()
+        )
     try:
-        letters.redeem_code(db.session, current_user, code=form.code.data, secret=current_app.config["SECRET_KEY"],
-                            now=clock.now())
+        letters.redeem_code(
+            db.session, current_user, code=form.code.data, secret=current_app.config["SECRET_KEY"], now=clock.now()
+        )
     except AccountError as error:
-        return refuse("accounts/verification.html", form, error, letter_form=letter_form, code_form=form,
-                      **_verification_context())
+        return refuse(
+            "accounts/verification.html",
+            form,
+            error,
+            letter_form=letter_form,
+            code_form=form,
+            **_verification_context(),
+        )
     db.session.commit()
     flash(_("Votre résidence est vérifiée."), "success")
     return redirect(url_for("accounts.verification"))

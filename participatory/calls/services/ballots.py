@@ -6,6 +6,7 @@ voter end with exactly one ballot (the last one to commit). The call row is read
 SHARE so that closing (which locks it FOR UPDATE) waits for ballots in flight, and no
 ballot lands after the count.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -44,9 +45,20 @@ class Receipt:
 
 # Every vote of a national call runs these: built once, run on the session's connection (its
 # transaction) and read as plain rows, which costs a fraction of building ORM queries and objects.
-_CALL_COLUMNS = (Call.id, Call.title, Call.constituency_code, Call.verification_level, Call.budget_cents,
-                 Call.min_projects, Call.max_projects, Call.knapsack, Call.proposals_open_at, Call.review_open_at,
-                 Call.voting_open_at, Call.voting_close_at)
+_CALL_COLUMNS = (
+    Call.id,
+    Call.title,
+    Call.constituency_code,
+    Call.verification_level,
+    Call.budget_cents,
+    Call.min_projects,
+    Call.max_projects,
+    Call.knapsack,
+    Call.proposals_open_at,
+    Call.review_open_at,
+    Call.voting_open_at,
+    Call.voting_close_at,
+)
 _LOCK_CALL = select(*_CALL_COLUMNS).where(Call.id == bindparam("call_id")).with_for_update(read=True)
 _RESULTS = select(CallResult.id).where(CallResult.call_id == bindparam("call_id"))
 _ON_BALLOT = select(Proposal.id, Proposal.title, Proposal.final_cost_cents).where(on_ballot_of(bindparam("call_id")))
@@ -60,8 +72,10 @@ def _upsert(dialect: str):
     """Insert the ballot, or replace the receipt of the one (call, voter) has. PostgreSQL also says in the
     same statement whether the row is new (xmax = 0); SQLite, which serialises writers, is asked first."""
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Ballot)
-    statement = statement.on_conflict_do_update(index_elements=["call_id", "voter_id"], set_={
-        "receipt_hash": statement.excluded.receipt_hash, "updated_at": statement.excluded.updated_at})
+    statement = statement.on_conflict_do_update(
+        index_elements=["call_id", "voter_id"],
+        set_={"receipt_hash": statement.excluded.receipt_hash, "updated_at": statement.excluded.updated_at},
+    )
     if dialect == "postgresql":
         return statement.returning(Ballot.id, literal_column("xmax = 0"))
     return statement.returning(Ballot.id)
@@ -83,8 +97,12 @@ def _locked_call(session: Session, call_id: int) -> tuple[Row, bool]:
 
 def _may_vote(user, now: datetime, call: Row, closed: bool) -> None:
     phase = rules.RESULTS if closed else phase_of(call, now)
-    raise_if(rules.vote_refusal(phase, call.constituency_code, user.constituency_code,
-                                user.meets_verification(call.verification_level)), Forbidden)
+    raise_if(
+        rules.vote_refusal(
+            phase, call.constituency_code, user.constituency_code, user.meets_verification(call.verification_level)
+        ),
+        Forbidden,
+    )
 
 
 def _store(session: Session, call_id: int, voter_id: int, receipt_hash: str, now: datetime) -> tuple[int, bool]:
@@ -95,11 +113,22 @@ def _store(session: Session, call_id: int, voter_id: int, receipt_hash: str, now
     """
     connection = session.connection()
     dialect = connection.dialect.name
-    existing = None if dialect == "postgresql" else connection.execute(
-        _EXISTING, {"call_id": call_id, "voter_id": voter_id}).first()
-    row = connection.execute(_upsert(dialect), {
-        "call_id": call_id, "voter_id": voter_id, "public_id": secrets.token_hex(16), "receipt_hash": receipt_hash,
-        "created_at": now, "updated_at": now}).one()
+    existing = (
+        None
+        if dialect == "postgresql"
+        else connection.execute(_EXISTING, {"call_id": call_id, "voter_id": voter_id}).first()
+    )
+    row = connection.execute(
+        _upsert(dialect),
+        {
+            "call_id": call_id,
+            "voter_id": voter_id,
+            "public_id": secrets.token_hex(16),
+            "receipt_hash": receipt_hash,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).one()
     return row[0], bool(row[1]) if dialect == "postgresql" else existing is None
 
 
@@ -116,8 +145,11 @@ def cast(session: Session, user, now: datetime, call_id: int, proposal_ids: list
     _may_vote(user, now, call, closed)
     connection = session.connection()
     on_ballot = {row.id: row for row in connection.execute(_ON_BALLOT, {"call_id": call.id})}
-    raise_if(rules.ballot_problem(rules.BallotRules.of(call), proposal_ids,
-                                  {pid: row.final_cost_cents for pid, row in on_ballot.items()}))
+    raise_if(
+        rules.ballot_problem(
+            rules.BallotRules.of(call), proposal_ids, {pid: row.final_cost_cents for pid, row in on_ballot.items()}
+        )
+    )
     code = new_receipt_code()
     ballot_id, created = _store(session, call.id, user.id, rules.receipt_hash(code), now)
     if not created:
@@ -127,8 +159,16 @@ def cast(session: Session, user, now: datetime, call_id: int, proposal_ids: list
         connection.execute(_ADD_ITEMS, [{"ballot_id": ballot_id, "proposal_id": pid} for pid in chosen])
     # Pseudonymous and content-free: who voted is public in the log, never for what. Deferred: chained
     # by a sealer (audit/jobs.py, request_seal after the commit), so voters never queue on the log's lock.
-    record(session, now=now, actor=actor_of(user), action="ballot.cast" if created else "ballot.changed",
-           object_type="call", object_id=call.id, details={"call": call.id}, deferred=True)
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="ballot.cast" if created else "ballot.changed",
+        object_type="call",
+        object_id=call.id,
+        details={"call": call.id},
+        deferred=True,
+    )
     choices = [Choice(pid, on_ballot[pid].title, on_ballot[pid].final_cost_cents) for pid in chosen]
     return Receipt(code=code, ballot_id=ballot_id, changed=not created, call=call, choices=choices)
 
@@ -136,20 +176,29 @@ def cast(session: Session, user, now: datetime, call_id: int, proposal_ids: list
 def cancel(session: Session, user, now: datetime, call_id: int) -> None:
     call, closed = _locked_call(session, call_id)
     raise_if("wrong_phase" if closed or phase_of(call, now) != rules.VOTING else None, Forbidden)
-    ballot = session.scalar(select(Ballot).where(Ballot.call_id == call.id, Ballot.voter_id == user.id)
-                            .with_for_update())
+    ballot = session.scalar(
+        select(Ballot).where(Ballot.call_id == call.id, Ballot.voter_id == user.id).with_for_update()
+    )
     raise_if("no_ballot" if ballot is None else None, Conflict)
     session.delete(ballot)
     session.flush()
-    record(session, now=now, actor=actor_of(user), action="ballot.cancelled", object_type="call",
-           object_id=call.id, details={"call": call.id})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="ballot.cancelled",
+        object_type="call",
+        object_id=call.id,
+        details={"call": call.id},
+    )
 
 
 def find_by_receipt(session: Session, call: Call, code: str) -> Ballot | None:
     if len(rules.normalise_receipt(code)) != rules.RECEIPT_LENGTH:
         return None
-    return session.scalar(select(Ballot).where(Ballot.call_id == call.id,
-                                               Ballot.receipt_hash == rules.receipt_hash(code)))
+    return session.scalar(
+        select(Ballot).where(Ballot.call_id == call.id, Ballot.receipt_hash == rules.receipt_hash(code))
+    )
 
 
 @account_deleted.connect

@@ -1,4 +1,5 @@
 """Creating and changing a call (the MP of the constituency, or an admin)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -37,11 +38,15 @@ class CallSettings:
 
     def values(self) -> dict:
         """The settings as column values, dates in UTC (SQLite compares them as stored text)."""
-        return {name: value.astimezone(UTC) if isinstance(value, datetime) else value
-                for name, value in asdict(self).items()}
+        return {
+            name: value.astimezone(UTC) if isinstance(value, datetime) else value
+            for name, value in asdict(self).items()
+        }
 
     def problem(self) -> str | None:
-        schedule = rules.Schedule(self.proposals_open_at, self.review_open_at, self.voting_open_at, self.voting_close_at)
+        schedule = rules.Schedule(
+            self.proposals_open_at, self.review_open_at, self.voting_open_at, self.voting_close_at
+        )
         ballot = rules.BallotRules(self.budget_cents, self.min_projects, self.max_projects, self.knapsack)
         if not self.title.strip():
             return "title_required"
@@ -67,15 +72,25 @@ def create_call(session: Session, user, now: datetime, constituency_code: str, s
     if session.get(Constituency, constituency_code) is None:
         raise CallError("unknown_constituency")
     raise_if(settings.problem())
-    exists = session.scalar(select(Call.id).where(Call.constituency_code == constituency_code, Call.year == settings.year))
+    exists = session.scalar(
+        select(Call.id).where(Call.constituency_code == constituency_code, Call.year == settings.year)
+    )
     raise_if("call_exists" if exists else None, Conflict)
-    call = Call(constituency_code=constituency_code, created_at=now, updated_at=now, created_by_id=user.id,
-                **settings.values())
+    call = Call(
+        constituency_code=constituency_code, created_at=now, updated_at=now, created_by_id=user.id, **settings.values()
+    )
     call.title = settings.title.strip()
     session.add(call)
     session.flush()
-    record(session, now=now, actor=actor_of(user), action="call.created", object_type="call", object_id=call.id,
-           details={"constituency": constituency_code, **_audit_details(settings)})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="call.created",
+        object_type="call",
+        object_id=call.id,
+        details={"constituency": constituency_code, **_audit_details(settings)},
+    )
     return call
 
 
@@ -84,12 +99,18 @@ def update_call(session: Session, user, now: datetime, call: Call, settings: Cal
         raise Forbidden("not_your_constituency")
     raise_if(settings.problem())
     before = CallSettings.of(call)
-    changed = [name for name in CallSettings.__dataclass_fields__
-               if _normal(getattr(before, name)) != _normal(getattr(settings, name))]
+    changed = [
+        name
+        for name in CallSettings.__dataclass_fields__
+        if _normal(getattr(before, name)) != _normal(getattr(settings, name))
+    ]
     raise_if("frozen" if rules.frozen_changes(phase_of(call, now), changed) else None, Conflict)
     if settings.year != call.year:
-        exists = session.scalar(select(Call.id).where(
-            Call.constituency_code == call.constituency_code, Call.year == settings.year, Call.id != call.id))
+        exists = session.scalar(
+            select(Call.id).where(
+                Call.constituency_code == call.constituency_code, Call.year == settings.year, Call.id != call.id
+            )
+        )
         raise_if("call_exists" if exists else None, Conflict)
     if not changed:
         return call
@@ -100,9 +121,18 @@ def update_call(session: Session, user, now: datetime, call: Call, settings: Cal
     call.updated_at = now
     session.flush()
     after = _audit_details(settings)
-    record(session, now=now, actor=actor_of(user), action="call.changed", object_type="call", object_id=call.id,
-           details={"changed": {name: after[name] for name in changed if name in after},
-                    "description_changed": "description" in changed})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="call.changed",
+        object_type="call",
+        object_id=call.id,
+        details={
+            "changed": {name: after[name] for name in changed if name in after},
+            "description_changed": "description" in changed,
+        },
+    )
     return call
 
 
@@ -112,5 +142,6 @@ def _normal(value):
 
 def latest_call(session: Session, constituency_code: str) -> Call | None:
     """The constituency's call: its most recent edition."""
-    return session.scalar(select(Call).where(Call.constituency_code == constituency_code)
-                          .order_by(Call.year.desc()).limit(1))
+    return session.scalar(
+        select(Call).where(Call.constituency_code == constituency_code).order_by(Call.year.desc()).limit(1)
+    )

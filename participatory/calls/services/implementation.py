@@ -1,4 +1,5 @@
 """Implementation tracking: the MP's dated status updates on winning projects (a public timeline)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,18 +13,32 @@ from participatory.calls.errors import Conflict, Forbidden, raise_if
 from participatory.calls.models import ImplementationUpdate, Proposal
 
 
-def post_update(session: Session, user, now: datetime, proposal: Proposal, status: str, note: str,
-                happened_on: date) -> ImplementationUpdate:
+def post_update(
+    session: Session, user, now: datetime, proposal: Proposal, status: str, note: str, happened_on: date
+) -> ImplementationUpdate:
     call = proposal.call
     if not allowed(user, "call.manage", call.constituency_code):
         raise Forbidden("not_your_constituency")
     raise_if(None if status in rules.IMPLEMENTATION_STATUSES else "bad_status")
     winners = call.result.selected if call.result is not None else []
     raise_if(None if proposal.id in winners else "not_a_winner", Conflict)
-    update = ImplementationUpdate(proposal_id=proposal.id, status=status, note=note.strip(), happened_on=happened_on,
-                                  created_at=now, author_id=user.id)
+    update = ImplementationUpdate(
+        proposal_id=proposal.id,
+        status=status,
+        note=note.strip(),
+        happened_on=happened_on,
+        created_at=now,
+        author_id=user.id,
+    )
     session.add(update)
     session.flush()
-    record(session, now=now, actor=actor_of(user), action="proposal.implementation", object_type="proposal",
-           object_id=proposal.id, details={"call": call.id, "status": status, "on": happened_on.isoformat()})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="proposal.implementation",
+        object_type="proposal",
+        object_id=proposal.id,
+        details={"call": call.id, "status": status, "on": happened_on.isoformat()},
+    )
     return update

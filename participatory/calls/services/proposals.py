@@ -1,5 +1,6 @@
 """Proposals: residents submit, edit and withdraw them; anyone signed in reports them;
 the MP's team hides them (with a public reason) and reviews them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,8 +32,12 @@ class ProposalInput:
 
 
 def _may_propose(user, call: Call, now: datetime) -> None:
-    raise_if(rules.proposal_refusal(phase_of(call, now), call.constituency_code, user.constituency_code,
-                                    user.meets_verification(RESIDENCE)), Forbidden)
+    raise_if(
+        rules.proposal_refusal(
+            phase_of(call, now), call.constituency_code, user.constituency_code, user.meets_verification(RESIDENCE)
+        ),
+        Forbidden,
+    )
 
 
 def _checked(session: Session, call: Call, data: ProposalInput) -> ProposalInput:
@@ -47,17 +52,32 @@ def _checked(session: Session, call: Call, data: ProposalInput) -> ProposalInput
     return data
 
 
-def submit(session: Session, user, now: datetime, call: Call, data: ProposalInput,
-           image_name: str | None = None) -> Proposal:
+def submit(
+    session: Session, user, now: datetime, call: Call, data: ProposalInput, image_name: str | None = None
+) -> Proposal:
     _may_propose(user, call, now)
     data = _checked(session, call, data)
-    proposal = Proposal(call_id=call.id, author_id=user.id, created_at=now, updated_at=now, image_name=image_name,
-                        review_reason="", hidden_reason="", **data.__dict__)
+    proposal = Proposal(
+        call_id=call.id,
+        author_id=user.id,
+        created_at=now,
+        updated_at=now,
+        image_name=image_name,
+        review_reason="",
+        hidden_reason="",
+        **data.__dict__,
+    )
     session.add(proposal)
     session.flush()
-    record(session, now=now, actor=actor_of(user), action="proposal.submitted", object_type="proposal",
-           object_id=proposal.id, details={"call": call.id, "category": data.category,
-                                           "estimated_cost_cents": data.estimated_cost_cents})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="proposal.submitted",
+        object_type="proposal",
+        object_id=proposal.id,
+        details={"call": call.id, "category": data.category, "estimated_cost_cents": data.estimated_cost_cents},
+    )
     return proposal
 
 
@@ -68,8 +88,9 @@ def _own_open(session: Session, user, now: datetime, proposal: Proposal) -> None
     raise_if("withdrawn" if proposal.withdrawn_at else "hidden" if proposal.hidden_at else None, Conflict)
 
 
-def edit(session: Session, user, now: datetime, proposal: Proposal, data: ProposalInput,
-         image_name: str | None = None) -> Proposal:
+def edit(
+    session: Session, user, now: datetime, proposal: Proposal, data: ProposalInput, image_name: str | None = None
+) -> Proposal:
     _own_open(session, user, now, proposal)
     data = _checked(session, proposal.call, data)
     for name, value in data.__dict__.items():
@@ -78,8 +99,15 @@ def edit(session: Session, user, now: datetime, proposal: Proposal, data: Propos
         proposal.image_name = image_name
     proposal.updated_at = now
     session.flush()
-    record(session, now=now, actor=actor_of(user), action="proposal.edited", object_type="proposal",
-           object_id=proposal.id, details={"call": proposal.call_id})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="proposal.edited",
+        object_type="proposal",
+        object_id=proposal.id,
+        details={"call": proposal.call_id},
+    )
     return proposal
 
 
@@ -88,15 +116,25 @@ def withdraw(session: Session, user, now: datetime, proposal: Proposal) -> Propo
     proposal.withdrawn_at = now
     proposal.updated_at = now
     session.flush()
-    record(session, now=now, actor=actor_of(user), action="proposal.withdrawn", object_type="proposal",
-           object_id=proposal.id, details={"call": proposal.call_id})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="proposal.withdrawn",
+        object_type="proposal",
+        object_id=proposal.id,
+        details={"call": proposal.call_id},
+    )
     return proposal
 
 
 def report(session: Session, user, now: datetime, proposal: Proposal, reason: str) -> ProposalReport:
     raise_if(None if reason.strip() else "reason_required")
-    exists = session.scalar(select(ProposalReport.id).where(
-        ProposalReport.proposal_id == proposal.id, ProposalReport.reporter_id == user.id))
+    exists = session.scalar(
+        select(ProposalReport.id).where(
+            ProposalReport.proposal_id == proposal.id, ProposalReport.reporter_id == user.id
+        )
+    )
     raise_if("already_reported" if exists else None, Conflict)
     item = ProposalReport(proposal_id=proposal.id, reporter_id=user.id, reason=reason.strip(), created_at=now)
     session.add(item)
@@ -116,13 +154,21 @@ def hide(session: Session, user, now: datetime, proposal: Proposal, reason: str)
     # Hidden during the vote: it leaves the ballots too, so the stored ballots stay exactly what is counted.
     session.execute(delete(BallotItem).where(BallotItem.proposal_id == proposal.id))
     session.flush()
-    record(session, now=now, actor=actor_of(user), action="proposal.hidden", object_type="proposal",
-           object_id=proposal.id, details={"call": proposal.call_id, "reason": proposal.hidden_reason})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="proposal.hidden",
+        object_type="proposal",
+        object_id=proposal.id,
+        details={"call": proposal.call_id, "reason": proposal.hidden_reason},
+    )
     return proposal
 
 
-def review(session: Session, user, now: datetime, proposal: Proposal, decision: str,
-           final_cost_cents: int | None, reason: str) -> Proposal:
+def review(
+    session: Session, user, now: datetime, proposal: Proposal, decision: str, final_cost_cents: int | None, reason: str
+) -> Proposal:
     """Mark a proposal feasible (with its final cost) or not (with a public reason), during review."""
     call = proposal.call
     if not allowed(user, "proposal.moderate", call.constituency_code):
@@ -144,9 +190,20 @@ def review(session: Session, user, now: datetime, proposal: Proposal, decision: 
     proposal.reviewed_at = now
     proposal.reviewed_by_id = user.id
     session.flush()
-    record(session, now=now, actor=actor_of(user), action="proposal.reviewed", object_type="proposal",
-           object_id=proposal.id, details={"call": call.id, "feasibility": decision,
-                                           "final_cost_cents": proposal.final_cost_cents, "reason": reason})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="proposal.reviewed",
+        object_type="proposal",
+        object_id=proposal.id,
+        details={
+            "call": call.id,
+            "feasibility": decision,
+            "final_cost_cents": proposal.final_cost_cents,
+            "reason": reason,
+        },
+    )
     return proposal
 
 
@@ -159,8 +216,12 @@ def visible_proposals(session: Session, call: Call, include_hidden: bool = False
 
 def on_ballot_of(call_id: int):
     """The condition on proposals residents vote on: feasible, neither withdrawn nor hidden."""
-    return and_(Proposal.call_id == call_id, Proposal.feasibility == rules.FEASIBLE,
-                Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None))
+    return and_(
+        Proposal.call_id == call_id,
+        Proposal.feasibility == rules.FEASIBLE,
+        Proposal.withdrawn_at.is_(None),
+        Proposal.hidden_at.is_(None),
+    )
 
 
 def ballot_proposals(session: Session, call: Call) -> list[Proposal]:
@@ -168,6 +229,10 @@ def ballot_proposals(session: Session, call: Call) -> list[Proposal]:
 
 
 def report_counts(session: Session, call: Call) -> dict[int, int]:
-    rows = session.execute(select(ProposalReport.proposal_id, func.count()).join(Proposal)
-                           .where(Proposal.call_id == call.id).group_by(ProposalReport.proposal_id))
+    rows = session.execute(
+        select(ProposalReport.proposal_id, func.count())
+        .join(Proposal)
+        .where(Proposal.call_id == call.id)
+        .group_by(ProposalReport.proposal_id)
+    )
     return {pid: n for pid, n in rows}

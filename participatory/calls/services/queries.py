@@ -1,4 +1,5 @@
 """Read-only views of calls, shared by the pages, the JSON API and the national map."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,24 +37,52 @@ class CallRow:
 
 def overview(session: Session, now: datetime) -> list[CallRow]:
     """Every constituency's latest call, with counts, in three queries whatever the number of calls."""
-    latest = select(Call.constituency_code, func.max(Call.year).label("year")).group_by(Call.constituency_code).subquery()
+    latest = (
+        select(Call.constituency_code, func.max(Call.year).label("year")).group_by(Call.constituency_code).subquery()
+    )
     calls = session.execute(
         select(Call, Constituency.name, Constituency.department_code, Constituency.registered_voters)
         .join(latest, (latest.c.constituency_code == Call.constituency_code) & (latest.c.year == Call.year))
         .join(Constituency, Constituency.code == Call.constituency_code)
-        .order_by(Call.constituency_code)).all()
+        .order_by(Call.constituency_code)
+    ).all()
     ids = [row.Call.id for row in calls]
-    ballots = dict(session.execute(select(Ballot.call_id, func.count()).where(Ballot.call_id.in_(ids))
-                                   .group_by(Ballot.call_id)).all()) if ids else {}
-    proposals = dict(session.execute(
-        select(Proposal.call_id, func.count()).where(Proposal.call_id.in_(ids), Proposal.withdrawn_at.is_(None),
-                                                     Proposal.hidden_at.is_(None))
-        .group_by(Proposal.call_id)).all()) if ids else {}
-    return [CallRow(id=row.Call.id, code=row.Call.constituency_code, constituency_name=row.name,
-                    department_code=row.department_code, year=row.Call.year, title=row.Call.title,
-                    phase=phase_of(row.Call, now), budget_cents=row.Call.budget_cents,
-                    proposals=proposals.get(row.Call.id, 0), ballots=ballots.get(row.Call.id, 0),
-                    registered_voters=row.registered_voters) for row in calls]
+    ballots = (
+        dict(
+            session.execute(
+                select(Ballot.call_id, func.count()).where(Ballot.call_id.in_(ids)).group_by(Ballot.call_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    proposals = (
+        dict(
+            session.execute(
+                select(Proposal.call_id, func.count())
+                .where(Proposal.call_id.in_(ids), Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None))
+                .group_by(Proposal.call_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return [
+        CallRow(
+            id=row.Call.id,
+            code=row.Call.constituency_code,
+            constituency_name=row.name,
+            department_code=row.department_code,
+            year=row.Call.year,
+            title=row.Call.title,
+            phase=phase_of(row.Call, now),
+            budget_cents=row.Call.budget_cents,
+            proposals=proposals.get(row.Call.id, 0),
+            ballots=ballots.get(row.Call.id, 0),
+            registered_voters=row.registered_voters,
+        )
+        for row in calls
+    ]
 
 
 def summary(session: Session, code: str, now: datetime) -> CallRow | None:
@@ -63,11 +92,23 @@ def summary(session: Session, code: str, now: datetime) -> CallRow | None:
     if call is None or constituency is None:
         return None
     return CallRow(
-        id=call.id, code=code, constituency_name=constituency.name, department_code=constituency.department_code,
-        year=call.year, title=call.title, phase=phase_of(call, now), budget_cents=call.budget_cents,
-        proposals=session.scalar(select(func.count()).select_from(Proposal).where(
-            Proposal.call_id == call.id, Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None))) or 0,
-        ballots=ballot_count(session, call), registered_voters=constituency.registered_voters)
+        id=call.id,
+        code=code,
+        constituency_name=constituency.name,
+        department_code=constituency.department_code,
+        year=call.year,
+        title=call.title,
+        phase=phase_of(call, now),
+        budget_cents=call.budget_cents,
+        proposals=session.scalar(
+            select(func.count())
+            .select_from(Proposal)
+            .where(Proposal.call_id == call.id, Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None))
+        )
+        or 0,
+        ballots=ballot_count(session, call),
+        registered_voters=constituency.registered_voters,
+    )
 
 
 def ballot_count(session: Session, call: Call) -> int:
@@ -81,24 +122,44 @@ def iso(moment: datetime) -> str:
 def call_as_dict(call: Call, now: datetime, ballots: int, registered_voters: int) -> dict:
     """The public description of a call (API)."""
     return {
-        "id": call.id, "code": call.constituency_code, "year": call.year, "title": call.title,
-        "description": call.description, "phase": phase_of(call, now), "budget_cents": call.budget_cents,
-        "dates": {"proposals_open_at": iso(call.proposals_open_at), "review_open_at": iso(call.review_open_at),
-                  "voting_open_at": iso(call.voting_open_at), "voting_close_at": iso(call.voting_close_at)},
-        "ballot_rules": {"min_projects": call.min_projects, "max_projects": call.max_projects,
-                         "knapsack": call.knapsack},
-        "rule": call.rule, "verification_level": call.verification_level,
-        "ballots": ballots, "registered_voters": registered_voters,
+        "id": call.id,
+        "code": call.constituency_code,
+        "year": call.year,
+        "title": call.title,
+        "description": call.description,
+        "phase": phase_of(call, now),
+        "budget_cents": call.budget_cents,
+        "dates": {
+            "proposals_open_at": iso(call.proposals_open_at),
+            "review_open_at": iso(call.review_open_at),
+            "voting_open_at": iso(call.voting_open_at),
+            "voting_close_at": iso(call.voting_close_at),
+        },
+        "ballot_rules": {
+            "min_projects": call.min_projects,
+            "max_projects": call.max_projects,
+            "knapsack": call.knapsack,
+        },
+        "rule": call.rule,
+        "verification_level": call.verification_level,
+        "ballots": ballots,
+        "registered_voters": registered_voters,
         "participation": rules.participation(ballots, registered_voters),
     }
 
 
 def proposal_as_dict(proposal: Proposal) -> dict:
     return {
-        "id": proposal.id, "title": proposal.title, "summary": proposal.summary, "category": proposal.category,
-        "estimated_cost_cents": proposal.estimated_cost_cents, "final_cost_cents": proposal.final_cost_cents,
-        "feasibility": proposal.feasibility, "review_reason": proposal.review_reason or None,
-        "lat": proposal.lat, "lon": proposal.lon,
+        "id": proposal.id,
+        "title": proposal.title,
+        "summary": proposal.summary,
+        "category": proposal.category,
+        "estimated_cost_cents": proposal.estimated_cost_cents,
+        "final_cost_cents": proposal.final_cost_cents,
+        "feasibility": proposal.feasibility,
+        "review_reason": proposal.review_reason or None,
+        "lat": proposal.lat,
+        "lon": proposal.lon,
     }
 
 
@@ -107,24 +168,39 @@ def results_as_dict(call: Call, result: CallResult, proposals: dict[int, Proposa
     projects = []
     for line in result.projects:
         proposal = proposals.get(line["proposal_id"])
-        projects.append({
-            "id": line["proposal_id"], "title": proposal.title if proposal else "",
-            "category": proposal.category if proposal else None,
-            "cost_cents": line["cost_cents"], "votes": line["votes"], "selected": line["selected"],
-            "reason": line["reason"], "stage": line["stage"], "round": line["round"],
-            "max_payment_cents": line["max_payment_cents"], "position": line["position"],
-            "lat": proposal.lat if proposal else None, "lon": proposal.lon if proposal else None,
-        })
+        projects.append(
+            {
+                "id": line["proposal_id"],
+                "title": proposal.title if proposal else "",
+                "category": proposal.category if proposal else None,
+                "cost_cents": line["cost_cents"],
+                "votes": line["votes"],
+                "selected": line["selected"],
+                "reason": line["reason"],
+                "stage": line["stage"],
+                "round": line["round"],
+                "max_payment_cents": line["max_payment_cents"],
+                "position": line["position"],
+                "lat": proposal.lat if proposal else None,
+                "lon": proposal.lon if proposal else None,
+            }
+        )
     by_id = {p["id"]: p for p in projects}
     return {
-        "call_id": call.id, "code": call.constituency_code, "year": call.year, "rule": result.rule,
-        "engine_version": result.engine_version, "ballots_digest": result.ballots_digest,
+        "call_id": call.id,
+        "code": call.constituency_code,
+        "year": call.year,
+        "rule": result.rule,
+        "engine_version": result.engine_version,
+        "ballots_digest": result.ballots_digest,
         "computed_at": iso(result.computed_at),
         "winners": [by_id[pid] for pid in result.selected if pid in by_id],
         "projects": projects,
-        "budget_cents": result.budget_cents, "spent_cents": result.spent_cents,
+        "budget_cents": result.budget_cents,
+        "spent_cents": result.spent_cents,
         "left_cents": result.budget_cents - result.spent_cents,
-        "ballots": result.ballots, "registered_voters": result.registered_voters,
+        "ballots": result.ballots,
+        "registered_voters": result.registered_voters,
         "participation": rules.participation(result.ballots, result.registered_voters),
         "other_rules": result.alternatives,
         "tie_break": "lowest proposal id",

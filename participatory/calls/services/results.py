@@ -6,6 +6,7 @@ when there is one; `call_result.call_id` is unique as the last guard. It is run 
 `flask calls close-due` (scheduled by the operator) and on the first request to a
 call's pages after its close date.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,9 +33,12 @@ def counted_ballots(session: Session, call: Call) -> list[tuple[str, list[int]]]
     One row per (ballot, item) rather than ORM objects: a national call can have tens of
     thousands of ballots, and closing must not spend a millisecond on each.
     """
-    rows = session.execute(select(Ballot.public_id, BallotItem.proposal_id)
-                           .outerjoin(BallotItem, BallotItem.ballot_id == Ballot.id)
-                           .where(Ballot.call_id == call.id).order_by(Ballot.public_id, BallotItem.proposal_id))
+    rows = session.execute(
+        select(Ballot.public_id, BallotItem.proposal_id)
+        .outerjoin(BallotItem, BallotItem.ballot_id == Ballot.id)
+        .where(Ballot.call_id == call.id)
+        .order_by(Ballot.public_id, BallotItem.proposal_id)
+    )
     ballots: list[tuple[str, list[int]]] = []
     for public_id, proposal_id in rows:
         if not ballots or ballots[-1][0] != public_id:
@@ -67,47 +71,81 @@ def compute(session: Session, call: Call, now: datetime) -> CallResult:
     election, ids, ballots = election_of(session, call)
     main, selected = _run(election, ids, call.rule)
     projects = []
-    for pid, outcome in zip(ids, main.projects):
-        projects.append({
-            "proposal_id": pid, "cost_cents": outcome.cost, "votes": outcome.votes, "selected": outcome.selected,
-            "reason": outcome.reason, "stage": outcome.stage, "round": outcome.round,
-            "max_payment_cents": json_number(outcome.max_payment), "position": outcome.position,
-        })
+    for pid, outcome in zip(ids, main.projects, strict=False):
+        projects.append(
+            {
+                "proposal_id": pid,
+                "cost_cents": outcome.cost,
+                "votes": outcome.votes,
+                "selected": outcome.selected,
+                "reason": outcome.reason,
+                "stage": outcome.stage,
+                "round": outcome.round,
+                "max_payment_cents": json_number(outcome.max_payment),
+                "position": outcome.position,
+            }
+        )
     alternatives = {}
     for rule in rules.TALLY_RULES:
         outcome, chosen = (main, selected) if rule == call.rule else _run(election, ids, rule)
         alternatives[rule] = {"selected": chosen, "spent_cents": json_number(outcome.spent)}
     constituency = session.get(Constituency, call.constituency_code)
     return CallResult(
-        call_id=call.id, rule=call.rule, engine_version=ENGINE_VERSION,
-        ballots_digest=rules.ballots_digest(ballots), computed_at=now, selected=selected,
-        spent_cents=json_number(main.spent), budget_cents=call.budget_cents, ballots=len(ballots),
+        call_id=call.id,
+        rule=call.rule,
+        engine_version=ENGINE_VERSION,
+        ballots_digest=rules.ballots_digest(ballots),
+        computed_at=now,
+        selected=selected,
+        spent_cents=json_number(main.spent),
+        budget_cents=call.budget_cents,
+        ballots=len(ballots),
         registered_voters=constituency.registered_voters if constituency else 0,
-        projects=projects, alternatives=alternatives,
+        projects=projects,
+        alternatives=alternatives,
     )
 
 
 def close_call(session: Session, call_id: int, now: datetime) -> CallResult | None:
     """The call's results, computing and storing them if voting has closed; None before that."""
-    call = session.scalars(select(Call).where(Call.id == call_id).with_for_update()
-                           .execution_options(populate_existing=True)).one()
+    call = session.scalars(
+        select(Call).where(Call.id == call_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
     if phase_of(call, now) != rules.RESULTS:
         return None
-    existing = session.scalar(select(CallResult).where(CallResult.call_id == call.id)
-                              .execution_options(populate_existing=True))
+    existing = session.scalar(
+        select(CallResult).where(CallResult.call_id == call.id).execution_options(populate_existing=True)
+    )
     if existing is not None:
         return existing
     result = compute(session, call, now)
     session.add(result)
     session.flush()
-    record(session, now=now, actor=SYSTEM, action="call.results_computed", object_type="call", object_id=call.id,
-           details={"rule": result.rule, "ballots_digest": result.ballots_digest, "selected": result.selected,
-                    "engine_version": result.engine_version, "ballots": result.ballots,
-                    "spent_cents": result.spent_cents})
+    record(
+        session,
+        now=now,
+        actor=SYSTEM,
+        action="call.results_computed",
+        object_type="call",
+        object_id=call.id,
+        details={
+            "rule": result.rule,
+            "ballots_digest": result.ballots_digest,
+            "selected": result.selected,
+            "engine_version": result.engine_version,
+            "ballots": result.ballots,
+            "spent_cents": result.spent_cents,
+        },
+    )
     return result
 
 
 def due_call_ids(session: Session, now: datetime) -> list[int]:
-    return list(session.scalars(
-        select(Call.id).outerjoin(CallResult, CallResult.call_id == Call.id)
-        .where(Call.voting_close_at <= now, CallResult.id.is_(None)).order_by(Call.id)))
+    return list(
+        session.scalars(
+            select(Call.id)
+            .outerjoin(CallResult, CallResult.call_id == Call.id)
+            .where(Call.voting_close_at <= now, CallResult.id.is_(None))
+            .order_by(Call.id)
+        )
+    )

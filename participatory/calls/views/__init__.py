@@ -1,8 +1,7 @@
 """Pages of the calls domain: one blueprint, routes split by subject (calls, proposals,
 ballots, results). Views are thin: parse, call one service, commit once, redirect or render."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +11,7 @@ from flask import Blueprint, abort, current_app
 from flask_babel import format_currency, format_percent
 from flask_login import current_user
 
-from participatory import jobs
+from participatory import clock, jobs
 from participatory.accounts.policy import allowed
 from participatory.calls import forms, rules
 from participatory.calls.jobs import CLOSE_TIMEOUT, close_due_call

@@ -1,13 +1,13 @@
 """The ballot page (live budget bar in static/js/ballot.js; the server re-checks everything),
 changing and cancelling a ballot, and checking a receipt code."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from participatory import clock
 from participatory.accounts.policy import authorize
 from participatory.audit.jobs import request_seal
 from participatory.calls import forms, rules
@@ -45,8 +45,12 @@ def ballot(call_id: int):
     call = call_or_404(call_id)
     now = clock.now()
     close_if_due(call, now)
-    refusal = rules.vote_refusal(phase_of(call, now), call.constituency_code, current_user.constituency_code,
-                                 current_user.meets_verification(call.verification_level))
+    refusal = rules.vote_refusal(
+        phase_of(call, now),
+        call.constituency_code,
+        current_user.constituency_code,
+        current_user.meets_verification(call.verification_level),
+    )
     if refusal:
         return _refused(Forbidden(refusal), call)
     return _ballot_page(call)
@@ -55,8 +59,14 @@ def ballot(call_id: int):
 def _ballot_page(call, chosen: list[int] | None = None, status: int = 200):
     current = services.ballot_of(db.session, call, current_user)
     chosen = set(chosen if chosen is not None else current.proposal_ids if current else [])
-    return render_template("calls/ballot.html", call=call, form=forms.ActionForm(), ballot=current, chosen=chosen,
-                           projects=ballot_proposals(db.session, call)), status
+    return render_template(
+        "calls/ballot.html",
+        call=call,
+        form=forms.ActionForm(),
+        ballot=current,
+        chosen=chosen,
+        projects=ballot_proposals(db.session, call),
+    ), status
 
 
 def _submit(call_id: int):
@@ -83,8 +93,13 @@ def _submit(call_id: int):
     request_seal()
     if email:
         send_ballot_receipt(email, receipt.call, receipt.code, receipt.changed)
-    return render_template("calls/receipt_issued.html", call=receipt.call, code=receipt.code,
-                           changed=receipt.changed, projects=receipt.choices)
+    return render_template(
+        "calls/receipt_issued.html",
+        call=receipt.call,
+        code=receipt.code,
+        changed=receipt.changed,
+        projects=receipt.choices,
+    )
 
 
 def _refused(error: CallError, call):

@@ -1,7 +1,6 @@
 """The call: national list, call page, creation and settings (MP or admin), moderation dashboard."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from constituencies.models import Constituency
+from participatory import clock
 from participatory.accounts.policy import authorize
 from participatory.calls import forms, rules
 from participatory.calls.errors import CallError
@@ -34,8 +34,14 @@ def index():
         rows = [r for r in rows if r.department_code == department]
     if text:
         rows = [r for r in rows if text in f"{r.title} {r.constituency_name} {r.code}".lower()]
-    return render_template("calls/index.html", rows=rows, phase=phase, department=department,
-                           text=request.args.get("q", ""), phases=rules.PHASES)
+    return render_template(
+        "calls/index.html",
+        rows=rows,
+        phase=phase,
+        department=department,
+        text=request.args.get("q", ""),
+        phases=rules.PHASES,
+    )
 
 
 @bp.get("/circonscriptions/<code>/appel")
@@ -53,21 +59,33 @@ def show(call_id: int):
     close_if_due(call, now)
     constituency = db.session.get(Constituency, call.constituency_code)
     return render_template(
-        "calls/show.html", call=call, constituency=constituency, phase=call_services.phase_of(call, now),
+        "calls/show.html",
+        call=call,
+        constituency=constituency,
+        phase=call_services.phase_of(call, now),
         proposals=proposal_services.visible_proposals(db.session, call),
-        ballot=ballot_of(db.session, call, current_user), manages=manages(call), moderates=moderates(call),
+        ballot=ballot_of(db.session, call, current_user),
+        manages=manages(call),
+        moderates=moderates(call),
         ballots=queries.ballot_count(db.session, call),
     )
 
 
 def _settings(form: forms.CallForm) -> call_services.CallSettings:
     return call_services.CallSettings(
-        year=form.year.data, title=form.title.data.strip(), description=(form.description.data or "").strip(),
+        year=form.year.data,
+        title=form.title.data.strip(),
+        description=(form.description.data or "").strip(),
         budget_cents=forms.cents(form.budget.data),
-        proposals_open_at=forms.utc(form.proposals_open_at.data), review_open_at=forms.utc(form.review_open_at.data),
-        voting_open_at=forms.utc(form.voting_open_at.data), voting_close_at=forms.utc(form.voting_close_at.data),
-        min_projects=form.min_projects.data, max_projects=form.max_projects.data, knapsack=bool(form.knapsack.data),
-        rule=form.rule.data, verification_level=form.verification_level.data,
+        proposals_open_at=forms.utc(form.proposals_open_at.data),
+        review_open_at=forms.utc(form.review_open_at.data),
+        voting_open_at=forms.utc(form.voting_open_at.data),
+        voting_close_at=forms.utc(form.voting_close_at.data),
+        min_projects=form.min_projects.data,
+        max_projects=form.max_projects.data,
+        knapsack=bool(form.knapsack.data),
+        rule=form.rule.data,
+        verification_level=form.verification_level.data,
     )
 
 
@@ -108,8 +126,12 @@ def edit(call_id: int):
         form.budget.data = forms.euros(call.budget_cents)
         for name in ("proposals_open_at", "review_open_at", "voting_open_at", "voting_close_at"):
             getattr(form, name).data = forms.paris(getattr(call, name))
-    context = {"form": form, "constituency": constituency, "call": call,
-               "phase": call_services.phase_of(call, clock.now())}
+    context = {
+        "form": form,
+        "constituency": constituency,
+        "call": call,
+        "phase": call_services.phase_of(call, clock.now()),
+    }
     if not form.validate_on_submit():
         return render_template("calls/form.html", **context), 400 if request.method == "POST" else 200
     try:
@@ -125,7 +147,10 @@ def manage(call_id: int):
     call = call_or_404(call_id)
     authorize("proposal.moderate", constituency_code=call.constituency_code)
     return render_template(
-        "calls/manage.html", call=call, phase=call_services.phase_of(call, clock.now()),
+        "calls/manage.html",
+        call=call,
+        phase=call_services.phase_of(call, clock.now()),
         proposals=proposal_services.visible_proposals(db.session, call, include_hidden=True),
-        reports=proposal_services.report_counts(db.session, call), hide_form=forms.ReasonForm(),
+        reports=proposal_services.report_counts(db.session, call),
+        hide_form=forms.ReasonForm(),
     )

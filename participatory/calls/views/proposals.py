@@ -1,7 +1,6 @@
 """Proposals: submit, read, edit, withdraw, report, hide, review, and the implementation timeline."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
@@ -9,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from constituencies.models import Constituency
+from participatory import clock
 from participatory.accounts.models import User
 from participatory.accounts.policy import authorize
 from participatory.calls import forms, images, rules
@@ -19,15 +19,27 @@ from participatory.calls.services import implementation as implementation_servic
 from participatory.calls.services import proposals as services
 from participatory.calls.services.calls import phase_of
 from participatory.calls.views import (
-    bp, call_or_404, close_if_due, manages, moderates, proposal_or_404, refused, upload_dir,
+    bp,
+    call_or_404,
+    close_if_due,
+    manages,
+    moderates,
+    proposal_or_404,
+    refused,
+    upload_dir,
 )
 from participatory.extensions import db
 
+
 def _input(form: forms.ProposalForm) -> services.ProposalInput:
     return services.ProposalInput(
-        title=form.title.data.strip(), summary=form.summary.data.strip(), description=form.description.data.strip(),
-        category=form.category.data, estimated_cost_cents=forms.cents(form.estimated_cost.data),
-        lat=form.lat.data, lon=form.lon.data,
+        title=form.title.data.strip(),
+        summary=form.summary.data.strip(),
+        description=form.description.data.strip(),
+        category=form.category.data,
+        estimated_cost_cents=forms.cents(form.estimated_cost.data),
+        lat=form.lat.data,
+        lon=form.lon.data,
     )
 
 
@@ -40,9 +52,11 @@ def _image(form: forms.ProposalForm) -> images.CleanImage | None:
     try:
         return images.reencode(raw)
     except images.ImageError as error:
-        messages = {"too_large": _("L'image dépasse 5 Mo."),
-                    "not_an_image": _("Le fichier n'est pas une image lisible."),
-                    "bad_format": _("Seules les images JPEG et PNG sont acceptées.")}
+        messages = {
+            "too_large": _("L'image dépasse 5 Mo."),
+            "not_an_image": _("Le fichier n'est pas une image lisible."),
+            "bad_format": _("Seules les images JPEG et PNG sont acceptées."),
+        }
         form.image.errors = [messages[str(error)]]
         raise
 
@@ -58,8 +72,12 @@ def propose(call_id: int):
     authorize("account")
     form = forms.ProposalForm()
     context = _form_context(call, form)
-    refusal = rules.proposal_refusal(phase_of(call, clock.now()), call.constituency_code, current_user.constituency_code,
-                                     current_user.meets_verification(services.RESIDENCE))
+    refusal = rules.proposal_refusal(
+        phase_of(call, clock.now()),
+        call.constituency_code,
+        current_user.constituency_code,
+        current_user.meets_verification(services.RESIDENCE),
+    )
     if refusal:
         return refused(Forbidden(refusal), "calls/refused.html", call=call)
     if not form.validate_on_submit():
@@ -87,14 +105,28 @@ def proposal(proposal_id: int):
     close_if_due(call, now)
     result = call.result
     line = next((p for p in result.projects if p["proposal_id"] == item.id), None) if result else None
-    reported = current_user.is_authenticated and db.session.scalar(select(ProposalReport.id).where(
-        ProposalReport.proposal_id == item.id, ProposalReport.reporter_id == current_user.id)) is not None
+    reported = (
+        current_user.is_authenticated
+        and db.session.scalar(
+            select(ProposalReport.id).where(
+                ProposalReport.proposal_id == item.id, ProposalReport.reporter_id == current_user.id
+            )
+        )
+        is not None
+    )
     return render_template(
-        "calls/proposal.html", proposal=item, call=call, phase=phase_of(call, now), result_line=line,
+        "calls/proposal.html",
+        proposal=item,
+        call=call,
+        phase=phase_of(call, now),
+        result_line=line,
         is_author=current_user.is_authenticated and item.author_id == current_user.id,
-        manages=manages(call), moderates=moderates(call), reported=reported,
+        manages=manages(call),
+        moderates=moderates(call),
+        reported=reported,
         winner=bool(result and item.id in result.selected),
-        report_form=forms.ReasonForm(prefix="report"), hide_form=forms.ReasonForm(prefix="hide"),
+        report_form=forms.ReasonForm(prefix="report"),
+        hide_form=forms.ReasonForm(prefix="hide"),
         action_form=forms.ActionForm(),
     )
 
@@ -159,8 +191,9 @@ def withdraw_proposal(proposal_id: int):
     authorize("proposal.author", owner_ids=(item.author_id,) if item.author_id else ())
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    return _act_and_back(item, lambda: services.withdraw(db.session, current_user, clock.now(), item),
-                         _("Votre projet est retiré."))
+    return _act_and_back(
+        item, lambda: services.withdraw(db.session, current_user, clock.now(), item), _("Votre projet est retiré.")
+    )
 
 
 @bp.post("/propositions/<int:proposal_id>/signaler")
@@ -171,8 +204,11 @@ def report_proposal(proposal_id: int):
     if not form.validate_on_submit():
         flash(_("Indiquez le motif du signalement."), "error")
         return _back(item)
-    return _act_and_back(item, lambda: services.report(db.session, current_user, clock.now(), item, form.reason.data),
-                         _("Merci : le signalement est transmis à la modération."))
+    return _act_and_back(
+        item,
+        lambda: services.report(db.session, current_user, clock.now(), item, form.reason.data),
+        _("Merci : le signalement est transmis à la modération."),
+    )
 
 
 @bp.post("/propositions/<int:proposal_id>/masquer")
@@ -196,15 +232,23 @@ def review_proposal(proposal_id: int):
     form = forms.ReviewForm(obj=item if request.method == "GET" else None)
     if request.method == "GET":
         form.decision.data = item.feasibility
-        form.final_cost.data = forms.euros(item.final_cost_cents if item.final_cost_cents is not None
-                                           else item.estimated_cost_cents)
+        form.final_cost.data = forms.euros(
+            item.final_cost_cents if item.final_cost_cents is not None else item.estimated_cost_cents
+        )
         form.reason.data = item.review_reason
     context = {"proposal": item, "call": item.call, "form": form}
     if not form.validate_on_submit():
         return render_template("calls/review.html", **context), 400 if request.method == "POST" else 200
     try:
-        services.review(db.session, current_user, clock.now(), item, form.decision.data,
-                        forms.cents(form.final_cost.data), form.reason.data or "")
+        services.review(
+            db.session,
+            current_user,
+            clock.now(),
+            item,
+            form.decision.data,
+            forms.cents(form.final_cost.data),
+            form.reason.data or "",
+        )
     except CallError as error:
         return refused(error, "calls/review.html", **context)
     db.session.commit()
@@ -226,8 +270,9 @@ def implementation(proposal_id: int):
     if not form.validate_on_submit():
         return render_template("calls/implementation.html", **context), 400 if request.method == "POST" else 200
     try:
-        implementation_services.post_update(db.session, current_user, clock.now(), item, form.status.data,
-                                            form.note.data or "", form.happened_on.data)
+        implementation_services.post_update(
+            db.session, current_user, clock.now(), item, form.status.data, form.note.data or "", form.happened_on.data
+        )
     except CallError as error:
         return refused(error, "calls/implementation.html", **context)
     db.session.commit()

@@ -1,12 +1,12 @@
 """The results page: winners, every project's line and why, totals, participation, a map,
 the other rules side by side, and what to check (ballots digest, audit head hash)."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 from flask import render_template
 
 from constituencies.models import Constituency
+from participatory import clock
 from participatory.calls import rules
 from participatory.calls.services import queries
 from participatory.calls.services.calls import phase_of
@@ -29,8 +29,21 @@ def results(call_id: int):
     side_by_side = []
     for rule in rules.TALLY_RULES:
         outcome = result.alternatives.get(rule, {"selected": [], "spent_cents": 0})
-        side_by_side.append({"rule": rule, "selected": [by_id[pid] for pid in outcome["selected"] if pid in by_id],
-                             "spent_cents": outcome["spent_cents"], "is_call_rule": rule == result.rule})
+        side_by_side.append(
+            {
+                "rule": rule,
+                "selected": [by_id[pid] for pid in outcome["selected"] if pid in by_id],
+                "spent_cents": outcome["spent_cents"],
+                "is_call_rule": rule == result.rule,
+            }
+        )
     constituency = db.session.get(Constituency, call.constituency_code)
-    return render_template("calls/results.html", call=call, result=result, data=data, proposals=proposals,
-                           side_by_side=side_by_side, constituency=constituency)
+    return render_template(
+        "calls/results.html",
+        call=call,
+        result=result,
+        data=data,
+        proposals=proposals,
+        side_by_side=side_by_side,
+        constituency=constituency,
+    )

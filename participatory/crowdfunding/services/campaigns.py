@@ -1,4 +1,5 @@
 """Elections, candidacies, mandataires, payment accounts and the editable legal texts."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,9 @@ ACCOUNT_ID = re.compile(r"^acct_[A-Za-z0-9]{6,60}$")
 
 
 def window_of(election: Election) -> rules.Window:
-    return rules.collection_window(election.first_round, utc(election.collection_opens_at),
-                                   utc(election.collection_closes_at))
+    return rules.collection_window(
+        election.first_round, utc(election.collection_opens_at), utc(election.collection_closes_at)
+    )
 
 
 def _check_dates(first_round: date, second_round: date | None, opens: datetime | None, closes: datetime | None) -> None:
@@ -32,61 +34,127 @@ def _check_dates(first_round: date, second_round: date | None, opens: datetime |
     raise_if("bad_window" if window.opens_at >= window.closes_at else None)
 
 
-def create_election(session: Session, actor: User, now: datetime, *, name: str, first_round: date,
-                    second_round: date | None = None, opens_at: datetime | None = None,
-                    closes_at: datetime | None = None) -> Election:
+def create_election(
+    session: Session,
+    actor: User,
+    now: datetime,
+    *,
+    name: str,
+    first_round: date,
+    second_round: date | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+) -> Election:
     _check_dates(first_round, second_round, opens_at, closes_at)
-    election = Election(name=name.strip(), first_round=first_round, second_round=second_round,
-                        collection_opens_at=opens_at, collection_closes_at=closes_at, created_at=now)
+    election = Election(
+        name=name.strip(),
+        first_round=first_round,
+        second_round=second_round,
+        collection_opens_at=opens_at,
+        collection_closes_at=closes_at,
+        created_at=now,
+    )
     session.add(election)
     session.flush()
-    record(session, now=now, actor=actor_of(actor), action="election.create", object_type="election",
-           object_id=election.id, details={"first_round": first_round.isoformat()})
+    record(
+        session,
+        now=now,
+        actor=actor_of(actor),
+        action="election.create",
+        object_type="election",
+        object_id=election.id,
+        details={"first_round": first_round.isoformat()},
+    )
     return election
 
 
-def update_election(session: Session, actor: User, now: datetime, election: Election, *, name: str,
-                    first_round: date, second_round: date | None, opens_at: datetime | None,
-                    closes_at: datetime | None) -> None:
+def update_election(
+    session: Session,
+    actor: User,
+    now: datetime,
+    election: Election,
+    *,
+    name: str,
+    first_round: date,
+    second_round: date | None,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+) -> None:
     _check_dates(first_round, second_round, opens_at, closes_at)
     election.name, election.first_round, election.second_round = name.strip(), first_round, second_round
     election.collection_opens_at, election.collection_closes_at = opens_at, closes_at
     session.flush()
-    record(session, now=now, actor=actor_of(actor), action="election.update", object_type="election",
-           object_id=election.id, details={"first_round": first_round.isoformat(),
-                                           "manual_window": opens_at is not None or closes_at is not None})
+    record(
+        session,
+        now=now,
+        actor=actor_of(actor),
+        action="election.update",
+        object_type="election",
+        object_id=election.id,
+        details={
+            "first_round": first_round.isoformat(),
+            "manual_window": opens_at is not None or closes_at is not None,
+        },
+    )
 
 
-def apply(session: Session, user: User, now: datetime, *, election: Election, constituency_code: str,
-          candidate_name: str, party_label: str, agent_kind: str, agent_name: str, agent_designated_on: date,
-          agent_email: str) -> Candidacy:
+def apply(
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    election: Election,
+    constituency_code: str,
+    candidate_name: str,
+    party_label: str,
+    agent_kind: str,
+    agent_name: str,
+    agent_designated_on: date,
+    agent_email: str,
+) -> Candidacy:
     """A user applies as candidate and declares their mandataire (L52-4); an admin approves."""
     raise_if("election_over" if now >= window_of(election).closes_at else None)
     raise_if("unknown_constituency" if session.get(Constituency, constituency_code) is None else None)
     raise_if("bad_agent_kind" if agent_kind not in rules.AGENT_KINDS else None)
     raise_if("designation_in_future" if agent_designated_on > now.astimezone(rules.PARIS).date() else None)
-    existing = session.scalar(select(Candidacy.id).where(Candidacy.election_id == election.id,
-                                                         Candidacy.user_id == user.id))
+    existing = session.scalar(
+        select(Candidacy.id).where(Candidacy.election_id == election.id, Candidacy.user_id == user.id)
+    )
     raise_if("already_applied" if existing is not None else None)
     agent = find_by_email(session, agent_email)
     raise_if("unknown_agent_account" if agent is None else None)
     candidacy = Candidacy(
-        election_id=election.id, constituency_code=constituency_code, user_id=user.id,
-        candidate_name=candidate_name.strip(), party_label=party_label.strip(), status=rules.APPLIED,
-        agent_kind=agent_kind, agent_name=agent_name.strip(), agent_designated_on=agent_designated_on,
-        agent_user_id=agent.id, created_at=now,
+        election_id=election.id,
+        constituency_code=constituency_code,
+        user_id=user.id,
+        candidate_name=candidate_name.strip(),
+        party_label=party_label.strip(),
+        status=rules.APPLIED,
+        agent_kind=agent_kind,
+        agent_name=agent_name.strip(),
+        agent_designated_on=agent_designated_on,
+        agent_user_id=agent.id,
+        created_at=now,
     )
     session.add(candidacy)
     session.flush()
-    record(session, now=now, actor=actor_of(user), action="candidacy.apply", object_type="candidacy",
-           object_id=candidacy.id, details={"election": election.id, "constituency": constituency_code})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="candidacy.apply",
+        object_type="candidacy",
+        object_id=candidacy.id,
+        details={"election": election.id, "constituency": constituency_code},
+    )
     return candidacy
 
 
 def _grant_if_missing(session: Session, user: User, role: str, actor: User, now: datetime) -> None:
     if not user.has_role(role):
-        session.add(RoleGrant(user_id=user.id, role=role, constituency_code=None, granted_at=now,
-                              granted_by_id=actor.id))
+        session.add(
+            RoleGrant(user_id=user.id, role=role, constituency_code=None, granted_at=now, granted_by_id=actor.id)
+        )
 
 
 def decide(session: Session, admin: User, now: datetime, candidacy: Candidacy, *, approve: bool) -> None:
@@ -99,8 +167,15 @@ def decide(session: Session, admin: User, now: datetime, candidacy: Candidacy, *
         if candidacy.agent_user_id is not None:
             _grant_if_missing(session, session.get(User, candidacy.agent_user_id), FINANCIAL_AGENT, admin, now)
     session.flush()
-    record(session, now=now, actor=actor_of(admin), action=f"candidacy.{candidacy.status}",
-           object_type="candidacy", object_id=candidacy.id, details={"election": candidacy.election_id})
+    record(
+        session,
+        now=now,
+        actor=actor_of(admin),
+        action=f"candidacy.{candidacy.status}",
+        object_type="candidacy",
+        object_id=candidacy.id,
+        details={"election": candidacy.election_id},
+    )
 
 
 def link_payment_account(session: Session, agent: User, now: datetime, candidacy: Candidacy, account_id: str) -> None:
@@ -109,8 +184,15 @@ def link_payment_account(session: Session, agent: User, now: datetime, candidacy
     raise_if("bad_account_id" if not ACCOUNT_ID.match(account_id) else None)
     candidacy.stripe_account_id = account_id
     session.flush()
-    record(session, now=now, actor=actor_of(agent), action="candidacy.link_account", object_type="candidacy",
-           object_id=candidacy.id, details={"account": account_id})
+    record(
+        session,
+        now=now,
+        actor=actor_of(agent),
+        action="candidacy.link_account",
+        object_type="candidacy",
+        object_id=candidacy.id,
+        details={"account": account_id},
+    )
 
 
 def owner_ids(candidacy: Candidacy) -> tuple[int, ...]:
@@ -140,11 +222,13 @@ def spending_ceiling(constituency: Constituency, config, population: dict[str, i
     if constituency.code in population:
         inhabitants, estimated = population[constituency.code], False
     else:
-        inhabitants = rules.estimated_inhabitants(constituency.registered_voters,
-                                                  config["CAMPAIGN_INHABITANTS_PER_VOTER"])
+        inhabitants = rules.estimated_inhabitants(
+            constituency.registered_voters, config["CAMPAIGN_INHABITANTS_PER_VOTER"]
+        )
         estimated = True
     cents = rules.spending_ceiling_cents(
-        inhabitants, base_cents=config["CAMPAIGN_CEILING_BASE_CENTS"],
+        inhabitants,
+        base_cents=config["CAMPAIGN_CEILING_BASE_CENTS"],
         per_inhabitant_cents=config["CAMPAIGN_CEILING_PER_INHABITANT_CENTS"],
         coefficient=Decimal(config["CAMPAIGN_CEILING_COEFFICIENT"]),
     )
@@ -166,17 +250,28 @@ def set_legal_text(session: Session, admin: User, now: datetime, key: str, body:
     else:
         row.body, row.updated_at, row.updated_by_id = body, now, admin.id
     session.flush()
-    record(session, now=now, actor=actor_of(admin), action="legal_text.update", object_type="legal_text",
-           object_id=key, details={"length": len(body)})
+    record(
+        session,
+        now=now,
+        actor=actor_of(admin),
+        action="legal_text.update",
+        object_type="legal_text",
+        object_id=key,
+        details={"length": len(body)},
+    )
 
 
 def notices(session: Session, candidacy: Candidacy, constituency: Constituency) -> dict[str, str]:
     """The L52-9 notices of a campaign page, filled with public campaign data only."""
     values = {
-        "candidate": candidacy.candidate_name, "party": candidacy.party_label, "constituency": constituency.name,
+        "candidate": candidacy.candidate_name,
+        "party": candidacy.party_label,
+        "constituency": constituency.name,
         "election": candidacy.election.name,
         "agent_kind": "association de financement" if candidacy.agent_kind == "association" else "mandataire financier",
-        "agent_name": candidacy.agent_name, "designation_date": candidacy.agent_designated_on.strftime("%d/%m/%Y"),
+        "agent_name": candidacy.agent_name,
+        "designation_date": candidacy.agent_designated_on.strftime("%d/%m/%Y"),
     }
-    return {key: legal.render(legal_text(session, key), **values) for key in (legal.L52_9_NOTICE, legal.L52_8, legal.L113_1)}
-
+    return {
+        key: legal.render(legal_text(session, key), **values) for key in (legal.L52_9_NOTICE, legal.L52_8, legal.L113_1)
+    }

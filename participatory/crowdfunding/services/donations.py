@@ -6,6 +6,7 @@ Concurrent donations by one donor are serialised on their `donor_cap` row: an up
 that always writes, so PostgreSQL row-locks it until commit and SQLite takes its write
 lock; the sum is read only after the lock is held.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,8 +55,11 @@ def lock_donor(session: Session, election_id: int, donor_key: str, now: datetime
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(DonorCap).values(election_id=election_id, donor_key=donor_key, touched_at=now)
-    session.execute(stmt.on_conflict_do_update(index_elements=["election_id", "donor_key"],
-                                               set_={"touched_at": stmt.excluded.touched_at}))
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["election_id", "donor_key"], set_={"touched_at": stmt.excluded.touched_at}
+        )
+    )
 
 
 def counted_cents(session: Session, election_id: int, donor_key: str, now: datetime, pending_ttl: timedelta) -> int:
@@ -63,8 +67,9 @@ def counted_cents(session: Session, election_id: int, donor_key: str, now: datet
     live_pending = and_(Donation.status == rules.PENDING, Donation.created_at >= now - pending_ttl)
     received = Donation.status.in_([s for s in rules.CAP_COUNTED if s != rules.PENDING])
     return session.scalar(
-        select(func.coalesce(func.sum(Donation.amount_cents), 0))
-        .where(Donation.election_id == election_id, Donation.donor_key == donor_key, or_(live_pending, received))
+        select(func.coalesce(func.sum(Donation.amount_cents), 0)).where(
+            Donation.election_id == election_id, Donation.donor_key == donor_key, or_(live_pending, received)
+        )
     )
 
 
@@ -75,8 +80,12 @@ def idempotency_key(donation: Donation, purpose: str) -> str:
 
 def payment_metadata(donation: Donation) -> dict[str, str]:
     """Ids only: never a name, email or address in Stripe."""
-    return {"platform": "participatory", "donation": str(donation.id), "candidacy": str(donation.candidacy_id),
-            "election": str(donation.election_id)}
+    return {
+        "platform": "participatory",
+        "donation": str(donation.id),
+        "candidacy": str(donation.candidacy_id),
+        "election": str(donation.election_id),
+    }
 
 
 def _check_donor(donor: Donor) -> None:
@@ -85,9 +94,19 @@ def _check_donor(donor: Donor) -> None:
     raise_if("residence_needs_france" if donor.eligibility == "residence" and donor.country != "FR" else None)
 
 
-def start_donation(session: Session, now: datetime, gateway: StripeGateway | None, *, candidacy: Candidacy,
-                   donor: Donor, amount_cents: int, cap_cents: int, pending_ttl: timedelta,
-                   user: User | None = None, payment_method: str | None = None) -> Started:
+def start_donation(
+    session: Session,
+    now: datetime,
+    gateway: StripeGateway | None,
+    *,
+    candidacy: Candidacy,
+    donor: Donor,
+    amount_cents: int,
+    cap_cents: int,
+    pending_ttl: timedelta,
+    user: User | None = None,
+    payment_method: str | None = None,
+) -> Started:
     """Check window, candidate and cap, record the donation as pending and create its PaymentIntent."""
     raise_if("not_approved" if candidacy.status != rules.APPROVED else None)
     raise_if("no_payment_account" if not candidacy.stripe_account_id else None)
@@ -105,26 +124,51 @@ def start_donation(session: Session, now: datetime, gateway: StripeGateway | Non
         raise CrowdfundingError(problem, remaining_cents=rules.remaining_cap_cents(counted, cap_cents))
 
     donation = Donation(
-        ref=secrets.token_urlsafe(16), candidacy_id=candidacy.id, election_id=candidacy.election_id, donor_key=key,
-        user_id=user.id if user is not None else None, amount_cents=amount_cents, currency="eur",
-        status=rules.PENDING, created_at=now, first_name=donor.first_name.strip(), last_name=donor.last_name.strip(),
-        email=donor.email.strip(), address=donor.address.strip(), postal_code=donor.postal_code.strip(),
-        city=donor.city.strip(), country=donor.country, eligibility=donor.eligibility,
-        attested_natural_person=donor.natural_person, attested_own_funds=donor.own_funds, over_cap=False,
+        ref=secrets.token_urlsafe(16),
+        candidacy_id=candidacy.id,
+        election_id=candidacy.election_id,
+        donor_key=key,
+        user_id=user.id if user is not None else None,
+        amount_cents=amount_cents,
+        currency="eur",
+        status=rules.PENDING,
+        created_at=now,
+        first_name=donor.first_name.strip(),
+        last_name=donor.last_name.strip(),
+        email=donor.email.strip(),
+        address=donor.address.strip(),
+        postal_code=donor.postal_code.strip(),
+        city=donor.city.strip(),
+        country=donor.country,
+        eligibility=donor.eligibility,
+        attested_natural_person=donor.natural_person,
+        attested_own_funds=donor.own_funds,
+        over_cap=False,
     )
     session.add(donation)
     session.flush()
     try:
-        intent = gateway.create_intent(account=candidacy.stripe_account_id, amount_cents=amount_cents,
-                                       idempotency_key=idempotency_key(donation, "create"),
-                                       metadata=payment_metadata(donation), payment_method=payment_method)
+        intent = gateway.create_intent(
+            account=candidacy.stripe_account_id,
+            amount_cents=amount_cents,
+            idempotency_key=idempotency_key(donation, "create"),
+            metadata=payment_metadata(donation),
+            payment_method=payment_method,
+        )
     except GatewayError as exc:
         raise PaymentUnavailable("payment_unavailable") from exc
     donation.payment_intent_id = intent.id
     session.flush()
     # Last, so the audit log's global lock is never held during the call to Stripe.
-    record(session, now=now, actor=actor_of(user), action="donation.pending", object_type="donation",
-           object_id=donation.id, details={"candidacy": candidacy.id, "amount_cents": amount_cents})
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="donation.pending",
+        object_type="donation",
+        object_id=donation.id,
+        details={"candidacy": candidacy.id, "amount_cents": amount_cents},
+    )
     return Started(donation, intent.client_secret)
 
 
@@ -135,13 +179,16 @@ class ExpiryReport:
     errors: int = 0
 
 
-def expire_pending(session: Session, now: datetime, gateway: StripeGateway | None,
-                   pending_ttl: timedelta) -> ExpiryReport:
+def expire_pending(
+    session: Session, now: datetime, gateway: StripeGateway | None, pending_ttl: timedelta
+) -> ExpiryReport:
     """Cancel the PaymentIntents of donations never paid and mark them expired (the cap is already released)."""
     report = ExpiryReport()
     stale = session.scalars(
-        select(Donation).where(Donation.status == rules.PENDING, Donation.created_at < now - pending_ttl)
-        .order_by(Donation.id).with_for_update(skip_locked=True)
+        select(Donation)
+        .where(Donation.status == rules.PENDING, Donation.created_at < now - pending_ttl)
+        .order_by(Donation.id)
+        .with_for_update(skip_locked=True)
     ).all()
     for donation in stale:
         if donation.payment_intent_id:
@@ -162,7 +209,14 @@ def expire_pending(session: Session, now: datetime, gateway: StripeGateway | Non
                     continue
         donation.status, donation.closed_at = rules.EXPIRED, now
         report.expired += 1
-        record(session, now=now, actor="system", action="donation.expired", object_type="donation",
-               object_id=donation.id, details={"candidacy": donation.candidacy_id, "amount_cents": donation.amount_cents})
+        record(
+            session,
+            now=now,
+            actor="system",
+            action="donation.expired",
+            object_type="donation",
+            object_id=donation.id,
+            details={"candidacy": donation.candidacy_id, "amount_cents": donation.amount_cents},
+        )
     session.flush()
     return report

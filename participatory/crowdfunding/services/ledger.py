@@ -1,4 +1,5 @@
 """The mandataire's side: the donation ledger, its totals and export, refunds and reconciliation with Stripe."""
+
 from __future__ import annotations
 
 import csv
@@ -36,7 +37,9 @@ def donations(session: Session, candidacy: Candidacy, filters: Filters = Filters
     if filters.since:
         query = query.where(Donation.created_at >= datetime.combine(filters.since, time(0), rules.PARIS))
     if filters.until:
-        query = query.where(Donation.created_at < datetime.combine(filters.until + timedelta(days=1), time(0), rules.PARIS))
+        query = query.where(
+            Donation.created_at < datetime.combine(filters.until + timedelta(days=1), time(0), rules.PARIS)
+        )
     if filters.min_cents is not None:
         query = query.where(Donation.amount_cents >= filters.min_cents)
     if filters.max_cents is not None:
@@ -57,42 +60,86 @@ class Totals:
 
 def totals(session: Session, candidacy: Candidacy) -> Totals:
     rows = dict(
-        (status, (count, cents)) for status, count, cents in session.execute(
+        (status, (count, cents))
+        for status, count, cents in session.execute(
             select(Donation.status, func.count(), func.coalesce(func.sum(Donation.amount_cents), 0))
-            .where(Donation.candidacy_id == candidacy.id).group_by(Donation.status))
+            .where(Donation.candidacy_id == candidacy.id)
+            .group_by(Donation.status)
+        )
     )
     received = [rows.get(s, (0, 0)) for s in rules.RECEIVED]
-    to_refund = session.scalar(select(func.count()).where(
-        Donation.candidacy_id == candidacy.id, Donation.over_cap.is_(True), Donation.status == rules.SUCCEEDED))
-    return Totals(sum(c for _, c in received), sum(n for n, _ in received), rows.get(rules.PENDING, (0, 0))[1],
-                  rows.get(rules.REFUNDED, (0, 0))[1], to_refund or 0)
+    to_refund = session.scalar(
+        select(func.count()).where(
+            Donation.candidacy_id == candidacy.id, Donation.over_cap.is_(True), Donation.status == rules.SUCCEEDED
+        )
+    )
+    return Totals(
+        sum(c for _, c in received),
+        sum(n for n, _ in received),
+        rows.get(rules.PENDING, (0, 0))[1],
+        rows.get(rules.REFUNDED, (0, 0))[1],
+        to_refund or 0,
+    )
 
 
-def approve_refund(session: Session, agent: User, now: datetime, gateway: StripeGateway | None, donation: Donation,
-                   reason: str) -> None:
+def approve_refund(
+    session: Session, agent: User, now: datetime, gateway: StripeGateway | None, donation: Donation, reason: str
+) -> None:
     """R39-1-1: only the mandataire approves a refund; the donation is refunded once Stripe confirms it."""
     raise_if("bad_refund_reason" if reason not in rules.REFUND_REASONS else None)
     raise_if("not_refundable" if not rules.can_transition(donation.status, rules.REFUND_REQUESTED) else None)
     if gateway is None:
         raise PaymentUnavailable("payment_unavailable")
     try:
-        donation.refund_id = gateway.refund(donation.payment_intent_id, account=donation.candidacy.stripe_account_id,
-                                            idempotency_key=idempotency_key(donation, "refund"),
-                                            metadata=payment_metadata(donation))
+        donation.refund_id = gateway.refund(
+            donation.payment_intent_id,
+            account=donation.candidacy.stripe_account_id,
+            idempotency_key=idempotency_key(donation, "refund"),
+            metadata=payment_metadata(donation),
+        )
     except GatewayError as exc:
         raise PaymentUnavailable("payment_unavailable") from exc
     donation.status, donation.refund_reason = rules.REFUND_REQUESTED, reason
     donation.refund_requested_at, donation.refund_approved_by_id = now, agent.id
     session.flush()
-    record(session, now=now, actor=actor_of(agent), action="donation.refund_approved", object_type="donation",
-           object_id=donation.id, details={"candidacy": donation.candidacy_id, "amount_cents": donation.amount_cents,
-                                           "reason": reason, "refund": donation.refund_id})
+    record(
+        session,
+        now=now,
+        actor=actor_of(agent),
+        action="donation.refund_approved",
+        object_type="donation",
+        object_id=donation.id,
+        details={
+            "candidacy": donation.candidacy_id,
+            "amount_cents": donation.amount_cents,
+            "reason": reason,
+            "refund": donation.refund_id,
+        },
+    )
 
 
 LEDGER_COLUMNS = (
-    "receipt", "donation_id", "status", "created_at", "succeeded_at", "amount_eur", "currency", "payment_means",
-    "last_name", "first_name", "eligibility", "address", "postal_code", "city", "country", "email",
-    "payment_intent", "refund", "refund_reason", "over_cap", "anomaly",
+    "receipt",
+    "donation_id",
+    "status",
+    "created_at",
+    "succeeded_at",
+    "amount_eur",
+    "currency",
+    "payment_means",
+    "last_name",
+    "first_name",
+    "eligibility",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+    "payment_intent",
+    "refund",
+    "refund_reason",
+    "over_cap",
+    "anomaly",
 )
 
 
@@ -106,20 +153,41 @@ def ledger_csv(candidacy: Candidacy, rows: list[Donation]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(LEDGER_COLUMNS)
     for d in sorted(rows, key=lambda d: (d.receipt_number is None, d.receipt_number or 0, d.id)):
-        writer.writerow([
-            rules.receipt_label(candidacy.id, d.receipt_number) if d.receipt_number else "", d.id, d.status,
-            _when(d.created_at), _when(d.succeeded_at), f"{d.amount_cents / 100:.2f}", d.currency.upper(),
-            "carte bancaire", d.last_name, d.first_name, d.eligibility, d.address, d.postal_code, d.city, d.country,
-            d.email, d.payment_intent_id or "", d.refund_id or "", d.refund_reason or "", int(d.over_cap),
-            d.anomaly or "",
-        ])
+        writer.writerow(
+            [
+                rules.receipt_label(candidacy.id, d.receipt_number) if d.receipt_number else "",
+                d.id,
+                d.status,
+                _when(d.created_at),
+                _when(d.succeeded_at),
+                f"{d.amount_cents / 100:.2f}",
+                d.currency.upper(),
+                "carte bancaire",
+                d.last_name,
+                d.first_name,
+                d.eligibility,
+                d.address,
+                d.postal_code,
+                d.city,
+                d.country,
+                d.email,
+                d.payment_intent_id or "",
+                d.refund_id or "",
+                d.refund_reason or "",
+                int(d.over_cap),
+                d.anomaly or "",
+            ]
+        )
     return out.getvalue()
 
 
 # What Stripe should say for each ledger state (a refund leaves the PaymentIntent "succeeded").
 EXPECTED_STRIPE = {
-    rules.SUCCEEDED: {"succeeded"}, rules.REFUND_REQUESTED: {"succeeded"}, rules.REFUNDED: {"succeeded"},
-    rules.FAILED: {"requires_payment_method", "canceled"}, rules.EXPIRED: {"canceled", "requires_payment_method"},
+    rules.SUCCEEDED: {"succeeded"},
+    rules.REFUND_REQUESTED: {"succeeded"},
+    rules.REFUNDED: {"succeeded"},
+    rules.FAILED: {"requires_payment_method", "canceled"},
+    rules.EXPIRED: {"canceled", "requires_payment_method"},
     rules.PENDING: {"requires_payment_method", "requires_confirmation", "requires_action", "processing"},
 }
 
@@ -171,7 +239,15 @@ def reconcile(session: Session, gateway: StripeGateway, candidacy: Candidacy) ->
             problem = "status_differs"
         else:
             problem = None
-        report.lines.append(ReconciliationLine(
-            d.id if d else None, pi, d.status if d else None, d.amount_cents if d else None,
-            intent.status if intent else None, intent.amount if intent else None, problem))
+        report.lines.append(
+            ReconciliationLine(
+                d.id if d else None,
+                pi,
+                d.status if d else None,
+                d.amount_cents if d else None,
+                intent.status if intent else None,
+                intent.amount if intent else None,
+                problem,
+            )
+        )
     return report

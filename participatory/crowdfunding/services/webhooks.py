@@ -5,6 +5,7 @@ change it causes: a replay is recognised and changes nothing; two concurrent del
 one event collide on the key and the loser rolls back. The donation row is locked while
 its state moves along rules.TRANSITIONS, so a late failure cannot undo a success.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,15 @@ def _donation_for_intent(session: Session, intent_id: object) -> Donation | None
 
 
 def _audit(session: Session, now: datetime, donation: Donation, action: str, **details: object) -> None:
-    record(session, now=now, actor="system", action=action, object_type="donation", object_id=donation.id,
-           details={"candidacy": donation.candidacy_id, "amount_cents": donation.amount_cents, **details})
+    record(
+        session,
+        now=now,
+        actor="system",
+        action=action,
+        object_type="donation",
+        object_id=donation.id,
+        details={"candidacy": donation.candidacy_id, "amount_cents": donation.amount_cents, **details},
+    )
 
 
 def _next_receipt_number(session: Session, candidacy_id: int) -> int:
@@ -47,12 +55,21 @@ def _next_receipt_number(session: Session, candidacy_id: int) -> int:
     return (current or 0) + 1
 
 
-def _succeeded(session: Session, now: datetime, donation: Donation, intent: dict, *, cap_cents: int,
-               pending_ttl: timedelta) -> Outcome:
+def _succeeded(
+    session: Session, now: datetime, donation: Donation, intent: dict, *, cap_cents: int, pending_ttl: timedelta
+) -> Outcome:
     amount, currency = intent.get("amount"), str(intent.get("currency", "")).lower()
     if amount != donation.amount_cents or currency != donation.currency:
-        donation.anomaly = f"amount_mismatch: expected {donation.amount_cents} {donation.currency}, got {amount} {currency}"[:200]
-        _audit(session, now, donation, "donation.amount_mismatch", received_cents=amount if isinstance(amount, int) else None)
+        donation.anomaly = (
+            f"amount_mismatch: expected {donation.amount_cents} {donation.currency}, got {amount} {currency}"[:200]
+        )
+        _audit(
+            session,
+            now,
+            donation,
+            "donation.amount_mismatch",
+            received_cents=amount if isinstance(amount, int) else None,
+        )
         return Outcome("amount_mismatch", donation.id)
     if not rules.can_transition(donation.status, rules.SUCCEEDED):
         return Outcome("no_change", donation.id)
@@ -63,8 +80,15 @@ def _succeeded(session: Session, now: datetime, donation: Donation, intent: dict
     # A late success (after a lapsed reservation or a failed attempt) may take the donor past the cap.
     lock_donor(session, donation.election_id, donation.donor_key, now)
     donation.over_cap = counted_cents(session, donation.election_id, donation.donor_key, now, pending_ttl) > cap_cents
-    _audit(session, now, donation, "donation.succeeded", receipt=donation.receipt_number, late=late,
-           over_cap=donation.over_cap)
+    _audit(
+        session,
+        now,
+        donation,
+        "donation.succeeded",
+        receipt=donation.receipt_number,
+        late=late,
+        over_cap=donation.over_cap,
+    )
     return Outcome("succeeded", donation.id, receipt_due=True)
 
 
@@ -115,8 +139,15 @@ def handle_event(session: Session, now: datetime, event: dict, *, cap_cents: int
     else:
         outcome = Outcome("ignored", donation.id)
 
-    session.add(StripeEvent(id=event["id"][:255], type=kind[:80], received_at=now, donation_id=outcome.donation_id,
-                            outcome=outcome.outcome))
+    session.add(
+        StripeEvent(
+            id=event["id"][:255],
+            type=kind[:80],
+            received_at=now,
+            donation_id=outcome.donation_id,
+            outcome=outcome.outcome,
+        )
+    )
     session.flush()
     log.info("stripe event %s (%s): donation=%s outcome=%s", event["id"], kind, outcome.donation_id, outcome.outcome)
     return outcome

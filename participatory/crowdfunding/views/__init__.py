@@ -1,9 +1,8 @@
 """Pages of the crowdfunding domain: one blueprint, routes split into public pages (elections,
 campaigns, donating, the Stripe webhook) and management (admin, candidate, mandataire).
 Views are thin: parse, call one service, commit once, redirect or render."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ from flask import Blueprint, abort, current_app
 from flask_login import current_user
 
 from constituencies.models import Constituency
+from participatory import clock
 from participatory.accounts.policy import allowed
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
@@ -54,8 +54,9 @@ def population() -> dict[str, int]:
 def visible_candidacy(candidacy_id: int) -> Candidacy:
     """Approved campaigns are public; others only for the candidate, the mandataire and admins."""
     candidacy = get_or_404(Candidacy, candidacy_id)
-    if candidacy.status != rules.APPROVED and not allowed(current_user, "campaign.manage",
-                                                          owner_ids=campaigns.owner_ids(candidacy)):
+    if candidacy.status != rules.APPROVED and not allowed(
+        current_user, "campaign.manage", owner_ids=campaigns.owner_ids(candidacy)
+    ):
         abort(404)
     return candidacy
 
@@ -64,13 +65,18 @@ def campaign_context(candidacy: Candidacy) -> dict:
     constituency = db.session.get(Constituency, candidacy.constituency_code)
     window = campaigns.window_of(candidacy.election)
     return {
-        "candidacy": candidacy, "election": candidacy.election, "constituency": constituency, "window": window,
-        "collecting": (candidacy.status == rules.APPROVED and bool(candidacy.stripe_account_id)
-                       and window.is_open(clock.now())),
+        "candidacy": candidacy,
+        "election": candidacy.election,
+        "constituency": constituency,
+        "window": window,
+        "collecting": (
+            candidacy.status == rules.APPROVED and bool(candidacy.stripe_account_id) and window.is_open(clock.now())
+        ),
         "ceiling": campaigns.spending_ceiling(constituency, current_app.config, population()),
         "notices": campaigns.notices(db.session, candidacy, constituency),
         "summary": opendata.candidacy_summary(db.session, candidacy.id),
-        "cap_cents": current_app.config["DONATION_CAP_CENTS"], "paris": rules.PARIS,
+        "cap_cents": current_app.config["DONATION_CAP_CENTS"],
+        "paris": rules.PARIS,
     }
 
 

@@ -1,7 +1,6 @@
 """Management pages: elections and applications (admin), applying (candidate), the mandataire's dashboard."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from participatory import clock
 from participatory.accounts.policy import allowed, authorize
 from participatory.accounts.rules import utc
 from participatory.crowdfunding import forms, legal, rules
@@ -32,6 +32,7 @@ def _utc_to_paris(value: datetime | None) -> datetime | None:
 
 # --- Elections (admin) ---------------------------------------------------------------------
 
+
 @bp.route("/elections/nouvelle", methods=["GET", "POST"])
 def new_election():
     authorize("admin")
@@ -40,9 +41,15 @@ def new_election():
         return render_template("crowdfunding/election_form.html", form=form), (400 if form.is_submitted() else 200)
     try:
         item = campaigns.create_election(
-            db.session, current_user, clock.now(), name=form.name.data, first_round=form.first_round.data,
-            second_round=form.second_round.data, opens_at=_paris_to_utc(form.opens_at.data),
-            closes_at=_paris_to_utc(form.closes_at.data))
+            db.session,
+            current_user,
+            clock.now(),
+            name=form.name.data,
+            first_round=form.first_round.data,
+            second_round=form.second_round.data,
+            opens_at=_paris_to_utc(form.opens_at.data),
+            closes_at=_paris_to_utc(form.closes_at.data),
+        )
     except CrowdfundingError as error:
         return refused(error, "crowdfunding/election_form.html", form=form)
     db.session.commit()
@@ -59,13 +66,21 @@ def edit_election(election_id: int):
         form.opens_at.data = _utc_to_paris(item.collection_opens_at)
         form.closes_at.data = _utc_to_paris(item.collection_closes_at)
     if not form.validate_on_submit():
-        return render_template("crowdfunding/election_form.html", form=form, election=item), \
-            (400 if form.is_submitted() else 200)
+        return render_template("crowdfunding/election_form.html", form=form, election=item), (
+            400 if form.is_submitted() else 200
+        )
     try:
         campaigns.update_election(
-            db.session, current_user, clock.now(), item, name=form.name.data, first_round=form.first_round.data,
-            second_round=form.second_round.data, opens_at=_paris_to_utc(form.opens_at.data),
-            closes_at=_paris_to_utc(form.closes_at.data))
+            db.session,
+            current_user,
+            clock.now(),
+            item,
+            name=form.name.data,
+            first_round=form.first_round.data,
+            second_round=form.second_round.data,
+            opens_at=_paris_to_utc(form.opens_at.data),
+            closes_at=_paris_to_utc(form.closes_at.data),
+        )
     except CrowdfundingError as error:
         return refused(error, "crowdfunding/election_form.html", form=form, election=item)
     db.session.commit()
@@ -75,20 +90,30 @@ def edit_election(election_id: int):
 
 # --- Applying (any signed-in user) and deciding (admin) ---------------------------------------
 
+
 @bp.route("/elections/<int:election_id>/candidater", methods=["GET", "POST"])
 def apply(election_id: int):
     authorize("campaign.apply")
     item = get_or_404(Election, election_id)
     form = forms.ApplicationForm()
     if not form.validate_on_submit():
-        return render_template("crowdfunding/apply.html", form=form, election=item), \
-            (400 if form.is_submitted() else 200)
+        return render_template("crowdfunding/apply.html", form=form, election=item), (
+            400 if form.is_submitted() else 200
+        )
     try:
         candidacy = campaigns.apply(
-            db.session, current_user, clock.now(), election=item, constituency_code=form.constituency_code.data.upper(),
-            candidate_name=form.candidate_name.data, party_label=form.party_label.data,
-            agent_kind=form.agent_kind.data, agent_name=form.agent_name.data,
-            agent_designated_on=form.agent_designated_on.data, agent_email=form.agent_email.data)
+            db.session,
+            current_user,
+            clock.now(),
+            election=item,
+            constituency_code=form.constituency_code.data.upper(),
+            candidate_name=form.candidate_name.data,
+            party_label=form.party_label.data,
+            agent_kind=form.agent_kind.data,
+            agent_name=form.agent_name.data,
+            agent_designated_on=form.agent_designated_on.data,
+            agent_email=form.agent_email.data,
+        )
     except CrowdfundingError as error:
         return refused(error, "crowdfunding/apply.html", form=form, election=item)
     db.session.commit()
@@ -99,8 +124,9 @@ def apply(election_id: int):
 @bp.get("/admin/candidatures")
 def applications():
     authorize("admin")
-    items = db.session.scalars(select(Candidacy).order_by(Candidacy.status != rules.APPLIED,
-                                                          Candidacy.created_at.desc())).all()
+    items = db.session.scalars(
+        select(Candidacy).order_by(Candidacy.status != rules.APPLIED, Candidacy.created_at.desc())
+    ).all()
     return render_template("crowdfunding/applications.html", items=items, form=forms.DecisionForm())
 
 
@@ -125,12 +151,14 @@ def decide(candidacy_id: int):
 
 # --- Legal texts (admin) ----------------------------------------------------------------------
 
+
 @bp.get("/admin/textes-legaux")
 def legal_texts():
     authorize("admin")
     texts = {key: campaigns.legal_text(db.session, key) for key in legal.DEFAULTS}
-    return render_template("crowdfunding/legal_texts.html", texts=texts, titles=legal.TITLES,
-                           legifrance=legal.LEGIFRANCE)
+    return render_template(
+        "crowdfunding/legal_texts.html", texts=texts, titles=legal.TITLES, legifrance=legal.LEGIFRANCE
+    )
 
 
 @bp.route("/admin/textes-legaux/<key>", methods=["GET", "POST"])
@@ -153,15 +181,20 @@ def edit_legal_text(key: str):
 
 # --- The mandataire's dashboard -----------------------------------------------------------------
 
+
 @bp.get("/mandataire")
 def my_campaigns():
     authorize("campaign.apply")
-    items = db.session.scalars(select(Candidacy).where(
-        or_(Candidacy.user_id == current_user.id, Candidacy.agent_user_id == current_user.id))
-        .order_by(Candidacy.created_at.desc())).all()
-    return render_template("crowdfunding/my_campaigns.html", items=items,
-                           can_read={c.id: allowed(current_user, "ledger.read", owner_ids=campaigns.owner_ids(c))
-                                     for c in items})
+    items = db.session.scalars(
+        select(Candidacy)
+        .where(or_(Candidacy.user_id == current_user.id, Candidacy.agent_user_id == current_user.id))
+        .order_by(Candidacy.created_at.desc())
+    ).all()
+    return render_template(
+        "crowdfunding/my_campaigns.html",
+        items=items,
+        can_read={c.id: allowed(current_user, "ledger.read", owner_ids=campaigns.owner_ids(c)) for c in items},
+    )
 
 
 def _ledger_candidacy(candidacy_id: int) -> Candidacy:
@@ -197,9 +230,14 @@ def _filters() -> ledger.Filters:
     status = request.args.get("status") or None
     if status is not None and status not in rules.DONATION_STATES:
         abort(400, description=_("Statut inconnu."))
-    return ledger.Filters(status=status, since=_date_arg("since"), until=_date_arg("until"),
-                          min_cents=_cents_arg("min"), max_cents=_cents_arg("max"),
-                          over_cap_only=request.args.get("over_cap") == "1")
+    return ledger.Filters(
+        status=status,
+        since=_date_arg("since"),
+        until=_date_arg("until"),
+        min_cents=_cents_arg("min"),
+        max_cents=_cents_arg("max"),
+        over_cap_only=request.args.get("over_cap") == "1",
+    )
 
 
 @bp.get("/mandataire/campagnes/<int:candidacy_id>")
@@ -207,10 +245,16 @@ def dashboard(candidacy_id: int):
     candidacy = _ledger_candidacy(candidacy_id)
     filters = _filters()
     return render_template(
-        "crowdfunding/dashboard.html", **campaign_context(candidacy), filters=filters,
-        donations=ledger.donations(db.session, candidacy, filters), totals=ledger.totals(db.session, candidacy),
-        states=rules.DONATION_STATES, refund_form=forms.RefundForm(), account_form=forms.AccountForm(),
-        can_finance=allowed(current_user, "campaign.finance", owner_ids=campaigns.owner_ids(candidacy)))
+        "crowdfunding/dashboard.html",
+        **campaign_context(candidacy),
+        filters=filters,
+        donations=ledger.donations(db.session, candidacy, filters),
+        totals=ledger.totals(db.session, candidacy),
+        states=rules.DONATION_STATES,
+        refund_form=forms.RefundForm(),
+        account_form=forms.AccountForm(),
+        can_finance=allowed(current_user, "campaign.finance", owner_ids=campaigns.owner_ids(candidacy)),
+    )
 
 
 @bp.post("/mandataire/campagnes/<int:candidacy_id>/compte")

@@ -1,7 +1,6 @@
 """Public pages: elections, campaign pages, the donation form and payment, the Stripe webhook."""
-from __future__ import annotations
 
-from participatory import clock
+from __future__ import annotations
 
 import logging
 
@@ -11,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from participatory import clock
 from participatory.accounts.policy import allowed
 from participatory.crowdfunding import forms, receipts, rules
 from participatory.crowdfunding.errors import CrowdfundingError
@@ -19,7 +19,13 @@ from participatory.crowdfunding.models import Candidacy, Donation, Election
 from participatory.crowdfunding.services import campaigns, webhooks
 from participatory.crowdfunding.services.donations import Donor, start_donation
 from participatory.crowdfunding.views import (
-    bp, campaign_context, gateway, get_or_404, pending_ttl, refused, visible_candidacy,
+    bp,
+    campaign_context,
+    gateway,
+    get_or_404,
+    pending_ttl,
+    refused,
+    visible_candidacy,
 )
 from participatory.extensions import csrf, db, limiter
 
@@ -31,22 +37,36 @@ def elections():
     rows = db.session.execute(
         select(Election, func.count(Candidacy.id))
         .outerjoin(Candidacy, (Candidacy.election_id == Election.id) & (Candidacy.status == rules.APPROVED))
-        .group_by(Election.id).order_by(Election.first_round.desc())
+        .group_by(Election.id)
+        .order_by(Election.first_round.desc())
     ).all()
     items = [(e, count, campaigns.window_of(e)) for e, count in rows]
-    return render_template("crowdfunding/elections.html", items=items, now=clock.now(), paris=rules.PARIS,
-                           is_admin=allowed(current_user, "admin"))
+    return render_template(
+        "crowdfunding/elections.html",
+        items=items,
+        now=clock.now(),
+        paris=rules.PARIS,
+        is_admin=allowed(current_user, "admin"),
+    )
 
 
 @bp.get("/elections/<int:election_id>")
 def election(election_id: int):
     item = get_or_404(Election, election_id)
     candidacies = db.session.scalars(
-        select(Candidacy).where(Candidacy.election_id == item.id, Candidacy.status == rules.APPROVED)
-        .order_by(Candidacy.constituency_code, Candidacy.candidate_name)).all()
-    return render_template("crowdfunding/election.html", election=item, candidacies=candidacies,
-                           window=campaigns.window_of(item), now=clock.now(), paris=rules.PARIS,
-                           is_admin=allowed(current_user, "admin"))
+        select(Candidacy)
+        .where(Candidacy.election_id == item.id, Candidacy.status == rules.APPROVED)
+        .order_by(Candidacy.constituency_code, Candidacy.candidate_name)
+    ).all()
+    return render_template(
+        "crowdfunding/election.html",
+        election=item,
+        candidacies=candidacies,
+        window=campaigns.window_of(item),
+        now=clock.now(),
+        paris=rules.PARIS,
+        is_admin=allowed(current_user, "admin"),
+    )
 
 
 @bp.get("/candidats/<int:candidacy_id>")
@@ -55,10 +75,18 @@ def campaign(candidacy_id: int):
 
 
 def _donor(form: forms.DonationForm) -> Donor:
-    return Donor(first_name=form.first_name.data, last_name=form.last_name.data, email=form.email.data,
-                 address=form.address.data, postal_code=form.postal_code.data, city=form.city.data,
-                 country=form.country.data, eligibility=form.eligibility.data,
-                 natural_person=bool(form.natural_person.data), own_funds=bool(form.own_funds.data))
+    return Donor(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        email=form.email.data,
+        address=form.address.data,
+        postal_code=form.postal_code.data,
+        city=form.city.data,
+        country=form.country.data,
+        eligibility=form.eligibility.data,
+        natural_person=bool(form.natural_person.data),
+        own_funds=bool(form.own_funds.data),
+    )
 
 
 @bp.route("/candidats/<int:candidacy_id>/don", methods=["GET", "POST"])
@@ -75,9 +103,17 @@ def donate(candidacy_id: int):
         return render_template("crowdfunding/donate.html", **context), 400
     user = current_user if current_user.is_authenticated else None
     try:
-        started = start_donation(db.session, clock.now(), gateway(), candidacy=candidacy, donor=_donor(form),
-                                 amount_cents=amount, cap_cents=current_app.config["DONATION_CAP_CENTS"],
-                                 pending_ttl=pending_ttl(), user=user)
+        started = start_donation(
+            db.session,
+            clock.now(),
+            gateway(),
+            candidacy=candidacy,
+            donor=_donor(form),
+            amount_cents=amount,
+            cap_cents=current_app.config["DONATION_CAP_CENTS"],
+            pending_ttl=pending_ttl(),
+            user=user,
+        )
     except CrowdfundingError as error:
         return refused(error, "crowdfunding/donate.html", **context)
     db.session.commit()
@@ -103,9 +139,14 @@ def pay(ref: str):
         intent = payments.retrieve_intent(donation.payment_intent_id, account=donation.candidacy.stripe_account_id)
     except GatewayError:
         abort(503, description=_("Le paiement est momentanément indisponible."))
-    return render_template("crowdfunding/pay.html", donation=donation, candidacy=donation.candidacy,
-                           client_secret=intent.client_secret, stripe_js=current_app.config["STRIPE_JS_URL"],
-                           publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"])
+    return render_template(
+        "crowdfunding/pay.html",
+        donation=donation,
+        candidacy=donation.candidacy,
+        client_secret=intent.client_secret,
+        stripe_js=current_app.config["STRIPE_JS_URL"],
+        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+    )
 
 
 @bp.get("/dons/<ref>")
@@ -126,15 +167,20 @@ def donation_status(ref: str):
 def stripe_webhook():
     config = current_app.config
     try:
-        event = verify_webhook(request.get_data(), request.headers.get("Stripe-Signature"),
-                               config["STRIPE_WEBHOOK_SECRET"], config["STRIPE_WEBHOOK_TOLERANCE"])
+        event = verify_webhook(
+            request.get_data(),
+            request.headers.get("Stripe-Signature"),
+            config["STRIPE_WEBHOOK_SECRET"],
+            config["STRIPE_WEBHOOK_TOLERANCE"],
+        )
     except InvalidSignature:
         log.warning("stripe webhook refused: bad or stale signature")
         return jsonify({"error": "invalid signature"}), 400
     now = clock.now()
     try:
-        outcome = webhooks.handle_event(db.session, now, event, cap_cents=config["DONATION_CAP_CENTS"],
-                                        pending_ttl=pending_ttl())
+        outcome = webhooks.handle_event(
+            db.session, now, event, cap_cents=config["DONATION_CAP_CENTS"], pending_ttl=pending_ttl()
+        )
         db.session.commit()
     except IntegrityError:  # the same event, delivered twice at once: the other delivery applied it
         db.session.rollback()
