@@ -6,12 +6,13 @@ FLASK := $(BIN)/flask --app app
 SHARED_GEOJSON := ../shared/data/constituencies/france-circonscriptions-legislatives-2012.geojson
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load
+
+.PHONY: lint setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load
 
 setup: $(VENV)/.installed node_modules/.installed compile-translations
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
@@ -45,6 +46,11 @@ bench-seed: setup
 
 bench-load: setup
 	$(BIN)/python benchmarks/load.py
+
+# Style and static checks: ruff (lint and format); .ci/run runs it before the tests.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The whole suite, on SQLite then on PostgreSQL (pure tally tests and browsers run once).
 # TEST_CLOCK prefixes the SQLite pass, e.g. TEST_CLOCK="faketime -f +1100d" runs it years ahead
