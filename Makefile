@@ -53,14 +53,14 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 
 # The whole suite, on SQLite then on PostgreSQL (pure tally tests and browsers run once).
-# TEST_CLOCK prefixes the SQLite pass, e.g. TEST_CLOCK="faketime -f +1100d" runs it years ahead
-# (.ci/run does): the suite reads one frozen clock and passes whatever the machine's date.
-TEST_CLOCK ?=
+# TEST_SHIFT_DAYS=N runs the SQLite pass with the machine's date N days ahead (.ci/run: 1100):
+# the suite reads one frozen clock and passes whatever the date (tests/shifted_date.py).
+TEST_SHIFT_DAYS ?=
 
 test: setup test-sqlite test-postgres
 
 test-sqlite:
-	$(TEST_CLOCK) $(BIN)/python -m pytest -q -p no:cacheprovider
+	TEST_SHIFT_DAYS=$(TEST_SHIFT_DAYS) $(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-postgres:
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/tally --ignore=tests/browser

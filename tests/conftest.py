@@ -19,6 +19,7 @@ from flask_migrate import upgrade
 
 from participatory import clock, create_app
 from participatory.extensions import db
+from tests.shifted_date import shift_from_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -136,6 +137,8 @@ def client(app):
 
 # The one time of the whole suite: the platform's clock is frozen here for every test, so the
 # suite gives the same answers whatever the machine's date (`.ci/run` proves it with faketime).
+# When the run asks for it, the machine's date is moved years ahead first (tests/shifted_date.py).
+SHIFTED_DAYS = shift_from_environment()
 # Frozen at import, before the test modules are collected (some compute times at module level).
 FROZEN_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 clock.freeze(FROZEN_NOW)

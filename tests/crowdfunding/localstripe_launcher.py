@@ -13,6 +13,10 @@ def main(port: int) -> None:
     from localstripe.resources import store
     from localstripe.server import app
 
+    from tests.shifted_date import shift_from_environment
+
+    shift_from_environment()  # the same date as the test run that started it
+
     # localstripe pickles its whole store to /tmp/localstripe.pickle on every write: parallel
     # test runs would share that file. Each run keeps its own store in memory instead.
     store.dump_to_disk = lambda: None
