@@ -23,6 +23,11 @@ MESSAGES = {
     "attestations_required": _l("Vous devez attester être une personne physique et donner vos propres fonds."),
     "residence_needs_france": _l("Pour donner au titre de la résidence en France, l'adresse doit être en France."),
     "bad_eligibility": _l("Indiquez votre nationalité française ou votre résidence en France."),
+    "name_without_letter": _l(
+        "Le prénom et le nom doivent contenir au moins une lettre : un don ne peut pas être anonyme."
+    ),
+    "bad_country": _l("Choisissez un pays de la liste."),
+    "bad_postal_code": _l("Ce code postal n'est pas valide pour ce pays (en France : cinq chiffres)."),
     "below_minimum": _l("Le don minimum est de 1 €."),
     "over_cap": _l("Ce don dépasserait le plafond de 4 600 € par donateur pour cette élection (article L52-8)."),
     "payment_unavailable": _l("Le paiement est momentanément indisponible ; aucun don n'a été enregistré."),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
+import pycountry
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,9 +20,34 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from participatory.crowdfunding import rules
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country, named in the page's language and sorted by that name; France first."""
+    names = get_locale().territories
+    countries = sorted(
+        ((c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries),
+        key=lambda pair: _reading_order(pair[1]),
+    )
+    return [("FR", names.get("FR", "France"))] + [pair for pair in countries if pair[0] != "FR"]
+
+
+def _reading_order(name: str) -> str:
+    """Sort names as people read them: without accents ("Égypte" with the E's)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 class ElectionForm(FlaskForm):
@@ -109,12 +137,7 @@ class DonationForm(FlaskForm):
     address = StringField(_l("Adresse (numéro et voie)"), validators=[DataRequired(), Length(max=200)])
     postal_code = StringField(_l("Code postal"), validators=[DataRequired(), Length(max=12)])
     city = StringField(_l("Commune"), validators=[DataRequired(), Length(max=80)])
-    country = StringField(
-        _l("Pays (code à deux lettres, FR pour la France)"),
-        default="FR",
-        filters=[lambda v: (v or "").strip().upper()],
-        validators=[DataRequired(), Regexp(r"^[A-Z]{2}$", message=_l("Deux lettres, par exemple FR."))],
-    )
+    country = SelectField(_l("Pays"), default="FR", validators=[DataRequired()])
     eligibility = RadioField(
         _l("Je peux donner car"),
         choices=[
@@ -128,6 +151,21 @@ class DonationForm(FlaskForm):
         validators=[DataRequired()],
     )
     own_funds = BooleanField(_l("J'atteste que ce don provient de mes propres fonds."), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+
+    def validate_first_name(self, field) -> None:
+        if not rules.has_letter(field.data or ""):
+            raise ValidationError(_l("Au moins une lettre : un don ne peut pas être anonyme."))
+
+    validate_last_name = validate_first_name
+
+    def validate_postal_code(self, field) -> None:
+        country = rules.country_code(self.country.data or "")
+        if country is not None and rules.postal_code(field.data or "", country) is None:
+            raise ValidationError(_l("Ce code postal n'est pas valide pour ce pays (en France : cinq chiffres)."))
 
     def amount_cents(self) -> int | None:
         if self.amount_choice.data == "other":

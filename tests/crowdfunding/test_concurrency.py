@@ -39,10 +39,13 @@ def postgres_only(app_ctx):
 
 def test_concurrent_donations_across_candidates_stay_within_the_cap(app, world):
     candidacy_ids = [world.candidacy.id, world.other.id]
-    spellings = [
+    spellings = [  # one person: case, accents, look-alike letters, middle names, postal and country spellings
         donor(),
         donor(first_name="ANAÏS", last_name="LE-GALL"),
         donor(last_name="le gall", postal_code="33 000"),
+        donor(first_name="Anaïs Marie", postal_code="F-33000"),
+        donor(first_name="Аnaïs", postal_code="33000 CEDEX", country="FRA"),  # Cyrillic А
+        donor(last_name="Lе Gаll", postal_code="FR 33000", country="France"),  # Cyrillic е, а
     ]
     gateway = SlowGateway()
     barrier = threading.Barrier(THREADS)

@@ -83,14 +83,39 @@ def test_a_stale_pending_donation_releases_the_cap(session, world, fake_gateway)
     [
         ({"natural_person": False}, "attestations_required"),
         ({"own_funds": False}, "attestations_required"),
-        ({"eligibility": "residence", "country": "BE"}, "residence_needs_france"),
+        ({"eligibility": "residence", "country": "BE", "postal_code": "1000"}, "residence_needs_france"),
         ({"eligibility": "other"}, "bad_eligibility"),
+        ({"first_name": "."}, "name_without_letter"),
+        ({"last_name": "- -"}, "name_without_letter"),
+        ({"country": "ZZ"}, "bad_country"),
+        ({"postal_code": "3300"}, "bad_postal_code"),
+        ({"postal_code": "33000", "country": "DE", "eligibility": "nationality"}, None),  # five digits are German too
+        ({"postal_code": "330", "country": "DE", "eligibility": "nationality"}, "bad_postal_code"),
     ],
 )
 def test_donor_conditions_of_l52_8(session, world, fake_gateway, change, code):
+    if code is None:
+        give(session, world, fake_gateway, 1000, who=donor(**change))
+        return
     with pytest.raises(CrowdfundingError) as refused:
         give(session, world, fake_gateway, 1000, who=donor(**change))
     assert refused.value.code == code and not fake_gateway.created
+
+
+def test_a_resident_of_guadeloupe_resides_in_france(session, world, fake_gateway):
+    give(session, world, fake_gateway, 1000, who=donor(country="GP", postal_code="97110", eligibility="residence"))
+
+
+def test_spellings_of_one_donor_share_one_cap_across_candidates(session, world, fake_gateway):
+    give(session, world, fake_gateway, 400_000, who=donor())
+    for spelling in (
+        donor(postal_code="F-33000"),
+        donor(first_name="Anaïs Marie", country="France"),
+        donor(last_name="Lе Gаll", postal_code="33000 CEDEX"),  # Cyrillic е and а
+    ):
+        with pytest.raises(CrowdfundingError) as refused:
+            give(session, world, fake_gateway, 100_000, who=spelling, candidacy=world.other)
+        assert refused.value.code == "over_cap"
 
 
 def test_a_french_national_abroad_may_give(session, world, fake_gateway):

@@ -6,12 +6,14 @@ import csv
 import io
 from datetime import timedelta
 
+import flask_babel
 import pytest
 from sqlalchemy import select
 
 from participatory.accounts.models import User
 from participatory.accounts.rules import CANDIDATE, FINANCIAL_AGENT
 from participatory.crowdfunding import rules
+from participatory.crowdfunding.forms import country_choices
 from participatory.crowdfunding.models import Candidacy, Donation, Election
 from participatory.crowdfunding.services.donations import start_donation
 from tests.crowdfunding.conftest import FORM, donor, make_user, reload, sign_in
@@ -158,11 +160,28 @@ def test_an_invalid_donation_form_stores_nothing(app, session, world):
         {"email": "nope"},
         {"amount_choice": "other", "amount_other": "0.5"},
         {"amount_choice": "other"},
-        {"country": "France"},
+        {"country": "France"},  # a country is chosen from the ISO list by its code
+        {"country": "XX"},
+        {"first_name": "."},
+        {"last_name": "-"},
+        {"postal_code": "3300"},
+        {"postal_code": "33000 PARIS"},
+        {"country": "BE", "postal_code": "33000 CEDEX", "eligibility": "nationality"},
     ):
         response = client.post(f"/candidats/{world.candidacy.id}/don", data={**FORM, **change})
         assert response.status_code == 400, change
     assert session.scalar(select(Donation.id)) is None
+
+
+def test_the_donation_form_lists_countries_by_name_in_the_page_language(app, world):
+    page = app.test_client().get(f"/candidats/{world.candidacy.id}/don").get_data(as_text=True)
+    assert '<option selected value="FR">France</option>' in page
+    assert '<option value="DE">Allemagne</option>' in page and '<option value="GP">Guadeloupe</option>' in page
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        flask_babel.refresh()  # the test's outer app context keeps the first request's locale
+        choices = country_choices()
+    assert choices[0] == ("FR", "France") and ("DE", "Germany") in choices and len(choices) == 249
+    flask_babel.refresh()
 
 
 def test_without_payments_configured_the_donation_is_refused_cleanly(app, session, world):

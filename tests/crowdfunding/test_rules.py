@@ -103,7 +103,109 @@ def test_donor_key_still_tells_different_people_apart(a, b):
 def test_donor_key_is_a_hash_not_the_identity():
     key = rules.donor_identity_key("Anaïs", "Le Gall", "33000", "FR")
     assert len(key) == 64 and "gall" not in key
-    assert rules.donor_identity("Anaïs", "Le Gall", "33000", "FR") == "anais|legall|33000|fr"
+    assert rules.donor_identity("Anaïs", "Le Gall", "33000", "FR") == "anais|legall|33000|FR"
+
+
+SAME_PERSON = ("Jean", "Dupont", "33000", "FR")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        # postal codes written around the five digits
+        ("Jean", "Dupont", "F-33000", "FR"),
+        ("Jean", "Dupont", "FR 33000", "FR"),
+        ("Jean", "Dupont", "FR-33000", "FR"),
+        ("Jean", "Dupont", "F33000", "FR"),
+        ("Jean", "Dupont", "33000 CEDEX", "FR"),
+        ("Jean", "Dupont", "33000 Cedex 9", "FR"),
+        ("Jean", "Dupont", " 33 000 ", "FR"),
+        ("Jean", "Dupont", "３３０００", "FR"),  # full-width digits
+        # countries written otherwise
+        ("Jean", "Dupont", "33000", "fr"),
+        ("Jean", "Dupont", "33000", "FRA"),
+        ("Jean", "Dupont", "33000", "France"),
+        ("Jean", "Dupont", "33000", " france "),
+        # look-alike letters from other scripts (UTS #39 skeletons)
+        ("Jеan", "Dupont", "33000", "FR"),  # Cyrillic е
+        ("Jean", "Dupоnt", "33000", "FR"),  # Cyrillic о
+        ("Јеаn", "Duрont", "33000", "FR"),  # Cyrillic Ј, е, а, р
+        ("Jean", "Dupοnt", "33000", "FR"),  # Greek ο
+        ("JEAN", "DUPΟNT", "33000", "FR"),  # Greek capital Ο
+        ("Jean", "Ⅾupont", "33000", "FR"),  # Roman numeral Ⅾ
+        ("Jean", "Dupont\u200b", "33000", "FR"),  # zero-width space
+        ("Jean", "Du\u00adpont", "33000", "FR"),  # soft hyphen
+        # given names: only the first counts
+        ("Jean Pierre", "Dupont", "33000", "FR"),
+        ("Jean-Pierre", "Dupont", "33000", "FR"),
+        ("Jean, Pierre, Marie", "Dupont", "33000", "FR"),
+        ("  jean   marc ", "Dupont", "33000", "FR"),
+        ("Jéan", "DUPONT", "33000", "FR"),
+    ],
+)
+def test_no_spelling_of_one_donor_escapes_the_cap(spelling):
+    assert rules.donor_identity_problem(*spelling) is None
+    assert rules.donor_identity_key(*spelling) == rules.donor_identity_key(*SAME_PERSON)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (("Jean", "Dupont", "97100", "GP"), ("Jean", "Dupont", "97100", "FR")),  # Guadeloupe is France
+        (("Jean", "Dupont", "97400", "RE"), ("Jean", "Dupont", "974 00", "France")),
+        (("Hans", "Müller", "D-10115", "DE"), ("Hans", "Muller", "10115", "Germany")),
+        (("Anna", "Rossi", "I-00184", "IT"), ("Anna", "Rossi", "00184", "ITA")),
+        (("Tom", "Smith", "ec1y 8sy", "GB"), ("Tom", "Smith", "EC1Y8SY", "United Kingdom")),
+        (("Luc", "Peeters", "B-1000", "BE"), ("Luc", "Peeters", "1000", "BE")),
+    ],
+)
+def test_one_donor_abroad_or_overseas_is_one_key(a, b):
+    assert rules.donor_identity_problem(*a) is None and rules.donor_identity_problem(*b) is None
+    assert rules.donor_identity_key(*a) == rules.donor_identity_key(*b)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (("Иван", "Петров", "33000", "FR"), ("Анна", "Петрова", "33000", "FR")),  # Cyrillic names stay apart
+        (("Иван", "Петров", "33000", "FR"), ("Олег", "Петров", "33000", "FR")),
+        (("明", "王", "33000", "FR"), ("伟", "王", "33000", "FR")),  # and Chinese ones
+        (("Γιώργος", "Παπαδόπουλος", "33000", "FR"), ("Νίκος", "Παπαδόπουλος", "33000", "FR")),
+        (("محمد", "علي", "33000", "FR"), ("أحمد", "علي", "33000", "FR")),
+        (("Jean", "Dupont", "33000", "FR"), ("Jean", "Dupond", "33000", "FR")),
+        (("Jean", "Dupont", "33000", "FR"), ("Jean", "Dupont", "1000", "BE")),
+    ],
+)
+def test_names_in_any_script_never_collapse_to_one_key(a, b):
+    assert rules.donor_identity_problem(*a) is None and rules.donor_identity_problem(*b) is None
+    assert rules.donor_identity_key(*a) != rules.donor_identity_key(*b)
+    assert all(rules.donor_identity(*x).split("|")[0] for x in (a, b))  # never an empty name part
+
+
+@pytest.mark.parametrize(
+    "identity, problem",
+    [
+        ((".", "Dupont", "33000", "FR"), "name_without_letter"),
+        (("Jean", "-", "33000", "FR"), "name_without_letter"),
+        (("Jean", "  ", "33000", "FR"), "name_without_letter"),
+        (("123", "Dupont", "33000", "FR"), "name_without_letter"),
+        (("Jean", "'‐’", "33000", "FR"), "name_without_letter"),
+        (("", "", "33000", "FR"), "name_without_letter"),
+        (("Jean", "Dupont", "33000", "XX"), "bad_country"),
+        (("Jean", "Dupont", "33000", "Frankreich"), "bad_country"),
+        (("Jean", "Dupont", "33000", ""), "bad_country"),
+        (("Jean", "Dupont", "3300", "FR"), "bad_postal_code"),
+        (("Jean", "Dupont", "330000", "FR"), "bad_postal_code"),
+        (("Jean", "Dupont", "00100", "FR"), "bad_postal_code"),
+        (("Jean", "Dupont", "ABCDE", "FR"), "bad_postal_code"),
+        (("Jean", "Dupont", "", "FR"), "bad_postal_code"),
+        (("Jean", "Dupont", "33000 PARIS", "FR"), "bad_postal_code"),
+        (("Jean", "Dupont", "1234", "DE"), "bad_postal_code"),
+        (("Jean", "Dupont", "ABC", "GB"), "bad_postal_code"),
+    ],
+)
+def test_identities_that_cannot_give(identity, problem):
+    assert rules.donor_identity_problem(*identity) == problem
 
 
 @pytest.mark.parametrize(

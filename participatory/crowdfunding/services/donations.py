@@ -90,8 +90,10 @@ def payment_metadata(donation: Donation) -> dict[str, str]:
 
 def _check_donor(donor: Donor) -> None:
     raise_if("attestations_required" if not (donor.natural_person and donor.own_funds) else None)
+    raise_if(rules.donor_identity_problem(donor.first_name, donor.last_name, donor.postal_code, donor.country))
     raise_if("bad_eligibility" if donor.eligibility not in rules.ELIGIBILITY else None)
-    raise_if("residence_needs_france" if donor.eligibility == "residence" and donor.country != "FR" else None)
+    residence_abroad = rules.cap_country(rules.country_code(donor.country) or "") != "FR"
+    raise_if("residence_needs_france" if donor.eligibility == "residence" and residence_abroad else None)
 
 
 def start_donation(
@@ -137,9 +139,9 @@ def start_donation(
         last_name=donor.last_name.strip(),
         email=donor.email.strip(),
         address=donor.address.strip(),
-        postal_code=donor.postal_code.strip(),
+        postal_code=rules.postal_code(donor.postal_code, rules.country_code(donor.country) or "") or "",
         city=donor.city.strip(),
-        country=donor.country,
+        country=rules.country_code(donor.country) or "",  # as checked: the receipt's tax address
         eligibility=donor.eligibility,
         attested_natural_person=donor.natural_person,
         attested_own_funds=donor.own_funds,
