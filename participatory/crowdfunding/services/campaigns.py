@@ -123,6 +123,7 @@ def apply(
     raise_if("already_applied" if existing is not None else None)
     agent = find_by_email(session, agent_email)
     raise_if("unknown_agent_account" if agent is None else None)
+    raise_if("agent_is_candidate" if agent.id == user.id else None)  # L52-5, L52-6
     candidacy = Candidacy(
         election_id=election.id,
         constituency_code=constituency_code,
@@ -160,6 +161,7 @@ def _grant_if_missing(session: Session, user: User, role: str, actor: User, now:
 def decide(session: Session, admin: User, now: datetime, candidacy: Candidacy, *, approve: bool) -> None:
     """Approve (granting the candidate and financial_agent roles) or reject an application."""
     raise_if("already_decided" if candidacy.status != rules.APPLIED else None)
+    raise_if("agent_is_candidate" if approve and candidacy.agent_user_id == candidacy.user_id else None)
     candidacy.status = rules.APPROVED if approve else rules.REJECTED
     candidacy.decided_at, candidacy.decided_by_id = now, admin.id
     if approve:
@@ -193,6 +195,12 @@ def link_payment_account(session: Session, agent: User, now: datetime, candidacy
         object_id=candidacy.id,
         details={"account": account_id},
     )
+
+
+def agent_ids(candidacy: Candidacy) -> tuple[int, ...]:
+    """Who handles the campaign's money: its mandataire only, never the candidate (L52-5, L52-6),
+    and never a financial agent of another campaign."""
+    return (candidacy.agent_user_id,) if candidacy.agent_user_id is not None else ()
 
 
 def owner_ids(candidacy: Candidacy) -> tuple[int, ...]:

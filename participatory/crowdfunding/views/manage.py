@@ -193,13 +193,13 @@ def my_campaigns():
     return render_template(
         "crowdfunding/my_campaigns.html",
         items=items,
-        can_read={c.id: allowed(current_user, "ledger.read", owner_ids=campaigns.owner_ids(c)) for c in items},
+        can_read={c.id: allowed(current_user, "ledger.read", owner_ids=campaigns.agent_ids(c)) for c in items},
     )
 
 
 def _ledger_candidacy(candidacy_id: int) -> Candidacy:
     candidacy = get_or_404(Candidacy, candidacy_id)
-    authorize("ledger.read", owner_ids=campaigns.owner_ids(candidacy))
+    authorize("ledger.read", owner_ids=campaigns.agent_ids(candidacy))
     return candidacy
 
 
@@ -253,14 +253,14 @@ def dashboard(candidacy_id: int):
         states=rules.DONATION_STATES,
         refund_form=forms.RefundForm(),
         account_form=forms.AccountForm(),
-        can_finance=allowed(current_user, "campaign.finance", owner_ids=campaigns.owner_ids(candidacy)),
+        can_finance=allowed(current_user, "campaign.finance", owner_ids=campaigns.agent_ids(candidacy)),
     )
 
 
 @bp.post("/mandataire/campagnes/<int:candidacy_id>/compte")
 def link_account(candidacy_id: int):
     candidacy = get_or_404(Candidacy, candidacy_id)
-    authorize("campaign.finance", owner_ids=campaigns.owner_ids(candidacy))
+    authorize("campaign.finance", owner_ids=campaigns.agent_ids(candidacy))
     form = forms.AccountForm()
     if not form.validate_on_submit():
         flash(_("Identifiant de compte Stripe invalide (acct_…)."), "error")
@@ -303,7 +303,7 @@ def reconciliation(candidacy_id: int):
 @bp.post("/mandataire/dons/<int:donation_id>/rembourser")
 def refund(donation_id: int):
     donation = get_or_404(Donation, donation_id)
-    authorize("campaign.finance", owner_ids=campaigns.owner_ids(donation.candidacy))
+    authorize("campaign.finance", owner_ids=campaigns.agent_ids(donation.candidacy))
     form = forms.RefundForm()
     back = redirect(url_for("crowdfunding.dashboard", candidacy_id=donation.candidacy_id))
     if not form.validate_on_submit():
