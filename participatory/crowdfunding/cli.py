@@ -12,6 +12,7 @@ from participatory import clock
 from participatory.crowdfunding import receipts
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
 from participatory.crowdfunding.services.donations import expire_pending
+from participatory.crowdfunding.services.webhooks import apply_waiting
 from participatory.extensions import db
 
 group = AppGroup("donations", help="Campaign donations: expire unpaid reservations, resend receipts.")
@@ -31,11 +32,15 @@ def expire_pending_command(minutes: int | None) -> None:
         gateway = StripeGateway.from_config(current_app.config)
     except GatewayError:
         gateway = None  # donations with a PaymentIntent are then left pending and reported
-    report = expire_pending(db.session, clock.now(), gateway, ttl)
+    now, cap = clock.now(), current_app.config["DONATION_CAP_CENTS"]
+    # A success that came before its donation was committed is a payment, not a lapse.
+    late = apply_waiting(db.session, now, cap_cents=cap, pending_ttl=ttl)
+    db.session.commit()
+    report = expire_pending(db.session, now, gateway, ttl)
     db.session.commit()
     click.echo(
-        f"{report.expired} expired, {report.paid_meanwhile} paid meanwhile (left for the webhook), "
-        f"{report.errors} not reachable at Stripe"
+        f"{late} waiting Stripe events applied, {report.expired} expired, "
+        f"{report.paid_meanwhile} paid meanwhile (left for the webhook), {report.errors} not reachable at Stripe"
     )
     if report.errors:
         raise SystemExit(1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -136,6 +137,10 @@ class StripeEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     donation_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"), nullable=True, index=True)
     outcome: Mapped[str] = mapped_column(String(40))
+    # An event that came before the one it follows (a refund before the success, a success before our
+    # donation row was committed) waits here, with the few fields it needs, until it can be applied.
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    deferred: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class LegalText(db.Model):

@@ -149,11 +149,13 @@ class FakeGateway:
     cancelled: list[str] = field(default_factory=list)
     refunds: list[dict] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)
+    next_intent_id: str | None = None  # the id Stripe will give the next PaymentIntent (early-event tests)
 
     def create_intent(self, *, account, amount_cents, idempotency_key, metadata, payment_method=None) -> Intent:
         if self.fail:
             raise GatewayError("Stripe is down")
-        intent_id = f"pi_fake{len(self.created) + 1:04d}_{time.monotonic_ns()}"
+        intent_id = self.next_intent_id or f"pi_fake{len(self.created) + 1:04d}_{time.monotonic_ns()}"
+        self.next_intent_id = None
         self.created.append(
             {"id": intent_id, "account": account, "amount": amount_cents, "key": idempotency_key, "metadata": metadata}
         )

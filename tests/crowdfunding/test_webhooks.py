@@ -219,16 +219,18 @@ def test_events_for_another_connected_account_are_not_applied(client, session, p
     assert reload(pending.id).status == rules.PENDING
 
 
-def test_unknown_events_and_payments_are_acknowledged_and_ignored(client, session, pending):
+def test_unknown_events_and_payments_are_acknowledged_and_change_nothing(client, session, pending):
+    # A payment we do not know yet may be ours before its donation is committed: kept, not applied.
     assert (
         post(client, intent_event("evt_x", "payment_intent.succeeded", "pi_not_ours", 5000)).json["outcome"]
-        == "ignored"
+        == "deferred"
     )
     assert (
         post(client, {"id": "evt_y", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}).json["outcome"]
         == "ignored"
     )
     assert events(session) == 2
+    assert reload(pending.id).status == rules.PENDING
 
 
 @pytest.mark.parametrize("payload", [b"not json", b"[]", b'{"id": 3, "type": "x"}'])
@@ -248,3 +250,84 @@ def test_webhook_logs_carry_ids_only(client, session, pending, caplog):
     assert "evt_log" in text
     for personal in ("anaïs", "anais", "gall", "lilas", "33000", "bordeaux"):
         assert personal not in text
+
+
+# --- Events out of order: the final state does not depend on the order of delivery -------------
+
+
+def _final_state(donation_id: int) -> tuple:
+    donation = reload(donation_id)
+    return (donation.status, donation.receipt_number, donation.refunded_at is not None, donation.anomaly)
+
+
+def _deliver(client, pending, order: tuple[str, ...]) -> None:
+    made = {
+        "failed": intent_event("evt_f", "payment_intent.payment_failed", pending.payment_intent_id, 5000),
+        "succeeded": intent_event("evt_s", "payment_intent.succeeded", pending.payment_intent_id, 5000),
+        "refunded": refund_event("evt_r", pending.payment_intent_id, 5000),
+    }
+    for name in order:
+        assert post(client, made[name]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("succeeded", "refunded"),
+        ("refunded", "succeeded"),
+        ("failed", "succeeded", "refunded"),
+        ("failed", "refunded", "succeeded"),
+        ("refunded", "failed", "succeeded"),
+        ("refunded", "succeeded", "failed"),
+        ("succeeded", "failed", "refunded"),
+        ("succeeded", "refunded", "failed"),
+    ],
+)
+def test_a_refund_is_never_lost_whatever_the_order(client, session, pending, order):
+    _deliver(client, pending, order)
+    assert _final_state(pending.id) == (rules.REFUNDED, 1, True, None)
+    session.expire_all()
+    assert session.scalar(select(func.count()).where(StripeEvent.outcome == "deferred")) == 0
+    assert events(session) == len(order)
+
+
+def test_a_refund_before_its_success_waits_and_no_receipt_goes_out_for_money_sent_back(
+    client, session, pending, webhook_secret
+):
+    response = post(client, refund_event("evt_r", pending.payment_intent_id, 5000))
+    assert response.json["outcome"] == "deferred" and reload(pending.id).status == rules.PENDING
+    response = post(client, intent_event("evt_s", "payment_intent.succeeded", pending.payment_intent_id, 5000))
+    assert response.json["outcome"] == "succeeded"
+    assert reload(pending.id).status == rules.REFUNDED and not reload(pending.id).receipt_sent_at
+    assert read_outbox(webhook_secret) == []
+
+
+def test_a_success_before_the_donation_exists_is_kept_and_applied_by_the_housekeeping_command(
+    app, client, session, world, fake_gateway
+):
+    fake_gateway.next_intent_id = "pi_early_1"
+    early = intent_event("evt_early", "payment_intent.succeeded", "pi_early_1", 5000)
+    assert post(client, early).json["outcome"] == "deferred"
+    donation = start_donation(
+        session,
+        world.now,
+        fake_gateway,
+        candidacy=world.candidacy,
+        donor=donor(),
+        amount_cents=5000,
+        cap_cents=460_000,
+        pending_ttl=timedelta(minutes=30),
+    ).donation
+    session.commit()
+    assert donation.payment_intent_id == "pi_early_1" and reload(donation.id).status == rules.PENDING
+    result = app.test_cli_runner().invoke(args=["donations", "expire-pending"])
+    assert result.exit_code == 0 and "1 waiting Stripe events applied, 0 expired" in result.output, result.output
+    assert _final_state(donation.id) == (rules.SUCCEEDED, 1, False, None)
+
+
+def test_events_of_payment_intents_that_are_not_ours_are_kept_but_change_nothing(client, session, pending):
+    assert post(client, refund_event("evt_other", "pi_of_someone_else", 5000)).json["outcome"] == "deferred"
+    assert reload(pending.id).status == rules.PENDING
+    session.expire_all()
+    kept = session.get(StripeEvent, "evt_other")
+    assert kept.deferred["object"] == {"amount": 5000, "currency": "eur", "refunded": True, "amount_refunded": 5000}

@@ -4,6 +4,13 @@ Each event id is inserted into `stripe_event` (primary key) in the same transact
 change it causes: a replay is recognised and changes nothing; two concurrent deliveries of
 one event collide on the key and the loser rolls back. The donation row is locked while
 its state moves along rules.TRANSITIONS, so a late failure cannot undo a success.
+
+Stripe does not promise order. An event that comes before the one it follows is kept
+(outcome "deferred", with the few fields it needs) instead of being dropped: a refund
+before the success it undoes, or any event before our donation row was committed. Each
+later event of the same PaymentIntent (and the donation page, once the row is committed)
+first applies the waiting ones, oldest first, so the donation ends in the same state
+whatever the order of delivery.
 """
 
 from __future__ import annotations
@@ -113,6 +120,93 @@ def _refunded(session: Session, now: datetime, donation: Donation, charge: dict)
     return Outcome("refunded", donation.id)
 
 
+HANDLED = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "charge.refunded")
+# What a waiting event keeps of its object: enough to apply it, nothing about the payer.
+_KEPT_FIELDS = ("amount", "currency", "refunded", "amount_refunded")
+
+
+def _intent_of(kind: str, obj: dict) -> str | None:
+    intent_id = obj.get("payment_intent") if kind.startswith("charge.") else obj.get("id")
+    return intent_id[:255] if isinstance(intent_id, str) and intent_id else None
+
+
+def _apply(
+    session: Session, now: datetime, donation: Donation, kind: str, account: object, obj: dict, **limits
+) -> Outcome:
+    if account and account != donation.candidacy.stripe_account_id:
+        return Outcome("account_mismatch", donation.id)
+    if kind == "payment_intent.succeeded":
+        return _succeeded(session, now, donation, obj, **limits)
+    if kind == "payment_intent.payment_failed":
+        return _failed(session, now, donation, rules.FAILED)
+    if kind == "payment_intent.canceled":
+        return _failed(session, now, donation, rules.EXPIRED)
+    if kind == "charge.refunded":
+        if donation.status in (rules.PENDING, rules.FAILED, rules.EXPIRED):
+            return Outcome("deferred", donation.id)  # a refund of a success not seen yet
+        return _refunded(session, now, donation, obj)
+    return Outcome("ignored", donation.id)
+
+
+def apply_deferred(
+    session: Session, now: datetime, donation: Donation, *, cap_cents: int, pending_ttl: timedelta
+) -> bool:
+    """Apply the events of this donation's PaymentIntent that were waiting, oldest first; True if one applied.
+
+    A success releases a waiting refund, so the pass repeats until nothing more applies."""
+    if not donation.payment_intent_id:
+        return False
+    applied_any = False
+    while True:
+        waiting = sorted(  # in Stripe's order (its `created`), then ours
+            session.scalars(
+                select(StripeEvent).where(
+                    StripeEvent.payment_intent_id == donation.payment_intent_id, StripeEvent.outcome == "deferred"
+                )
+            ),
+            key=lambda e: (str((e.deferred or {}).get("created", "")).zfill(12), e.received_at, e.id),
+        )
+        progressed = False
+        for event in waiting:
+            kept = event.deferred or {}
+            outcome = _apply(
+                session,
+                now,
+                donation,
+                event.type,
+                kept.get("account"),
+                kept.get("object") or {},
+                cap_cents=cap_cents,
+                pending_ttl=pending_ttl,
+            )
+            if outcome.outcome == "deferred":
+                continue
+            event.outcome, event.donation_id, event.deferred = outcome.outcome, donation.id, None
+            log.info("stripe event %s (%s) applied late: outcome=%s", event.id, event.type, outcome.outcome)
+            progressed = applied_any = True
+        if not progressed:
+            session.flush()
+            return applied_any
+
+
+def apply_waiting(session: Session, now: datetime, *, cap_cents: int, pending_ttl: timedelta) -> int:
+    """Apply every waiting event whose donation now exists (cron, before expiring unpaid donations):
+    a success that came before our row was committed is recorded instead of lost. How many applied."""
+    donations = session.scalars(
+        select(Donation)
+        .where(
+            Donation.payment_intent_id.in_(
+                select(StripeEvent.payment_intent_id).where(StripeEvent.outcome == "deferred")
+            )
+        )
+        .order_by(Donation.id)
+        .with_for_update()
+    ).all()
+    return sum(
+        apply_deferred(session, now, donation, cap_cents=cap_cents, pending_ttl=pending_ttl) for donation in donations
+    )
+
+
 def handle_event(session: Session, now: datetime, event: dict, *, cap_cents: int, pending_ttl: timedelta) -> Outcome:
     """Apply one verified event; the caller commits (or rolls back on a duplicate-key error)."""
     if session.get(StripeEvent, event["id"]) is not None:
@@ -121,24 +215,22 @@ def handle_event(session: Session, now: datetime, event: dict, *, cap_cents: int
     obj = (event.get("data") or {}).get("object") or {}
     if not isinstance(obj, dict):
         obj = {}
-    intent_id = obj.get("payment_intent") if kind.startswith("charge.") else obj.get("id")
-    donation = _donation_for_intent(session, intent_id) if kind.startswith(("payment_intent.", "charge.")) else None
+    intent_id = _intent_of(kind, obj) if kind in HANDLED else None
+    donation = _donation_for_intent(session, intent_id)
+    limits = {"cap_cents": cap_cents, "pending_ttl": pending_ttl}
 
-    if donation is None:
+    if intent_id is None:
         outcome = Outcome("ignored")
-    elif event.get("account") and event["account"] != donation.candidacy.stripe_account_id:
-        outcome = Outcome("account_mismatch", donation.id)
-    elif kind == "payment_intent.succeeded":
-        outcome = _succeeded(session, now, donation, obj, cap_cents=cap_cents, pending_ttl=pending_ttl)
-    elif kind == "payment_intent.payment_failed":
-        outcome = _failed(session, now, donation, rules.FAILED)
-    elif kind == "payment_intent.canceled":
-        outcome = _failed(session, now, donation, rules.EXPIRED)
-    elif kind == "charge.refunded":
-        outcome = _refunded(session, now, donation, obj)
+    elif donation is None:
+        outcome = Outcome("deferred")  # our donation row may not be committed yet; kept, never dropped
     else:
-        outcome = Outcome("ignored", donation.id)
+        apply_deferred(session, now, donation, **limits)
+        outcome = _apply(session, now, donation, kind, event.get("account"), obj, **limits)
+        if outcome.outcome != "deferred" and apply_deferred(session, now, donation, **limits):
+            # A waiting refund followed this success: the money went back, no receipt is due.
+            outcome = Outcome(outcome.outcome, donation.id, receipt_due=donation.status == rules.SUCCEEDED)
 
+    waiting = outcome.outcome == "deferred"
     session.add(
         StripeEvent(
             id=event["id"][:255],
@@ -146,6 +238,14 @@ def handle_event(session: Session, now: datetime, event: dict, *, cap_cents: int
             received_at=now,
             donation_id=outcome.donation_id,
             outcome=outcome.outcome,
+            payment_intent_id=intent_id,
+            deferred={
+                "account": event.get("account"),
+                "created": event.get("created") if isinstance(event.get("created"), int) else None,
+                "object": {k: obj.get(k) for k in _KEPT_FIELDS},
+            }
+            if waiting
+            else None,
         )
     )
     session.flush()
