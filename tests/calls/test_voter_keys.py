@@ -16,7 +16,7 @@ from participatory.accounts import voter_keys
 from participatory.accounts.models import User
 from participatory.accounts.services.deletion import erase_account
 from participatory.calls import rules
-from participatory.calls.models import Ballot
+from participatory.calls.models import Ballot, CallResult
 from participatory.calls.services import ballots, results
 from participatory.config import ConfigError, check
 from participatory.mail import read_outbox
@@ -242,3 +242,81 @@ def test_through_the_pages_a_deleted_and_recreated_account_changes_its_ballot(ap
     [ballot] = _ballots(session, call)
     assert ballot.proposal_ids == [b.id]
     assert ballot.voter_id == session.scalar(select(User.id).where(User.email == "anne@example.org"))
+
+
+# --- the migration --------------------------------------------------------------------------
+
+
+def test_the_migration_keys_the_ballots_of_calls_still_open(app, tmp_path):
+    """Upgrading an existing database keys the ballots that can still change (calls without results),
+    by their voter's email under the app's secret; published and unlinked ballots get no key."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from constituencies.services import sync_catalogue
+    from participatory import create_app
+    from participatory.extensions import db
+    from tests.conftest import _postgres_database
+
+    url, drop = (
+        _postgres_database(app.config["SQLALCHEMY_DATABASE_URI"])
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+        else (f"sqlite:///{tmp_path / 'old.sqlite3'}", lambda: None)
+    )
+    old = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "VOTER_KEY_SECRET": "m" * 40})
+    try:
+        with old.app_context():
+            upgrade(revision="0008_audit_pending")
+            sync_catalogue(db.session)
+            now = clock.now()
+            s = db.session
+            open_call = builders.call(s, now, rules.VOTING)
+            published = builders.call(s, now, rules.RESULTS, code="75-18")
+            voters = [builders.user(s, now, email=f"v{n}@example.test") for n in range(3)]
+            s.add(
+                CallResult(
+                    call_id=published.id,
+                    rule=published.rule,
+                    engine_version="test",
+                    ballots_digest="0" * 64,
+                    computed_at=now,
+                    selected=[],
+                    spent_cents=0,
+                    budget_cents=published.budget_cents,
+                    ballots=1,
+                    registered_voters=0,
+                    projects=[],
+                    alternatives={},
+                )
+            )
+            s.flush()
+            rows = [(open_call.id, voters[0].id), (open_call.id, voters[1].id), (open_call.id, None)]
+            rows.append((published.id, voters[2].id))
+            for n, (call_id, voter_id) in enumerate(rows):
+                s.execute(
+                    text(
+                        "INSERT INTO ballot (call_id, voter_id, public_id, receipt_hash, created_at, updated_at)"
+                        " VALUES (:call_id, :voter_id, :public_id, :receipt_hash, :now, :now)"
+                    ),
+                    {
+                        "call_id": call_id,
+                        "voter_id": voter_id,
+                        "public_id": f"{n:032d}",
+                        "receipt_hash": "0" * 64,
+                        "now": now,
+                    },
+                )
+            s.commit()
+            upgrade(revision="heads")
+            keys = dict(s.execute(text("SELECT public_id, voter_key FROM ballot")).all())
+            secret = voter_keys.derive("m" * 40)
+            assert keys == {
+                f"{0:032d}": voter_keys.voter_key(voter_keys.EMAIL, "v0@example.test", secret),
+                f"{1:032d}": voter_keys.voter_key(voter_keys.EMAIL, "v1@example.test", secret),
+                f"{2:032d}": None,  # its account was deleted before the upgrade: nothing to key it on
+                f"{3:032d}": None,  # published: its key would protect nothing
+            }
+            s.remove()
+            db.engine.dispose()
+    finally:
+        drop()
