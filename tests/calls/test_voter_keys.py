@@ -15,7 +15,9 @@ from participatory import clock
 from participatory.accounts import voter_keys
 from participatory.accounts.models import User
 from participatory.accounts.services.deletion import erase_account
+from participatory.audit.models import AuditEvent
 from participatory.calls import rules
+from participatory.calls.errors import Conflict
 from participatory.calls.models import Ballot, CallResult
 from participatory.calls.services import ballots, results
 from participatory.config import ConfigError, check
@@ -107,7 +109,7 @@ def voting(session, now):
 
 def _ballots(session, call) -> list[Ballot]:
     session.expire_all()
-    return list(session.scalars(select(Ballot).where(Ballot.call_id == call.id)))
+    return list(session.scalars(select(Ballot).where(Ballot.call_id == call.id).order_by(Ballot.id)))
 
 
 def test_deleting_the_account_and_registering_again_cannot_add_a_ballot(session, now, voting):
@@ -197,6 +199,63 @@ def test_forget_voter_keys_reports_how_many_it_erased(session, now, voting):
         ballots.cast(session, builders.user(session, now), now, call.id, [items["a"].id])
     assert ballots.forget_voter_keys(session, call.id) == 2
     assert ballots.forget_voter_keys(session, call.id) == 0
+
+
+def test_a_secret_changed_during_the_vote_refuses_the_change_until_the_ballots_are_rekeyed(app, session, now, voting):
+    """A new secret gives the voter a new key: the upsert would insert a second ballot, and the per-account
+    unique refuses it (a clear Conflict, not an error page); `flask calls rekey-voters` mends it."""
+    call, items = voting
+    voter = builders.user(session, now, email="anne@example.test")
+    gone = builders.user(session, now, email="gone@example.test")
+    ballots.cast(session, voter, now, call.id, [items["a"].id])
+    ballots.cast(session, gone, now, call.id, [items["a"].id])
+    erase_account(session, gone, now=now)
+    session.commit()
+    new_key = voter_keys.derive("a new secret")
+
+    with pytest.raises(Conflict) as refused:
+        ballots.cast(session, voter, now, call.id, [items["b"].id], voter_key=voter_keys.key_of(voter, new_key))
+    assert refused.value.code == "voter_key_changed" and "reste compté" in refused.value.message
+    session.rollback()
+
+    assert ballots.rekey_open_ballots(session, new_key, now) == (1, 1)  # the deleted account's cannot be
+    assert ballots.cast(
+        session, voter, now, call.id, [items["b"].id], voter_key=voter_keys.key_of(voter, new_key)
+    ).changed
+    assert [b.proposal_ids for b in _ballots(session, call)] == [[items["b"].id], [items["a"].id]]
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "ballots.rekeyed"))
+    assert event.details == {"rekeyed": 1, "unkeyed": 1}
+
+
+def test_rekeying_leaves_published_calls_alone_and_keeps_one_key_per_person(app, session, now, voting):
+    call, items = voting
+    published = builders.call(session, now, rules.VOTING, code="75-18")
+    winner = builders.proposal(session, now, published)
+    # Two live accounts, two spellings of one mailbox, voted before the key normalised domains:
+    # rekeying gives the key to the older ballot only.
+    twins = [builders.user(session, now, email=e) for e in ("anne@élysée.fr", "anne@xn--lyse-9oad.fr")]
+    for n, twin in enumerate(twins):
+        ballots.cast(session, twin, now, call.id, [items["a"].id], voter_key=f"{n:064d}")
+    ballots.cast(session, builders.user(session, now, "75-18"), now, published.id, [winner.id])
+    builders.move_to(session, published, rules.RESULTS, now)
+    results.close_call(session, published.id, now)
+    key = voter_keys.configured_key(app.config)
+
+    assert ballots.rekey_open_ballots(session, key, now) == (1, 1)
+    first, second = _ballots(session, call)
+    assert (first.voter_key, second.voter_key) == (voter_keys.key_of(twins[0], key), None)
+    assert [b.voter_key for b in _ballots(session, published)] == [None]
+
+
+def test_the_rekey_command(app, session, now, voting):
+    call, items = voting
+    voter = builders.user(session, now)
+    ballots.cast(session, voter, now, call.id, [items["a"].id], voter_key="0" * 64)
+    session.commit()
+    output = app.test_cli_runner().invoke(args=["calls", "rekey-voters"])
+    assert output.exit_code == 0 and "1 ballot(s) rekeyed, 0 left without a key" in output.output
+    [ballot] = _ballots(session, call)
+    assert ballot.voter_key == voter_keys.key_of(voter, voter_keys.configured_key(app.config))
 
 
 # --- pages ----------------------------------------------------------------------------------

@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Row, bindparam, delete, insert, literal_column, or_, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from participatory.accounts import voter_keys
+from participatory.accounts.models import User
 from participatory.accounts.signals import account_deleted
-from participatory.audit.services import actor_of, record
+from participatory.audit.services import SYSTEM, actor_of, record
 from participatory.calls import rules
 from participatory.calls.errors import Conflict, Forbidden, NotFound, raise_if
 from participatory.calls.models import Ballot, BallotItem, Call, CallResult, Proposal
@@ -130,18 +132,23 @@ def _store(
         if dialect == "postgresql"
         else connection.execute(_EXISTING, {"call_id": call_id, "voter_key": voter_key}).first()
     )
-    row = connection.execute(
-        _upsert(dialect),
-        {
-            "call_id": call_id,
-            "voter_id": voter_id,
-            "voter_key": voter_key,
-            "public_id": secrets.token_hex(16),
-            "receipt_hash": receipt_hash,
-            "created_at": now,
-            "updated_at": now,
-        },
-    ).one()
+    try:
+        row = connection.execute(
+            _upsert(dialect),
+            {
+                "call_id": call_id,
+                "voter_id": voter_id,
+                "voter_key": voter_key,
+                "public_id": secrets.token_hex(16),
+                "receipt_hash": receipt_hash,
+                "created_at": now,
+                "updated_at": now,
+            },
+        ).one()
+    except IntegrityError as error:
+        # The account has a ballot here under another key: the secret (or the account's identity)
+        # changed during the vote. Refused rather than a second ballot; `rekey_open_ballots` mends it.
+        raise Conflict("voter_key_changed") from error
     return row[0], bool(row[1]) if dialect == "postgresql" else existing is None
 
 
@@ -240,6 +247,53 @@ def forget_voter_keys(session: Session, call_id: int) -> int:
     return session.execute(
         update(Ballot).where(Ballot.call_id == call_id, Ballot.voter_key.is_not(None)).values(voter_key=None)
     ).rowcount
+
+
+def rekey_open_ballots(session: Session, key: bytes, now: datetime) -> tuple[int, int]:
+    """Recompute the voter keys of the ballots still open to change (calls without results) from their
+    accounts' identities under `key`: after VOTER_KEY_SECRET (or SECRET_KEY) changed. Returns
+    (rekeyed, left without a key): two accounts of one person that both voted in a call keep one key,
+    on the older ballot; a ballot of a deleted account cannot be rekeyed. Run it with voting paused."""
+    open_ballots = (
+        select(Ballot.id)
+        .outerjoin(CallResult, CallResult.call_id == Ballot.call_id)
+        .where(CallResult.id.is_(None))
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Ballot.id, Ballot.call_id, User)
+        .join(User, User.id == Ballot.voter_id)
+        .where(Ballot.id.in_(open_ballots))
+        .order_by(Ballot.id)
+    ).all()
+    # Cleared first, so that no new key meets an old one in the unique index half-way.
+    session.execute(update(Ballot).where(Ballot.id.in_(open_ballots)).values(voter_key=None))
+    keyed: set[tuple[int, str]] = set()
+    updates = []
+    for ballot_id, call_id, user in rows:
+        try:
+            new_key = voter_keys.key_of(user, key)
+        except voter_keys.NoVerifiedIdentity:
+            continue
+        if (call_id, new_key) not in keyed:
+            keyed.add((call_id, new_key))
+            updates.append({"ballot_id": ballot_id, "voter_key": new_key})
+    if updates:
+        session.connection().execute(
+            update(Ballot.__table__).where(Ballot.__table__.c.id == bindparam("ballot_id")),
+            updates,
+        )
+    total = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.id.in_(open_ballots)))
+    record(
+        session,
+        now=now,
+        actor=SYSTEM,
+        action="ballots.rekeyed",
+        object_type="ballots",
+        object_id="open",
+        details={"rekeyed": len(updates), "unkeyed": total - len(updates)},
+    )
+    return len(updates), total - len(updates)
 
 
 @account_deleted.connect
