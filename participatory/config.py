@@ -44,6 +44,9 @@ def from_environment(instance_path: Path) -> dict:
     return {
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        # Keys the voter keys (participatory/accounts/voter_keys.py); empty: derived from SECRET_KEY.
+        # Set it once for good: changing it while a vote is open gives its voters new keys.
+        "VOTER_KEY_SECRET": os.environ.get("VOTER_KEY_SECRET", ""),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
@@ -120,6 +123,8 @@ def check(config: dict) -> None:
         raise ConfigError("SECRET_KEY must be set to a random value in production")
     if config.get("ENV_NAME") == "production" and len(config["SECRET_KEY"]) < MIN_SECRET_KEY_LENGTH:
         raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production")
+    if config.get("ENV_NAME") == "production" and 0 < len(config.get("VOTER_KEY_SECRET") or "") < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"VOTER_KEY_SECRET must be at least {MIN_SECRET_KEY_LENGTH} characters in production")
     if config.get("ENV_NAME") == "production" and not (
         config.get("SESSION_COOKIE_SECURE") and config.get("SESSION_COOKIE_HTTPONLY")
     ):

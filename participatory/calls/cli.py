@@ -1,4 +1,5 @@
-"""`flask calls close-due`: compute the results of every call whose vote has closed.
+"""`flask calls close-due`: compute the results of every call whose vote has closed;
+`flask calls rekey-voters`: recompute the voter keys of open ballots after a secret changed.
 
 Meant to be scheduled by the operator (e.g. every minute from cron or a systemd
 timer); the first request to a call's pages after its close date does the same.
@@ -11,6 +12,8 @@ import click
 from flask.cli import AppGroup
 
 from participatory import clock
+from participatory.accounts import voter_keys
+from participatory.calls.services.ballots import rekey_open_ballots
 from participatory.calls.services.results import close_call, due_call_ids
 from participatory.extensions import db
 
@@ -31,3 +34,12 @@ def close_due() -> None:
                 f"{result.ballots} ballots, digest {result.ballots_digest}"
             )
     click.echo(f"{len(ids)} call(s) closed")
+
+
+@group.command("rekey-voters")
+def rekey_voters() -> None:
+    """After changing VOTER_KEY_SECRET (or SECRET_KEY when it is unset): recompute the voter keys of
+    the ballots of calls without results, so that their voters can change them again."""
+    rekeyed, unkeyed = rekey_open_ballots(db.session, voter_keys.configured_key(), clock.now())
+    db.session.commit()
+    click.echo(f"{rekeyed} ballot(s) rekeyed, {unkeyed} left without a key")

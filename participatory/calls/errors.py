@@ -42,6 +42,10 @@ MESSAGES = {
     "too_many": _l("Vous avez choisi trop de projets."),
     "over_budget": _l("Le total des projets choisis dépasse le budget."),
     "no_ballot": _l("Vous n'avez pas de bulletin à annuler."),
+    "voter_key_changed": _l(
+        "Votre bulletin n'a pas pu être enregistré : la clé de votant de la plateforme a changé pendant le vote. "
+        "Votre bulletin précédent reste compté ; réessayez plus tard."
+    ),
     "not_a_winner": _l("Le suivi de réalisation ne concerne que les projets retenus."),
     "bad_status": _l("Statut inconnu."),
 }

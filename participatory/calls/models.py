@@ -2,8 +2,9 @@
 
 Money in integer cents, times in UTC. Ballots are designed for the transparency
 exports (issue 7): a ballot names its voter only through `voter_id` (nulled when
-the account is deleted) and is exported under its random `public_id`; the
-receipt code itself is never stored, only its SHA-256.
+the account is deleted) and its `voter_key` (a keyed hash of the person's
+identity, erased at publication), and is exported under its random `public_id`;
+the receipt code itself is never stored, only its SHA-256.
 """
 
 from __future__ import annotations
@@ -121,16 +122,23 @@ class ProposalReport(db.Model):
 
 
 class Ballot(db.Model):
-    """A voter's ballot. The unique (call_id, voter_id) is the one-ballot-per-voter guarantee."""
+    """A voter's ballot. The unique (call_id, voter_key) is the one-ballot-per-person guarantee: the key
+    outlives the account (accounts/voter_keys.py); (call_id, voter_id) stays unique per account too."""
 
     __tablename__ = "ballot"
-    __table_args__ = (UniqueConstraint("call_id", "voter_id", name="uq_ballot_call_voter"),)
+    __table_args__ = (
+        UniqueConstraint("call_id", "voter_id", name="uq_ballot_call_voter"),
+        UniqueConstraint("call_id", "voter_key", name="uq_ballot_call_voter_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
     voter_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # HMAC of the person's verified identity, kept while it protects the vote: erased (NULL) when the
+    # call's results are published. Never exported, never shown.
+    voter_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)  # pseudonymous voter id in exports
     receipt_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256 hex of the receipt code
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

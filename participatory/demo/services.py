@@ -31,6 +31,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
+from participatory.accounts import voter_keys
 from participatory.accounts.models import AccountToken, ResidenceLetter, RoleGrant, User
 from participatory.accounts.rules import CANDIDATE, FINANCIAL_AGENT, MP
 from participatory.audit.services import SYSTEM, record
@@ -194,11 +195,27 @@ def _insert_users(
     created_to: datetime,
     report: SeedReport,
 ) -> list[int]:
+    return [
+        row[0] for row in _insert_user_rows(session, rng, count, tag, constituency, created_from, created_to, report)
+    ]
+
+
+def _insert_user_rows(
+    session: Session,
+    rng,
+    count: int,
+    tag: str,
+    constituency: str | None,
+    created_from: datetime,
+    created_to: datetime,
+    report: SeedReport,
+) -> list[tuple]:
+    """The inserted rows, in builders.USER_COLUMNS order (id, email, ...)."""
     ids = bulk.reserve_ids(session, User.__table__, count)
     rows = builders.user_rows(rng, ids, tag, constituency, created_from, created_to)
     bulk.insert_rows(session, User.__table__, builders.USER_COLUMNS, rows)
     report.users += count
-    return ids
+    return rows
 
 
 def _grant(session: Session, user_ids: list[int], role: str, scope: str | None, now: datetime) -> None:
@@ -250,7 +267,7 @@ def _seed_call(
         return call, 0
     count = int(rng.integers(8, 19))
     authors = min(count, 6)
-    people = _insert_users(
+    people = _insert_user_rows(
         session,
         rng,
         authors + plan_.ballots,
@@ -260,7 +277,7 @@ def _seed_call(
         opens,
         report,
     )
-    on_ballot = _insert_proposals(session, now, rng, call, plan_, count, people[:authors], mp_id)
+    on_ballot = _insert_proposals(session, now, rng, call, plan_, count, [row[0] for row in people[:authors]], mp_id)
     report.proposals += count
     _insert_ballots(session, now, rng, call, on_ballot, people[authors:])
     report.ballots += plan_.ballots
@@ -367,10 +384,14 @@ def _insert_proposals(
 
 
 def _insert_ballots(
-    session: Session, now: datetime, rng, call: Call, on_ballot: list[tuple[int, int]], voters: list[int]
+    session: Session, now: datetime, rng, call: Call, on_ballot: list[tuple[int, int]], voter_rows: list[tuple]
 ) -> None:
-    if not voters:
+    """One ballot per voter row (id, email, ...), keyed by the voter's email as a vote through the site is."""
+    if not voter_rows:
         return
+    voters = [row[0] for row in voter_rows]
+    secret = voter_keys.configured_key()
+    keys = [voter_keys.voter_key(voter_keys.EMAIL, row[1], secret) for row in voter_rows]
     costs = np.array([cost for _, cost in on_ballot], dtype=np.int64)
     pids = np.array([pid for pid, _ in on_ballot], dtype=np.int64)
     voter_index, project_index = builders.ballots(rng, costs, call.budget_cents, len(voters), call.max_projects)
@@ -382,8 +403,8 @@ def _insert_ballots(
     bulk.insert_rows(
         session,
         Ballot.__table__,
-        ("id", "call_id", "voter_id", "public_id", "receipt_hash", "created_at", "updated_at"),
-        zip(ids, [call.id] * len(ids), voters, public_ids, receipts, cast_at, cast_at, strict=False),
+        ("id", "call_id", "voter_id", "voter_key", "public_id", "receipt_hash", "created_at", "updated_at"),
+        zip(ids, [call.id] * len(ids), voters, keys, public_ids, receipts, cast_at, cast_at, strict=False),
     )
     ballot_ids = np.array(ids, dtype=np.int64)
     bulk.insert_rows(

@@ -71,6 +71,33 @@ def test_twenty_concurrent_submissions_by_one_voter_leave_one_ballot(app, sessio
     assert len(winner) == 1 and ballot.proposal_ids == [ids[outcomes.index(winner[0])]]
 
 
+def test_concurrent_casts_by_two_accounts_of_one_person_leave_one_ballot(app, session):
+    """Two live accounts whose addresses are two spellings of one mailbox (Unicode and IDNA domain)
+    share a voter key: their submissions race on the unique (call_id, voter_key) and one ballot is left."""
+    now = clock.now()
+    call = builders.call(session, now, rules.VOTING, max_projects=1)
+    projects = [builders.proposal(session, now, call, cost=1_000_00) for _ in range(20)]
+    accounts = [
+        builders.user(session, now, email="anne@élysée.fr"),
+        builders.user(session, now, email="anne@xn--lyse-9oad.fr"),
+    ]
+    session.commit()
+    call_id, account_ids, ids = call.id, [a.id for a in accounts], [p.id for p in projects]
+
+    def submit(s, i):
+        from participatory.accounts.models import User
+
+        return ballots.cast(s, s.get(User, account_ids[i % 2]), now, call_id, [ids[i]]).code
+
+    outcomes = run_together(app, 20, submit)
+    assert all(isinstance(o, str) for o in outcomes), outcomes
+    session.expire_all()
+    [ballot] = session.scalars(select(Ballot).where(Ballot.call_id == call_id)).all()
+    [winner] = [i for i, code in enumerate(outcomes) if rules.receipt_hash(code) == ballot.receipt_hash]
+    # The last submission to commit, whole: its choice and its account.
+    assert ballot.proposal_ids == [ids[winner]] and ballot.voter_id == account_ids[winner % 2]
+
+
 def test_concurrent_voters_are_all_counted(app, session):
     now = clock.now()
     call = builders.call(session, now, rules.VOTING)

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from constituencies.models import Constituency
+from participatory.accounts import voter_keys
 from participatory.accounts.models import User
 from participatory.audit.models import AuditEvent
 from participatory.audit.services import verify
@@ -92,6 +93,20 @@ def test_ballots_are_valid_and_voters_are_residents_of_the_call(session, seeded)
         if voters:
             places = set(session.scalars(select(User.constituency_code).where(User.id.in_(voters))))
             assert places == {call.constituency_code}
+
+
+def test_demo_ballots_carry_their_voter_key_until_publication(app, session, now, seeded):
+    """Seeded like a vote through the site: keyed by the voter's email while the vote is open, the key
+    erased once the results are published; so a demo voter could not add a second ballot."""
+    key = voter_keys.configured_key(app.config)
+    rows = session.execute(
+        select(Ballot.voter_key, User.email, Ballot.call_id).join(User, User.id == Ballot.voter_id)
+    ).all()
+    published = set(session.scalars(select(CallResult.call_id)))
+    open_rows = [(stored, email) for stored, email, call_id in rows if call_id not in published]
+    assert open_rows and len(open_rows) < len(rows)
+    assert all(stored == voter_keys.voter_key(voter_keys.EMAIL, email, key) for stored, email in open_rows)
+    assert all(stored is None for stored, _, call_id in rows if call_id in published)
 
 
 def test_published_results_equal_the_tally_engine_on_the_stored_ballots(session, now, seeded):

@@ -1,4 +1,5 @@
-"""Deleting an account: the person disappears, their ballots stay counted, unlinked from them."""
+"""Deleting an account: the person disappears, their ballots stay counted, unlinked from the account
+(keyed by the person's voter key until publication: coming back cannot add a ballot)."""
 
 from __future__ import annotations
 

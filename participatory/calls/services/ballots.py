@@ -1,10 +1,14 @@
-"""Ballots: cast, change and cancel during the vote; one ballot per voter per call.
+"""Ballots: cast, change and cancel during the vote; one ballot per person per call.
 
-The database guarantees the "one": the unique constraint (call_id, voter_id) and an
+The database guarantees the "one": the unique constraint (call_id, voter_key) and an
 INSERT … ON CONFLICT DO UPDATE, so any number of concurrent submissions by the same
-voter end with exactly one ballot (the last one to commit). The call row is read FOR
-SHARE so that closing (which locks it FOR UPDATE) waits for ballots in flight, and no
-ballot lands after the count.
+person end with exactly one ballot (the last one to commit). The voter key is a keyed
+hash of the person's verified identity (accounts/voter_keys.py), not of the account: a
+person who deletes their account and registers again with the same identity finds the
+ballot already counted, may change it (it is rebound to the new account), and never
+adds a second one. The key is erased when the call's results are published
+(`forget_voter_keys`). The call row is read FOR SHARE so that closing (which locks it
+FOR UPDATE) waits for ballots in flight, and no ballot lands after the count.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Row, bindparam, delete, insert, literal_column, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from participatory.accounts import voter_keys
+from participatory.accounts.models import User
 from participatory.accounts.signals import account_deleted
-from participatory.audit.services import actor_of, record
+from participatory.audit.services import SYSTEM, actor_of, record
 from participatory.calls import rules
 from participatory.calls.errors import Conflict, Forbidden, NotFound, raise_if
 from participatory.calls.models import Ballot, BallotItem, Call, CallResult, Proposal
@@ -62,19 +69,24 @@ _CALL_COLUMNS = (
 _LOCK_CALL = select(*_CALL_COLUMNS).where(Call.id == bindparam("call_id")).with_for_update(read=True)
 _RESULTS = select(CallResult.id).where(CallResult.call_id == bindparam("call_id"))
 _ON_BALLOT = select(Proposal.id, Proposal.title, Proposal.final_cost_cents).where(on_ballot_of(bindparam("call_id")))
-_EXISTING = select(Ballot.id).where(Ballot.call_id == bindparam("call_id"), Ballot.voter_id == bindparam("voter_id"))
+_EXISTING = select(Ballot.id).where(Ballot.call_id == bindparam("call_id"), Ballot.voter_key == bindparam("voter_key"))
 _CLEAR_ITEMS = delete(BallotItem).where(BallotItem.ballot_id == bindparam("ballot_id"))
 _ADD_ITEMS = insert(BallotItem)
 
 
 @cache
 def _upsert(dialect: str):
-    """Insert the ballot, or replace the receipt of the one (call, voter) has. PostgreSQL also says in the
+    """Insert the ballot, or replace the receipt of the one (call, voter key) has and bind it to the
+    account voting now (the same person's new account, after a deletion). PostgreSQL also says in the
     same statement whether the row is new (xmax = 0); SQLite, which serialises writers, is asked first."""
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Ballot)
     statement = statement.on_conflict_do_update(
-        index_elements=["call_id", "voter_id"],
-        set_={"receipt_hash": statement.excluded.receipt_hash, "updated_at": statement.excluded.updated_at},
+        index_elements=["call_id", "voter_key"],
+        set_={
+            "voter_id": statement.excluded.voter_id,
+            "receipt_hash": statement.excluded.receipt_hash,
+            "updated_at": statement.excluded.updated_at,
+        },
     )
     if dialect == "postgresql":
         return statement.returning(Ballot.id, literal_column("xmax = 0"))
@@ -105,42 +117,67 @@ def _may_vote(user, now: datetime, call: Row, closed: bool) -> None:
     )
 
 
-def _store(session: Session, call_id: int, voter_id: int, receipt_hash: str, now: datetime) -> tuple[int, bool]:
-    """Insert the voter's ballot or replace its receipt: (ballot id, created).
+def _store(
+    session: Session, call_id: int, voter_id: int, voter_key: str, receipt_hash: str, now: datetime
+) -> tuple[int, bool]:
+    """Insert the person's ballot or replace its receipt: (ballot id, created).
 
-    One upsert on the unique (call_id, voter_id): concurrent submissions by one voter queue on
-    that row and end with exactly one ballot.
+    One upsert on the unique (call_id, voter_key): concurrent submissions by one person, from one
+    account or several, queue on that row and end with exactly one ballot.
     """
     connection = session.connection()
     dialect = connection.dialect.name
     existing = (
         None
         if dialect == "postgresql"
-        else connection.execute(_EXISTING, {"call_id": call_id, "voter_id": voter_id}).first()
+        else connection.execute(_EXISTING, {"call_id": call_id, "voter_key": voter_key}).first()
     )
-    row = connection.execute(
-        _upsert(dialect),
-        {
-            "call_id": call_id,
-            "voter_id": voter_id,
-            "public_id": secrets.token_hex(16),
-            "receipt_hash": receipt_hash,
-            "created_at": now,
-            "updated_at": now,
-        },
-    ).one()
+    try:
+        row = connection.execute(
+            _upsert(dialect),
+            {
+                "call_id": call_id,
+                "voter_id": voter_id,
+                "voter_key": voter_key,
+                "public_id": secrets.token_hex(16),
+                "receipt_hash": receipt_hash,
+                "created_at": now,
+                "updated_at": now,
+            },
+        ).one()
+    except IntegrityError as error:
+        # The account has a ballot here under another key: the secret (or the account's identity)
+        # changed during the vote. Refused rather than a second ballot; `rekey_open_ballots` mends it.
+        raise Conflict("voter_key_changed") from error
     return row[0], bool(row[1]) if dialect == "postgresql" else existing is None
+
+
+def _key_or_none(user) -> str | None:
+    try:
+        return voter_keys.key_of(user, voter_keys.configured_key())
+    except voter_keys.NoVerifiedIdentity:
+        return None
+
+
+def _mine(call_id: int, user, key: str | None):
+    """The person's ballot: the account's, or the one their identity cast from an account since deleted."""
+    return (Ballot.call_id == call_id) & (
+        Ballot.voter_id == user.id if key is None else or_(Ballot.voter_id == user.id, Ballot.voter_key == key)
+    )
 
 
 def ballot_of(session: Session, call: Call, user) -> Ballot | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return session.scalar(select(Ballot).where(Ballot.call_id == call.id, Ballot.voter_id == user.id))
+    return session.scalars(select(Ballot).where(_mine(call.id, user, _key_or_none(user))).order_by(Ballot.id)).first()
 
 
-def cast(session: Session, user, now: datetime, call_id: int, proposal_ids: list[int]) -> Receipt:
-    """Record the user's ballot (or replace it) in a handful of prepared statements: every vote of a
-    national call goes through here."""
+def cast(
+    session: Session, user, now: datetime, call_id: int, proposal_ids: list[int], *, voter_key: str | None = None
+) -> Receipt:
+    """Record the person's ballot (or replace it) in a handful of prepared statements: every vote of a
+    national call goes through here. `voter_key` defaults to the key of the user's verified identity
+    under the app's secret (voter_keys.configured_key)."""
     call, closed = _locked_call(session, call_id)
     _may_vote(user, now, call, closed)
     connection = session.connection()
@@ -150,8 +187,10 @@ def cast(session: Session, user, now: datetime, call_id: int, proposal_ids: list
             rules.BallotRules.of(call), proposal_ids, {pid: row.final_cost_cents for pid, row in on_ballot.items()}
         )
     )
+    if voter_key is None:
+        voter_key = voter_keys.key_of(user, voter_keys.configured_key())  # every voting level confirms an identity
     code = new_receipt_code()
-    ballot_id, created = _store(session, call.id, user.id, rules.receipt_hash(code), now)
+    ballot_id, created = _store(session, call.id, user.id, voter_key, rules.receipt_hash(code), now)
     if not created:
         connection.execute(_CLEAR_ITEMS, {"ballot_id": ballot_id})
     chosen = sorted(proposal_ids)
@@ -176,9 +215,9 @@ def cast(session: Session, user, now: datetime, call_id: int, proposal_ids: list
 def cancel(session: Session, user, now: datetime, call_id: int) -> None:
     call, closed = _locked_call(session, call_id)
     raise_if("wrong_phase" if closed or phase_of(call, now) != rules.VOTING else None, Forbidden)
-    ballot = session.scalar(
-        select(Ballot).where(Ballot.call_id == call.id, Ballot.voter_id == user.id).with_for_update()
-    )
+    ballot = session.scalars(
+        select(Ballot).where(_mine(call.id, user, _key_or_none(user))).order_by(Ballot.id).with_for_update()
+    ).first()
     raise_if("no_ballot" if ballot is None else None, Conflict)
     session.delete(ballot)
     session.flush()
@@ -201,7 +240,64 @@ def find_by_receipt(session: Session, call: Call, code: str) -> Ballot | None:
     )
 
 
+def forget_voter_keys(session: Session, call_id: int) -> int:
+    """Erase the voter keys of the call's ballots: once its results are published, no ballot can be
+    added or changed, so the keys protect nothing and are not kept. Run by close_call in the
+    transaction that stores the result; returns the number of ballots."""
+    return session.execute(
+        update(Ballot).where(Ballot.call_id == call_id, Ballot.voter_key.is_not(None)).values(voter_key=None)
+    ).rowcount
+
+
+def rekey_open_ballots(session: Session, key: bytes, now: datetime) -> tuple[int, int]:
+    """Recompute the voter keys of the ballots still open to change (calls without results) from their
+    accounts' identities under `key`: after VOTER_KEY_SECRET (or SECRET_KEY) changed. Returns
+    (rekeyed, left without a key): two accounts of one person that both voted in a call keep one key,
+    on the older ballot; a ballot of a deleted account cannot be rekeyed. Run it with voting paused."""
+    open_ballots = (
+        select(Ballot.id)
+        .outerjoin(CallResult, CallResult.call_id == Ballot.call_id)
+        .where(CallResult.id.is_(None))
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Ballot.id, Ballot.call_id, User)
+        .join(User, User.id == Ballot.voter_id)
+        .where(Ballot.id.in_(open_ballots))
+        .order_by(Ballot.id)
+    ).all()
+    # Cleared first, so that no new key meets an old one in the unique index half-way.
+    session.execute(update(Ballot).where(Ballot.id.in_(open_ballots)).values(voter_key=None))
+    keyed: set[tuple[int, str]] = set()
+    updates = []
+    for ballot_id, call_id, user in rows:
+        try:
+            new_key = voter_keys.key_of(user, key)
+        except voter_keys.NoVerifiedIdentity:
+            continue
+        if (call_id, new_key) not in keyed:
+            keyed.add((call_id, new_key))
+            updates.append({"ballot_id": ballot_id, "voter_key": new_key})
+    if updates:
+        session.connection().execute(
+            update(Ballot.__table__).where(Ballot.__table__.c.id == bindparam("ballot_id")),
+            updates,
+        )
+    total = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.id.in_(open_ballots)))
+    record(
+        session,
+        now=now,
+        actor=SYSTEM,
+        action="ballots.rekeyed",
+        object_type="ballots",
+        object_id="open",
+        details={"rekeyed": len(updates), "unkeyed": total - len(updates)},
+    )
+    return len(updates), total - len(updates)
+
+
 @account_deleted.connect
 def unlink_deleted_voter(session: Session, user, now: datetime | None = None, **_: object) -> None:
-    """A deleted account's ballots stay counted, unlinked from the person."""
+    """A deleted account's ballots stay counted, unlinked from the account; their voter key stays, so
+    the same person coming back cannot add a ballot to a call still open."""
     session.execute(update(Ballot).where(Ballot.voter_id == user.id).values(voter_id=None))

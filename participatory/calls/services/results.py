@@ -19,6 +19,7 @@ from constituencies.models import Constituency
 from participatory.audit.services import SYSTEM, record
 from participatory.calls import rules
 from participatory.calls.models import Ballot, BallotItem, Call, CallResult
+from participatory.calls.services.ballots import forget_voter_keys
 from participatory.calls.services.calls import phase_of
 from participatory.calls.services.proposals import ballot_proposals
 from participatory.tally import Election, Project, tally
@@ -121,6 +122,7 @@ def close_call(session: Session, call_id: int, now: datetime) -> CallResult | No
     result = compute(session, call, now)
     session.add(result)
     session.flush()
+    forget_voter_keys(session, call.id)  # published: the keys protect no vote any more
     record(
         session,
         now=now,
