@@ -125,6 +125,9 @@ def update_call(
     if not allowed(user, "call.manage", call.constituency_code):
         raise Forbidden("not_your_constituency")
     raise_if(settings.problem())
+    # Judge the change against the dates as committed, the row locked until commit (PostgreSQL; SQLite
+    # serialises writers): two editors racing cannot shorten a vote the other has just extended.
+    session.refresh(call, with_for_update=True)
     old_schedule = rules.Schedule.of(call)
     _check_schedule(old_schedule, settings, now, min_voting)
     before = CallSettings.of(call)
