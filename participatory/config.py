@@ -83,6 +83,8 @@ def from_environment(instance_path: Path) -> dict:
         # Inhabitants per constituency (CSV code,inhabitants); otherwise estimated from registered voters.
         "CAMPAIGN_POPULATION_CSV": os.environ.get("CAMPAIGN_POPULATION_CSV", ""),
         "CAMPAIGN_INHABITANTS_PER_VOTER": os.environ.get("CAMPAIGN_INHABITANTS_PER_VOTER", "1.41"),
+        # Shortest vote a call may set (days, from its opening to its close); see calls/rules.py.
+        "VOTING_MIN_DAYS": int(os.environ.get("VOTING_MIN_DAYS", "7")),
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@participatory.localhost"),
         # Where .eml files go without SMTP (empty: instance/outbox/), e.g. a scratch folder for benchmarks.
@@ -133,5 +135,7 @@ def check(config: dict) -> None:
         raise ConfigError("STRIPE_LOCALSTRIPE is for development against localstripe only")
     if not JOBS_QUEUE_PATTERN.fullmatch(config.get("JOBS_QUEUE", "participatory")):
         raise ConfigError("JOBS_QUEUE may hold only letters, digits, '-' and '_'")
+    if int(config.get("VOTING_MIN_DAYS", 7)) < 1:
+        raise ConfigError("VOTING_MIN_DAYS must be at least 1 (a call's vote lasts at least a day)")
     if int(config.get("JOBS_FAILURE_TTL", 1)) <= 0:
         raise ConfigError("JOBS_FAILURE_TTL must be a positive number of seconds (failed jobs must expire)")

@@ -17,7 +17,24 @@ MESSAGES = {
     "title_required": _l("Le titre est obligatoire."),
     "unknown_constituency": _l("Circonscription inconnue."),
     "call_exists": _l("Cette circonscription a déjà un appel pour cette année."),
-    "frozen": _l("Le vote a commencé : le budget, les dates et les règles ne peuvent plus changer."),
+    "frozen": _l("Le vote a commencé : le budget et les règles ne peuvent plus changer."),
+    "proposals_started": _l(
+        "Le dépôt des projets a commencé : sa date d'ouverture ne peut plus changer "
+        "(une phase commencée garde sa date)."
+    ),
+    "review_started": _l(
+        "L'examen des projets a commencé : sa date de début ne peut plus changer (une phase commencée garde sa date)."
+    ),
+    "voting_started": _l("Le vote a commencé : sa date d'ouverture ne peut plus changer."),
+    "voting_closed": _l("Le vote est clos : il ne peut pas être rouvert et sa date de clôture ne peut plus changer."),
+    "voting_shortened": _l(
+        "Le vote est en cours : il peut être prolongé, mais ni écourté ni clos avant la date annoncée."
+    ),
+    "date_in_past": _l(
+        "Une date nouvelle ou modifiée ne peut pas être dans le passé : aucune phase ne peut être sautée, "
+        "et les résultats ne sont publiés qu'après un vote."
+    ),
+    "voting_too_short": _l("Le vote doit durer au moins %(days)s jours, de son ouverture à sa clôture."),
     "not_your_constituency": _l("Vous ne gérez pas cette circonscription."),
     "proposals_closed": _l("Le dépôt des projets n'est pas ouvert."),
     "wrong_constituency": _l("Seuls les habitants de la circonscription peuvent participer."),
@@ -56,13 +73,15 @@ class CallError(Exception):
 
     status = 400
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, **params: object) -> None:
         super().__init__(code)
         self.code = code
+        self.params = params  # values for the message's %(name)s placeholders
 
     @property
     def message(self) -> str:
-        return str(MESSAGES.get(self.code, self.code))
+        text = str(MESSAGES.get(self.code, self.code))
+        return text % self.params if self.params else text
 
 
 class Forbidden(CallError):
@@ -77,6 +96,6 @@ class Conflict(CallError):
     status = 409
 
 
-def raise_if(code: str | None, kind: type[CallError] = CallError) -> None:
+def raise_if(code: str | None, kind: type[CallError] = CallError, **params: object) -> None:
     if code is not None:
-        raise kind(code)
+        raise kind(code, **params)

@@ -64,6 +64,12 @@ PHASE_LABELS = {
     "voting": _l("Vote"),
     "results": _l("Résultats"),
 }
+DATE_LABELS = {
+    "proposals_open_at": _l("Ouverture du dépôt des projets"),
+    "review_open_at": _l("Début de l'examen des projets"),
+    "voting_open_at": _l("Ouverture du vote"),
+    "voting_close_at": _l("Clôture du vote et résultats"),
+}
 DECISION_LABELS = {"feasible": _l("Réalisable"), "infeasible": _l("Non réalisable")}
 
 MONEY = dict(places=2, rounding=None)
@@ -98,14 +104,16 @@ class CallForm(FlaskForm):
         **MONEY,
     )
     proposals_open_at = DateTimeLocalField(
-        _l("Ouverture du dépôt des projets"), format=DATETIME_FORMAT, validators=[InputRequired()]
+        DATE_LABELS["proposals_open_at"], format=DATETIME_FORMAT, validators=[InputRequired()]
     )
     review_open_at = DateTimeLocalField(
-        _l("Début de l'examen des projets"), format=DATETIME_FORMAT, validators=[InputRequired()]
+        DATE_LABELS["review_open_at"], format=DATETIME_FORMAT, validators=[InputRequired()]
     )
-    voting_open_at = DateTimeLocalField(_l("Ouverture du vote"), format=DATETIME_FORMAT, validators=[InputRequired()])
+    voting_open_at = DateTimeLocalField(
+        DATE_LABELS["voting_open_at"], format=DATETIME_FORMAT, validators=[InputRequired()]
+    )
     voting_close_at = DateTimeLocalField(
-        _l("Clôture du vote et résultats"), format=DATETIME_FORMAT, validators=[InputRequired()]
+        DATE_LABELS["voting_close_at"], format=DATETIME_FORMAT, validators=[InputRequired()]
     )
     min_projects = IntegerField(
         _l("Nombre minimum de projets par bulletin"),

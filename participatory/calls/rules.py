@@ -7,6 +7,19 @@ Phases
     is in ``results`` (the results are computed once, on the first close).
     A date belongs to the phase it opens (``now == voting_open_at`` is voting).
 
+A schedule that cannot be bent (``reschedule_problem``)
+    The dates are the promise made to residents, so they move only forward in time:
+    - a date that has passed is frozen: a started phase keeps its start, a closed vote
+      never reopens (its close cannot change either);
+    - a running vote may be extended, never shortened nor closed early (residents plan
+      to vote before the announced close);
+    - a date that is set or moved is not in the past, so no phase can be skipped and
+      results never publish without a voting phase that really happened; the one
+      exception is the opening of proposals before it has happened (creating a call
+      "from this morning" just opens it at once);
+    - a voting phase that has not started lasts at least the minimum (``VOTING_MIN_DAYS``,
+      a week by default) whenever one of its dates is set.
+
 Ballot digest (``ballots_digest``), so anyone can recompute it from an export
     One line per ballot, ``<public_id>;<ids>\\n``, where ``<ids>`` are the ballot's
     proposal ids in ascending numeric order written in decimal and joined by
@@ -30,7 +43,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import shapely
@@ -88,6 +101,50 @@ def phase_at(schedule: Schedule, now: datetime) -> str:
     if now < schedule.voting_close_at:
         return VOTING
     return RESULTS
+
+
+DATES = ("proposals_open_at", "review_open_at", "voting_open_at", "voting_close_at")
+DEFAULT_VOTING_MIN_DAYS = 7
+# Why a date that has passed cannot change: its phase has started (or, for the close, the vote is over).
+PASSED = {
+    "proposals_open_at": "proposals_started",
+    "review_open_at": "review_started",
+    "voting_open_at": "voting_started",
+    "voting_close_at": "voting_closed",
+}
+# Refusals that depend on where the call stands, not on the dates typed (HTTP 409 rather than 400).
+SCHEDULE_CONFLICTS = frozenset({*PASSED.values(), "voting_shortened"})
+
+
+def changed_dates(before: Schedule | None, after: Schedule) -> list[str]:
+    """The dates that differ (all of them for a new call, `before` None)."""
+    return [name for name in DATES if before is None or getattr(before, name) != getattr(after, name)]
+
+
+def reschedule_problem(before: Schedule | None, after: Schedule, now: datetime, min_voting: timedelta) -> str | None:
+    """Why a call's dates cannot become `after` at `now` (`before`: its dates, None for a new call), or None.
+
+    The rules are in the module docstring ("A schedule that cannot be bent").
+    """
+    problem = schedule_problem(after)
+    if problem is not None:
+        return problem
+    changed = changed_dates(before, after)
+    if before is not None:
+        for name in changed:
+            if getattr(before, name) <= now:
+                return PASSED[name]
+        # Here the close has not passed (it would be frozen above): the vote is running or ahead.
+        running = before.voting_open_at <= now
+        if running and after.voting_close_at < before.voting_close_at:
+            return "voting_shortened"
+    if any(getattr(after, name) < now for name in changed if name != "proposals_open_at"):
+        return "date_in_past"
+    voting_ahead = before is None or now < before.voting_open_at
+    voting_set = {"voting_open_at", "voting_close_at"} & set(changed)
+    if voting_ahead and voting_set and after.voting_close_at - after.voting_open_at < min_voting:
+        return "voting_too_short"
+    return None
 
 
 def schedule_problem(schedule: Schedule) -> str | None:
@@ -155,8 +212,11 @@ VOTING_FROZEN = frozenset(
 
 
 def frozen_changes(phase: str, changed: Iterable[str]) -> list[str]:
-    """The changed fields that the phase no longer allows to change."""
-    if phase in (VOTING, RESULTS):
+    """The changed fields that the phase no longer allows to change (a running vote may still be extended:
+    reschedule_problem decides how its close may move)."""
+    if phase == VOTING:
+        return sorted(set(changed) & (VOTING_FROZEN - {"voting_close_at"}))
+    if phase == RESULTS:
         return sorted(set(changed) & VOTING_FROZEN)
     return []
 

@@ -260,8 +260,8 @@ def _seed_call(
         rule=builders.pick(rng, [call_rules.DEFAULT_RULE] * 3 + list(call_rules.TALLY_RULES)),
         verification_level="residence",
     )
-    call = create_call(session, mp, now, place.code, settings)
-    call.created_at = call.updated_at = opens - timedelta(days=14)  # backdated: created before it opened
+    # Created (and logged) two weeks before it opened: a call's dates cannot be set in the past.
+    call = create_call(session, mp, opens - timedelta(days=14), place.code, settings)
     report.calls += 1
     if plan_.phase == call_rules.UPCOMING:
         return call, 0

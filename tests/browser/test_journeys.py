@@ -99,7 +99,8 @@ def test_a_call_from_creation_to_the_auditors_exports(app, live_server, page, op
     mp.get_by_label("Ouverture du dépôt des projets").fill(paris_minutes(now - timedelta(hours=1)))
     mp.get_by_label("Début de l'examen des projets").fill(paris_minutes(now + DAY))
     mp.get_by_label("Ouverture du vote").fill(paris_minutes(now + 2 * DAY))
-    mp.get_by_label("Clôture du vote et résultats").fill(paris_minutes(now + 3 * DAY))
+    # A vote lasts at least a week (VOTING_MIN_DAYS); later steps move the dates in the database.
+    mp.get_by_label("Clôture du vote et résultats").fill(paris_minutes(now + 9 * DAY))
     mp.get_by_label("Règle de dépouillement").select_option("greedy")
     mp.get_by_role("button", name="Enregistrer").click()
     mp.wait_for_url(re.compile(r".*/appels/\d+$"))

@@ -165,3 +165,57 @@ def test_a_ballot_racing_the_close_is_either_counted_or_refused(app, session):
     session.expire_all()
     result = session.scalars(select(CallResult)).one()
     assert result.ballots == len(accepted) == session.query(Ballot).count()
+
+
+def test_editors_racing_to_move_a_running_vote_never_shorten_it(app, session):
+    """Eight editors load the call, then each moves the close to its own later date at once: without the
+    row lock, one judged against stale dates could put back an earlier close than one already committed."""
+    from datetime import timedelta
+
+    from participatory.accounts.models import User
+    from participatory.audit.models import AuditEvent
+    from participatory.calls.models import Call
+    from participatory.calls.services.calls import CallSettings, update_call
+
+    now = clock.now()
+    call = builders.call(session, now, rules.VOTING)
+    mp = builders.mp(session, now)
+    session.commit()
+    call_id, mp_id, close = call.id, mp.id, rules.aware(call.voting_close_at)
+    wanted = [close + timedelta(days=d) for d in (5, 1, 7, 2, 8, 3, 6, 4)]
+    loaded = threading.Barrier(len(wanted))
+    outcomes: list = [None] * len(wanted)
+
+    def worker(i: int) -> None:
+        with app.app_context(), Session(db.engine) as s:
+            try:
+                target = s.get(Call, call_id)
+                settings = CallSettings(**(CallSettings.of(target).__dict__ | {"voting_close_at": wanted[i]}))
+                loaded.wait()  # everyone holds the same (soon stale) dates
+                outcomes[i] = update_call(s, s.get(User, mp_id), now, target, settings).id
+                s.commit()
+            except Exception as exc:  # noqa: BLE001 - reported to the test
+                s.rollback()
+                outcomes[i] = exc
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(wanted))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    refused = [o for o in outcomes if isinstance(o, CallError)]
+    assert all(o.code == "voting_shortened" for o in refused), outcomes
+    assert all(o == call_id or isinstance(o, CallError) for o in outcomes), outcomes
+    session.expire_all()
+    assert rules.aware(session.get(Call, call_id).voting_close_at) == max(wanted)
+    # The history is a chain: each change starts from the close the previous one set, always later.
+    moves = [
+        e.details["dates"]["voting_close_at"]
+        for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "call.rescheduled").order_by(AuditEvent.seq)
+        )
+    ]
+    assert len(moves) == len(wanted) - len(refused) >= 1
+    assert moves[0]["old"] == close.isoformat()
+    assert all(a["new"] == b["old"] for a, b in zip(moves, moves[1:], strict=False))
+    assert all(m["new"] > m["old"] for m in moves)

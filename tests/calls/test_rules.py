@@ -172,11 +172,232 @@ def test_proposal_refusal(phase, author_code, declared, refusal):
         (rules.REVIEW, ["voting_close_at"], []),
         (rules.VOTING, ["title", "description"], []),
         (rules.VOTING, ["title", "budget_cents"], ["budget_cents"]),
+        (rules.VOTING, ["voting_close_at"], []),  # a running vote may be extended (reschedule_problem says how)
+        (rules.VOTING, ["voting_open_at", "voting_close_at", "rule"], ["rule", "voting_open_at"]),
         (rules.RESULTS, ["rule", "voting_close_at"], ["rule", "voting_close_at"]),
     ],
 )
 def test_frozen_changes(phase, changed, frozen):
     assert rules.frozen_changes(phase, changed) == frozen
+
+
+# --- a schedule that cannot be bent ---------------------------------------------------------
+# SCHEDULE: proposals T0, review T0+30d, voting T0+45d, close T0+60d (a 15-day vote).
+WEEK = timedelta(days=7)
+HOUR = timedelta(hours=1)
+MOMENTS = {  # `now` in each phase of SCHEDULE
+    "upcoming": T0 - D,
+    "proposals": T0 + D,
+    "review": T0 + 31 * D,
+    "voting": T0 + 50 * D,
+    "results": T0 + 61 * D,
+}
+# What moving each date one hour later and one hour earlier gives, with `now` in each phase.
+# A date whose phase has started is frozen; a running vote can only move its close later.
+MOVES = {
+    "proposals_open_at": {
+        "upcoming": (None, None),
+        "proposals": ("proposals_started", "proposals_started"),
+        "review": ("proposals_started", "proposals_started"),
+        "voting": ("proposals_started", "proposals_started"),
+        "results": ("proposals_started", "proposals_started"),
+    },
+    "review_open_at": {
+        "upcoming": (None, None),
+        "proposals": (None, None),
+        "review": ("review_started", "review_started"),
+        "voting": ("review_started", "review_started"),
+        "results": ("review_started", "review_started"),
+    },
+    "voting_open_at": {
+        "upcoming": (None, None),
+        "proposals": (None, None),
+        "review": (None, None),
+        "voting": ("voting_started", "voting_started"),
+        "results": ("voting_started", "voting_started"),
+    },
+    "voting_close_at": {
+        "upcoming": (None, None),
+        "proposals": (None, None),
+        "review": (None, None),
+        "voting": (None, "voting_shortened"),  # extended: fine; shortened: refused
+        "results": ("voting_closed", "voting_closed"),  # a closed vote never reopens
+    },
+}
+
+
+def moved(schedule: rules.Schedule, **shifts: timedelta) -> rules.Schedule:
+    return rules.Schedule(*(getattr(schedule, name) + shifts.get(name, timedelta(0)) for name in rules.DATES))
+
+
+@pytest.mark.parametrize(
+    ("date", "moment", "later", "earlier"),
+    [(date, moment, *MOVES[date][moment]) for date in rules.DATES for moment in MOMENTS],
+)
+def test_each_date_moves_only_before_its_phase_starts(date, moment, later, earlier):
+    now = MOMENTS[moment]
+    assert rules.reschedule_problem(SCHEDULE, moved(SCHEDULE, **{date: HOUR}), now, WEEK) == later
+    assert rules.reschedule_problem(SCHEDULE, moved(SCHEDULE, **{date: -HOUR}), now, WEEK) == earlier
+
+
+def test_the_rules_tables_cover_every_date_and_phase():
+    assert set(MOVES) == set(rules.DATES) and all(set(row) == set(MOMENTS) for row in MOVES.values())
+    assert [rules.phase_at(SCHEDULE, at) for at in MOMENTS.values()] == list(MOMENTS)
+
+
+def at(days: float) -> datetime:
+    return T0 + timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    ("case", "before", "after", "now", "problem"),
+    [
+        # A date belongs to the phase it opens: at that very instant it is frozen.
+        (
+            "review starts now",
+            SCHEDULE,
+            moved(SCHEDULE, review_open_at=HOUR),
+            SCHEDULE.review_open_at,
+            "review_started",
+        ),
+        ("vote opens now", SCHEDULE, moved(SCHEDULE, voting_open_at=HOUR), SCHEDULE.voting_open_at, "voting_started"),
+        ("vote closes now", SCHEDULE, moved(SCHEDULE, voting_close_at=D), SCHEDULE.voting_close_at, "voting_closed"),
+        (
+            "last second of the vote",
+            SCHEDULE,
+            moved(SCHEDULE, voting_close_at=D),
+            SCHEDULE.voting_close_at - SECOND,
+            None,
+        ),
+        (
+            "one second before review",
+            SCHEDULE,
+            moved(SCHEDULE, review_open_at=HOUR),
+            SCHEDULE.review_open_at - SECOND,
+            None,
+        ),
+        # Extending a running vote: by a second or by months.
+        ("extend by a second", SCHEDULE, moved(SCHEDULE, voting_close_at=SECOND), at(50), None),
+        ("extend by 90 days", SCHEDULE, moved(SCHEDULE, voting_close_at=90 * D), at(50), None),
+        # Shortening a running vote, even keeping more than the minimum, or closing it now: refused.
+        ("shorten by a second", SCHEDULE, moved(SCHEDULE, voting_close_at=-SECOND), at(50), "voting_shortened"),
+        ("shorten to 8 days", SCHEDULE, moved(SCHEDULE, voting_close_at=-7 * D), at(50), "voting_shortened"),
+        ("close it now", SCHEDULE, moved(SCHEDULE, voting_close_at=-10 * D), at(50), "voting_shortened"),
+        ("close it before now", SCHEDULE, moved(SCHEDULE, voting_close_at=-12 * D), at(50), "voting_shortened"),
+        # A running vote shorter than the minimum (made before the rule) may still be extended.
+        (
+            "extend a 2-day vote",
+            rules.Schedule(at(0), at(1), at(2), at(4)),
+            rules.Schedule(at(0), at(1), at(2), at(5)),
+            at(3),
+            None,
+        ),
+        # Minimum duration of a vote that has not started: the boundary is inclusive.
+        ("vote of exactly a week", SCHEDULE, rules.Schedule(T0, at(30), at(45), at(52)), at(1), None),
+        (
+            "vote a second short",
+            SCHEDULE,
+            rules.Schedule(T0, at(30), at(45), at(52) - SECOND),
+            at(1),
+            "voting_too_short",
+        ),
+        ("later opening, a day left", SCHEDULE, moved(SCHEDULE, voting_open_at=14 * D), at(1), "voting_too_short"),
+        (
+            "later opening and close",
+            SCHEDULE,
+            moved(SCHEDULE, voting_open_at=14 * D, voting_close_at=7 * D),
+            at(40),
+            None,
+        ),
+        # An unchanged short vote is not re-judged when something else moves.
+        (
+            "short vote, review moves",
+            rules.Schedule(at(0), at(30), at(45), at(46)),
+            rules.Schedule(at(0), at(31), at(45), at(46)),
+            at(1),
+            None,
+        ),
+        # Skipping the vote: dates put in the past are refused, whatever phase the call is in.
+        (
+            "vote put in the past during review",
+            SCHEDULE,
+            rules.Schedule(T0, at(30), at(30.2), at(30.5)),
+            at(31),
+            "date_in_past",
+        ),
+        (
+            "vote put in the past before it starts",
+            SCHEDULE,
+            rules.Schedule(T0, at(30), at(35), at(42)),
+            at(40),
+            "date_in_past",
+        ),
+        (
+            "close put in the past during review",
+            SCHEDULE,
+            rules.Schedule(T0, at(30), at(30.5), at(30.9)),
+            at(31),
+            "date_in_past",
+        ),
+        (
+            "every date in the past",
+            SCHEDULE,
+            rules.Schedule(at(-40), at(-30), at(-20), at(-10)),
+            at(31),
+            "proposals_started",
+        ),
+        ("review put in the past", SCHEDULE, moved(SCHEDULE, review_open_at=-29 * D), at(10), "date_in_past"),
+        ("review moved to now", SCHEDULE, moved(SCHEDULE, review_open_at=-20 * D), at(10), None),
+        ("proposals opened at once", SCHEDULE, moved(SCHEDULE, proposals_open_at=-2 * D), at(-1), None),
+        # Order first: out-of-order dates are refused before anything else.
+        ("out of order", SCHEDULE, moved(SCHEDULE, voting_open_at=20 * D), at(1), "dates_out_of_order"),
+        ("nothing changed after the close", SCHEDULE, SCHEDULE, at(400), None),
+        ("nothing changed mid-vote", SCHEDULE, SCHEDULE, at(50), None),
+    ],
+)
+def test_reschedule_cases(case, before, after, now, problem):
+    assert rules.reschedule_problem(before, after, now, WEEK) == problem, case
+
+
+@pytest.mark.parametrize(
+    ("dates", "minimum", "problem"),
+    [
+        ((1, 10, 20, 27), WEEK, None),  # a week exactly
+        ((1, 10, 20, 27 - 1 / 86400), WEEK, "voting_too_short"),  # a second short
+        ((1, 10, 20, 21), timedelta(days=1), None),  # the minimum is configurable
+        ((1, 10, 20, 30), timedelta(days=14), "voting_too_short"),
+        ((-1, 10, 20, 30), WEEK, None),  # proposals may open at once, from a moment already past
+        ((-2, -1, 20, 30), WEEK, "date_in_past"),  # not review: no proposals phase would have been held
+        ((-3, -2, -1, 30), WEEK, "date_in_past"),  # nor the vote
+        ((-4, -3, -2, -1), WEEK, "date_in_past"),  # a call born closed would publish results with no vote
+        ((0, 0, 20, 30), WEEK, "dates_out_of_order"),
+    ],
+)
+def test_a_new_call_has_every_phase_ahead_and_a_vote_of_the_minimum(dates, minimum, problem):
+    now = T0
+    assert (
+        rules.reschedule_problem(None, rules.Schedule(*(now + timedelta(days=d) for d in dates)), now, minimum)
+        == problem
+    )
+
+
+def test_reschedule_refuses_dates_without_timezone():
+    naive = rules.Schedule(*(at(d).replace(tzinfo=None) for d in (1, 10, 20, 30)))
+    assert rules.reschedule_problem(None, naive, T0, WEEK) == "dates_without_timezone"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "changed"),
+    [
+        (None, SCHEDULE, list(rules.DATES)),
+        (SCHEDULE, SCHEDULE, []),
+        (SCHEDULE, moved(SCHEDULE, voting_close_at=D), ["voting_close_at"]),
+        # The same instant written in another time zone is no change.
+        (SCHEDULE, rules.Schedule(T0.astimezone(PARIS), *(getattr(SCHEDULE, n) for n in rules.DATES[1:])), []),
+    ],
+)
+def test_changed_dates(before, after, changed):
+    assert rules.changed_dates(before, after) == changed
 
 
 SQUARE = shapely.to_wkb(box(-0.6, 44.8, -0.5, 44.9))  # lon/lat box near Bordeaux

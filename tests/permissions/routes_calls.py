@@ -48,14 +48,15 @@ def _local(moment) -> str:
     return moment.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
 
 
-def _call_form(world, year: int, title: str) -> dict:
+def _call_form(world, year: int, title: str, *, proposals_open_at=None) -> dict:
+    """A valid call; `proposals_open_at` keeps the date of a call whose proposals have started (it cannot move)."""
     start = world.now + timedelta(days=1)
     return {
         "year": str(year),
         "title": title,
         "description": "",
         "budget": "130000",
-        "proposals_open_at": _local(start),
+        "proposals_open_at": _local(proposals_open_at or start),
         "review_open_at": _local(start + timedelta(days=10)),
         "voting_open_at": _local(start + timedelta(days=20)),
         "voting_close_at": _local(start + timedelta(days=30)),
@@ -124,7 +125,7 @@ CASES = [
         "POST",
         lambda w: f"/appels/{w.ids['proposals_call']}/modifier",
         only({"mp_here": 302, "admin": 302}),
-        data=lambda w: _call_form(w, 2027, "Nouveau titre"),
+        data=lambda w: _call_form(w, 2027, "Nouveau titre", proposals_open_at=w.now - builders.DAY),
     ),
     Case("calls.manage", "GET", lambda w: f"/appels/{w.ids['proposals_call']}/gestion", only(MANAGERS_HERE)),
     Case(

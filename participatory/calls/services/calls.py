@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
 from participatory.accounts.policy import allowed
+from participatory.audit.models import AuditEvent
 from participatory.audit.services import actor_of, record
 from participatory.calls import rules
 from participatory.calls.errors import CallError, Conflict, Forbidden, raise_if
@@ -43,18 +44,29 @@ class CallSettings:
             for name, value in asdict(self).items()
         }
 
+    def schedule(self) -> rules.Schedule:
+        return rules.Schedule(self.proposals_open_at, self.review_open_at, self.voting_open_at, self.voting_close_at)
+
     def problem(self) -> str | None:
-        schedule = rules.Schedule(
-            self.proposals_open_at, self.review_open_at, self.voting_open_at, self.voting_close_at
-        )
+        schedule = self.schedule()
         ballot = rules.BallotRules(self.budget_cents, self.min_projects, self.max_projects, self.knapsack)
         if not self.title.strip():
             return "title_required"
         return rules.call_problem(schedule, ballot, self.rule, self.verification_level, self.year)
 
 
+MIN_VOTING = timedelta(days=rules.DEFAULT_VOTING_MIN_DAYS)
+RESCHEDULED = "call.rescheduled"
+
+
 def phase_of(call: Call, now: datetime) -> str:
     return rules.phase_at(rules.Schedule.of(call), now)
+
+
+def _check_schedule(before: rules.Schedule | None, settings: CallSettings, now: datetime, min_voting: timedelta):
+    code = rules.reschedule_problem(before, settings.schedule(), now, min_voting)
+    kind = Conflict if code in rules.SCHEDULE_CONFLICTS else CallError
+    raise_if(code, kind, days=f"{min_voting / timedelta(days=1):g}")
 
 
 def _audit_details(settings: CallSettings) -> dict:
@@ -66,12 +78,22 @@ def _audit_details(settings: CallSettings) -> dict:
     return data
 
 
-def create_call(session: Session, user, now: datetime, constituency_code: str, settings: CallSettings) -> Call:
+def create_call(
+    session: Session,
+    user,
+    now: datetime,
+    constituency_code: str,
+    settings: CallSettings,
+    *,
+    min_voting: timedelta = MIN_VOTING,
+) -> Call:
+    """A new call; its dates must leave every phase ahead (see rules.reschedule_problem)."""
     if not allowed(user, "call.manage", constituency_code):
         raise Forbidden("not_your_constituency")
     if session.get(Constituency, constituency_code) is None:
         raise CallError("unknown_constituency")
     raise_if(settings.problem())
+    _check_schedule(None, settings, now, min_voting)
     exists = session.scalar(
         select(Call.id).where(Call.constituency_code == constituency_code, Call.year == settings.year)
     )
@@ -94,10 +116,20 @@ def create_call(session: Session, user, now: datetime, constituency_code: str, s
     return call
 
 
-def update_call(session: Session, user, now: datetime, call: Call, settings: CallSettings) -> Call:
+def update_call(
+    session: Session, user, now: datetime, call: Call, settings: CallSettings, *, min_voting: timedelta = MIN_VOTING
+) -> Call:
+    """Change a call's settings. Dates only move forward (rules.reschedule_problem); each date change is a
+    `call.rescheduled` event with the old and new values (the call page's public history), the other
+    fields a `call.changed` event."""
     if not allowed(user, "call.manage", call.constituency_code):
         raise Forbidden("not_your_constituency")
     raise_if(settings.problem())
+    # Judge the change against the dates as committed, the row locked until commit (PostgreSQL; SQLite
+    # serialises writers): two editors racing cannot shorten a vote the other has just extended.
+    session.refresh(call, with_for_update=True)
+    old_schedule = rules.Schedule.of(call)
+    _check_schedule(old_schedule, settings, now, min_voting)
     before = CallSettings.of(call)
     changed = [
         name
@@ -114,6 +146,7 @@ def update_call(session: Session, user, now: datetime, call: Call, settings: Cal
         raise_if("call_exists" if exists else None, Conflict)
     if not changed:
         return call
+    phase = phase_of(call, now)
     values = settings.values()
     for name in changed:
         setattr(call, name, values[name])
@@ -121,19 +154,71 @@ def update_call(session: Session, user, now: datetime, call: Call, settings: Cal
     call.updated_at = now
     session.flush()
     after = _audit_details(settings)
-    record(
-        session,
-        now=now,
-        actor=actor_of(user),
-        action="call.changed",
-        object_type="call",
-        object_id=call.id,
-        details={
-            "changed": {name: after[name] for name in changed if name in after},
-            "description_changed": "description" in changed,
-        },
-    )
+    dates = rules.changed_dates(old_schedule, settings.schedule())
+    others = [name for name in changed if name not in dates]
+    if dates:
+        record(
+            session,
+            now=now,
+            actor=actor_of(user),
+            action=RESCHEDULED,
+            object_type="call",
+            object_id=call.id,
+            details={
+                "phase": phase,
+                "dates": {
+                    name: {"old": getattr(old_schedule, name).isoformat(), "new": values[name].isoformat()}
+                    for name in dates
+                },
+            },
+        )
+    if others:
+        record(
+            session,
+            now=now,
+            actor=actor_of(user),
+            action="call.changed",
+            object_type="call",
+            object_id=call.id,
+            details={
+                "changed": {name: after[name] for name in others if name in after},
+                "description_changed": "description" in others,
+            },
+        )
     return call
+
+
+@dataclass(frozen=True)
+class DateChange:
+    field: str
+    old: datetime
+    new: datetime
+
+
+@dataclass(frozen=True)
+class Rescheduling:
+    at: datetime
+    phase: str  # the phase the call was in when its dates changed
+    changes: list[DateChange]
+
+
+def schedule_history(session: Session, call: Call) -> list[Rescheduling]:
+    """Every change of the call's dates, oldest first, read from the audit log (public: no actor)."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "call", AuditEvent.object_id == str(call.id), AuditEvent.action == RESCHEDULED)
+        .order_by(AuditEvent.seq)
+    )
+    history = []
+    for event in events:
+        dates = event.details.get("dates", {})
+        changes = [
+            DateChange(name, datetime.fromisoformat(dates[name]["old"]), datetime.fromisoformat(dates[name]["new"]))
+            for name in rules.DATES
+            if name in dates
+        ]
+        history.append(Rescheduling(rules.aware(event.at), event.details.get("phase", ""), changes))
+    return history
 
 
 def _normal(value):

@@ -80,6 +80,7 @@ def call_helpers() -> dict:
         "call_summary": call_summary,
         "may_manage_calls": may_manage_calls,
         "phase_labels": forms.PHASE_LABELS,
+        "date_labels": forms.DATE_LABELS,
         "category_labels": forms.CATEGORY_LABELS,
         "rule_labels": forms.RULE_LABELS,
         "level_labels": forms.LEVEL_LABELS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -68,7 +68,12 @@ def show(call_id: int):
         manages=manages(call),
         moderates=moderates(call),
         ballots=queries.ballot_count(db.session, call),
+        schedule_history=call_services.schedule_history(db.session, call),
     )
+
+
+def _min_voting() -> timedelta:
+    return timedelta(days=current_app.config["VOTING_MIN_DAYS"])
 
 
 def _settings(form: forms.CallForm) -> call_services.CallSettings:
@@ -104,12 +109,14 @@ def create(code: str):
         form.proposals_open_at.data = start
         form.review_open_at.data = start + timedelta(weeks=4)
         form.voting_open_at.data = start + timedelta(weeks=8)
-        form.voting_close_at.data = start + timedelta(weeks=12)
-    context = {"form": form, "constituency": constituency, "call": None}
+        form.voting_close_at.data = start + timedelta(weeks=8) + max(timedelta(weeks=4), _min_voting())
+    context = {"form": form, "constituency": constituency, "call": None, "min_days": _min_voting().days}
     if not form.validate_on_submit():
         return render_template("calls/form.html", **context), 400 if request.method == "POST" else 200
     try:
-        call = call_services.create_call(db.session, current_user, clock.now(), constituency.code, _settings(form))
+        call = call_services.create_call(
+            db.session, current_user, clock.now(), constituency.code, _settings(form), min_voting=_min_voting()
+        )
     except CallError as error:
         return refused(error, "calls/form.html", **context)
     db.session.commit()
@@ -131,11 +138,14 @@ def edit(call_id: int):
         "constituency": constituency,
         "call": call,
         "phase": call_services.phase_of(call, clock.now()),
+        "min_days": _min_voting().days,
     }
     if not form.validate_on_submit():
         return render_template("calls/form.html", **context), 400 if request.method == "POST" else 200
     try:
-        call_services.update_call(db.session, current_user, clock.now(), call, _settings(form))
+        call_services.update_call(
+            db.session, current_user, clock.now(), call, _settings(form), min_voting=_min_voting()
+        )
     except CallError as error:
         return refused(error, "calls/form.html", **context)
     db.session.commit()
