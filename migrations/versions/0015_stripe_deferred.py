@@ -1,7 +1,7 @@
 """Stripe events that arrive before the event they follow are kept and applied later
 
 Revision ID: 0015_stripe_deferred
-Revises: 0008_audit_pending
+Revises: 0009_voter_keys
 Create Date: 2026-12-02
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_stripe_deferred"
-down_revision = "0008_audit_pending"
+down_revision = "0009_voter_keys"
 branch_labels = None
 depends_on = None
 
