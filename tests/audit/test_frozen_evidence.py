@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -28,6 +32,7 @@ from participatory.calls.services.results import close_call, counted_ballots
 from participatory.extensions import db
 from tests.builders import make_closed_call
 
+README = Path(__file__).resolve().parents[2] / "README.md"
 RESULT_FIELDS = ("rule", "engine_version", "ballots_digest", "computed_at", "selected", "spent_cents", "ballots")
 RESULT_FIELDS += ("budget_cents", "registered_voters", "projects", "alternatives")
 
@@ -201,3 +206,39 @@ def test_results_published_before_files_were_stored_get_them_once_on_first_use(c
         assert client.get(f"/api/v1/calls/33-04/exports/{name}").data == stored[name].content
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "call.files_published")).all()
     assert len(events) == 2  # the first publication's, and this one's: the log keeps both
+
+
+def _readme_export_recipe() -> str:
+    section = README.read_text(encoding="utf-8").split("**Checking a call's export without the platform**", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_export_recipe_checks_files_manifest_log_and_receipt_count(app, session, now, tmp_path):
+    world = make_closed_call(session, now, voters=9)
+    runner = app.test_cli_runner()
+    folder, log = tmp_path / "export", tmp_path / "audit.jsonl"
+    assert runner.invoke(args=["export", "call", "33-04", "--format", "all", "-o", str(folder)]).exit_code == 0
+    assert runner.invoke(args=["audit", "export", "-o", str(log)]).exit_code == 0
+    script = tmp_path / "verify_export.py"
+    script.write_text(_readme_export_recipe(), encoding="utf-8")
+
+    def run():
+        return subprocess.run([sys.executable, str(script), str(folder), str(log)], capture_output=True, text=True)
+
+    ok = run()
+    assert ok.returncode == 0, ok.stderr
+    assert f"{world.result.ballots} ballots, {world.result.ballots} receipts" in ok.stdout
+
+    receipts = folder / f"33-04-{world.call.year}-receipts.txt"
+    original = receipts.read_bytes()
+    receipts.write_bytes(b"".join(original.splitlines(keepends=True)[1:]))  # a receipt dropped
+    assert run().returncode == 1 and "differs from the manifest" in run().stderr
+    # the same, with a manifest rewritten to match: the audit log still holds the published hashes
+    manifest_path = folder / f"33-04-{world.call.year}-manifest.json"
+    manifest = json.loads(manifest_path.read_bytes())
+    for entry in manifest["files"]:
+        if entry["name"] == "receipts.txt":
+            entry["sha256"] = hashlib.sha256(receipts.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    forged = run()
+    assert forged.returncode == 1 and "audit log recorded" in forged.stderr
