@@ -218,15 +218,19 @@ def ballots_election(session: Session, call: Call, result: CallResult) -> Electi
     ids = [p["proposal_id"] for p in result.projects]
     index = {pid: i for i, pid in enumerate(ids)}
     titles = dict(session.execute(select(Proposal.id, Proposal.title).where(Proposal.id.in_(ids))).all())
-    ballots = session.execute(select(Ballot.id, Ballot.public_id).where(Ballot.call_id == call.id)).all()
-    items: dict[int, list[int]] = {}
-    for ballot_id, proposal_id in session.execute(
-        select(BallotItem.ballot_id, BallotItem.proposal_id)
-        .join(Ballot, Ballot.id == BallotItem.ballot_id)
+    # One row per (ballot, item), as closing reads them (rendered at publication, in the same transaction).
+    rows = session.execute(
+        select(Ballot.public_id, BallotItem.proposal_id)
+        .outerjoin(BallotItem, BallotItem.ballot_id == Ballot.id)
         .where(Ballot.call_id == call.id)
-    ):
-        items.setdefault(ballot_id, []).append(proposal_id)
-    ballots = sorted(ballots, key=lambda b: b.public_id.encode("utf-8"))  # as rules.ballots_digest orders them
+        .order_by(Ballot.public_id, BallotItem.proposal_id)
+    )
+    by_ballot: dict[str, list[int]] = {}
+    for public_id, proposal_id in rows:
+        chosen = by_ballot.setdefault(public_id, [])
+        if proposal_id in index:
+            chosen.append(index[proposal_id])
+    voter_ids = sorted(by_ballot, key=lambda v: v.encode("utf-8"))  # as rules.ballots_digest orders them
     projects = [
         Project(
             call_rules.tally_project_id(p["proposal_id"]),
@@ -239,15 +243,15 @@ def ballots_election(session: Session, call: Call, result: CallResult) -> Electi
     return Election(
         budget=result.budget_cents,
         projects=projects,
-        ballots=[sorted(index[pid] for pid in items.get(b.id, []) if pid in index) for b in ballots],
-        voter_ids=[b.public_id for b in ballots],
+        ballots=[sorted(by_ballot[v]) for v in voter_ids],
+        voter_ids=voter_ids,
         meta={
             "description": f"{call.title} ({call.constituency_code}, {call.year})",
             "country": "France",
             "unit": call.constituency_code,
             "instance": str(call.year),
             "num_projects": str(len(projects)),
-            "num_votes": str(len(ballots)),
+            "num_votes": str(len(voter_ids)),
             "vote_type": "approval",
             "rule": result.rule,
             "currency": "EUR",
