@@ -1,15 +1,17 @@
-"""/api/v1 downloads of a call's verifiable exports (participatory/audit/exports.py builds them)."""
+"""/api/v1 downloads of a call's verifiable exports, served as stored at publication
+(participatory/audit/exports.py renders and freezes them)."""
 
 from __future__ import annotations
 
 from flask import abort, request
 
+from participatory import clock
 from participatory.api.caching import cached_response
 from participatory.api.views import bp
-from participatory.audit.exports import FILES, NotPublished, export_file, published_call
+from participatory.audit.exports import FILES, NotPublished, published_call, published_files
 from participatory.extensions import db
 
-MAX_AGE = 300  # published results never change, but the manifest carries the moving audit head
+MAX_AGE = 3600  # the files never change once published (the ETag is their hash)
 
 
 def _year() -> int | None:
@@ -27,11 +29,17 @@ def send_export(code: str, name: str):
     year = _year()
     try:
         call = published_call(db.session, code, year)
-        content = export_file(db.session, call, name)
+        files, created = published_files(db.session, call, clock.now())
     except NotPublished as exc:
         abort(404, description=str(exc))
+    if created:  # results published before files were stored: stored now, once
+        db.session.commit()
+    stored = files[name]
     return cached_response(
-        content, mimetype=FILES[name], max_age=MAX_AGE, filename=f"{call.constituency_code}-{call.year}-{name}"
+        stored.content,
+        mimetype=stored.media_type,
+        max_age=MAX_AGE,
+        filename=f"{call.constituency_code}-{call.year}-{name}",
     )
 
 
@@ -43,3 +51,8 @@ def call_export(code: str, name: str):
 @bp.get("/calls/<code>/results.pb")
 def call_results_pb(code: str):
     return send_export(code, "ballots.pb")
+
+
+@bp.get("/calls/<code>/receipts.txt")
+def call_receipts(code: str):
+    return send_export(code, "receipts.txt")

@@ -200,8 +200,11 @@ def operations() -> dict[str, tuple[str, dict]]:
                 description=(
                     "results.json / results.csv: the outcome project by project; proposals.csv: every proposal "
                     "(authors never named); ballots.pb: the counted ballots in pabulib format under random per-call "
-                    "voter ids, with the SHA-256 of each ballot's receipt code; manifest.json: SHA-256 of every file, "
-                    "rule, engine version, ballots digest and audit head. Amounts in euro cents."
+                    "voter ids (no receipt hash: a receipt proves inclusion, never content); receipts.txt: the sorted "
+                    "SHA-256 of the counted ballots' receipt codes; manifest.json: SHA-256 of every file, rule, "
+                    "engine version, ballots digest and the results' audit event. Stored at publication and served "
+                    "byte for byte ever after; their hashes are in the audit log (call.files_published). "
+                    "Amounts in euro cents."
                 ),
             ),
         ),
@@ -212,14 +215,32 @@ def operations() -> dict[str, tuple[str, dict]]:
                 {
                     "200": file_body(
                         "text/plain",
-                        "pabulib approval file; VOTES carry voter_id (random per call), "
-                        "vote and receipt_hash (SHA-256 hex of the receipt code)",
+                        "pabulib approval file; VOTES carry voter_id (random per call) and vote, never a receipt "
+                        "hash (see receipts.txt)",
                     ),
                     "400": BAD_YEAR,
                     "404": NOT_PUBLISHED,
                 },
                 parameters=[CODE_PARAM, YEAR_PARAM],
                 tag="exports",
+            ),
+        ),
+        "api.call_receipts": (
+            "/calls/{code}/receipts.txt",
+            get_op(
+                "The receipt hashes of a call's counted ballots",
+                {
+                    "200": file_body(
+                        "text/plain",
+                        "one SHA-256 hex per line (of the receipt code, upper-cased, without dashes), sorted; "
+                        "as many lines as results.pb has ballots",
+                    ),
+                    "400": BAD_YEAR,
+                    "404": NOT_PUBLISHED,
+                },
+                parameters=[CODE_PARAM, YEAR_PARAM],
+                tag="exports",
+                description="A voter checks that their ballot is counted; it says nothing of what any ballot holds.",
             ),
         ),
         "api.national_calls_csv": (

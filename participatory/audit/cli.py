@@ -1,5 +1,5 @@
 """`flask audit verify|export`: check the hash chain, or write it out for anyone to check;
-`flask export call CODE`: the verifiable exports of a call's results."""
+`flask export call CODE`: the verifiable exports of a call's results, as stored at publication."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from participatory.audit.exports import FORMATS, NotPublished, build_call_export, published_call
+from participatory import clock
+from participatory.audit.exports import FORMATS, NotPublished, published_call, published_export
 from participatory.audit.jobs import seal_pending
 from participatory.audit.services import export_lines, pending_count, verify
 from participatory.extensions import db
@@ -61,7 +62,8 @@ export_group = AppGroup("export", help="Verifiable exports of published results.
     type=click.Choice([*FORMATS, "all"]),
     default="json",
     show_default=True,
-    help="json/csv: results; pabulib: ballots (.pb); proposals-csv; manifest; all: every file into -o DIR.",
+    help="json/csv: results; pabulib: ballots (.pb); proposals-csv; receipts: receipt hashes; manifest; "
+    "all: every file into -o DIR.",
 )
 @click.option(
     "-o",
@@ -74,9 +76,11 @@ export_group = AppGroup("export", help="Verifiable exports of published results.
 def export_call_command(code: str, fmt: str, output: str, year: int | None) -> None:
     """Write the exports of the call of constituency CODE (e.g. 33-04) once its results are published."""
     try:
-        export = build_call_export(db.session, published_call(db.session, code, year))
+        export, created = published_export(db.session, published_call(db.session, code, year), clock.now())
     except NotPublished as exc:
         raise click.ClickException(str(exc)) from exc
+    if created:  # results published before files were stored: stored now, once
+        db.session.commit()
     if fmt == "all":
         if output == "-":
             raise click.UsageError("--format all needs -o DIRECTORY")

@@ -1,14 +1,23 @@
-"""Verifiable exports of a call with published results.
+"""Verifiable exports of a call with published results, frozen at publication.
 
-Five files, all public and free of personal data:
+Six files, all public and free of personal data:
 - ``results.json`` / ``results.csv``: the outcome, project by project, as computed;
 - ``proposals.csv``: every proposal (hidden ones keep only their id and the public reason);
 - ``ballots.pb``: the counted ballots in pabulib format, each under the ballot's random
-  per-call ``public_id``, with the SHA-256 of its receipt code (``receipt_hash``) so each
-  voter finds their own ballot; ballots are sorted by ``public_id``, never by time, so
-  the order does not line up with the audit log's ``ballot.cast`` events;
+  per-call ``public_id``; ballots are sorted by ``public_id``, never by time, so the order
+  does not line up with the audit log's ``ballot.cast`` events. No receipt hash on a
+  ballot's line: a receipt proves that a ballot is counted, never what it holds (a voter
+  who could show a buyer their ballot's content could sell their vote);
+- ``receipts.txt``: the SHA-256 of the receipt code of every counted ballot, sorted, one per
+  line: each voter finds their own, and anyone checks it has as many lines as ``ballots.pb``
+  has ballots;
 - ``manifest.json``: the SHA-256 of each file above, the rule, the engine version, the
-  ballots digest and the audit head.
+  ballots digest and the audit event of the results.
+
+`freeze_files` renders them once, when the results are published (`close_call`), stores
+them (`PublishedFile`) and chains their hashes into the audit log (`call.files_published`);
+from then on every route and `flask export call` serve the stored bytes, whatever happens
+to proposals, accounts or boundaries afterwards.
 
 The .pb file is exactly the tally's input (project ids are the zero-padded proposal ids
 the engine used, amounts in euro cents), so pabutools or `python -m participatory.tally`
@@ -27,8 +36,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from participatory.audit.models import AuditEvent
-from participatory.audit.services import head
+from participatory.audit.models import AuditEvent, PublishedFile
+from participatory.audit.services import SYSTEM, record
 from participatory.calls import rules as call_rules
 from participatory.calls.models import Ballot, BallotItem, Call, CallResult, Proposal
 from participatory.tally import Election, Project, pabulib_string
@@ -38,6 +47,7 @@ FILES = {  # name -> media type, in manifest order
     "results.csv": "text/csv",
     "proposals.csv": "text/csv",
     "ballots.pb": "text/plain",
+    "receipts.txt": "text/plain",
     "manifest.json": "application/json",
 }
 FORMATS = {
@@ -45,6 +55,7 @@ FORMATS = {
     "csv": "results.csv",
     "pabulib": "ballots.pb",
     "proposals-csv": "proposals.csv",
+    "receipts": "receipts.txt",
     "manifest": "manifest.json",
 }
 TIE_BREAK = (
@@ -168,7 +179,7 @@ def results_document(session: Session, call: Call, result: CallResult) -> dict:
 
 
 def _proposal_status(p: Proposal) -> str:
-    if p.hidden_at is not None:
+    if p.hidden_during_call:
         return "hidden"
     return "on_ballot" if p.on_ballot else (p.feasibility or "not_reviewed")
 
@@ -179,7 +190,7 @@ def proposals_rows(session: Session, call: Call) -> list[dict]:
     for p in session.scalars(
         select(Proposal).where(Proposal.call_id == call.id, Proposal.withdrawn_at.is_(None)).order_by(Proposal.id)
     ):
-        hidden = p.hidden_at is not None
+        hidden = p.hidden_during_call  # a hide after the vote is a note: the project stays as it was voted on
         rows.append(
             {
                 "proposal_id": p.id,
@@ -207,17 +218,19 @@ def ballots_election(session: Session, call: Call, result: CallResult) -> Electi
     ids = [p["proposal_id"] for p in result.projects]
     index = {pid: i for i, pid in enumerate(ids)}
     titles = dict(session.execute(select(Proposal.id, Proposal.title).where(Proposal.id.in_(ids))).all())
-    ballots = session.execute(
-        select(Ballot.id, Ballot.public_id, Ballot.receipt_hash).where(Ballot.call_id == call.id)
-    ).all()
-    items: dict[int, list[int]] = {}
-    for ballot_id, proposal_id in session.execute(
-        select(BallotItem.ballot_id, BallotItem.proposal_id)
-        .join(Ballot, Ballot.id == BallotItem.ballot_id)
+    # One row per (ballot, item), as closing reads them (rendered at publication, in the same transaction).
+    rows = session.execute(
+        select(Ballot.public_id, BallotItem.proposal_id)
+        .outerjoin(BallotItem, BallotItem.ballot_id == Ballot.id)
         .where(Ballot.call_id == call.id)
-    ):
-        items.setdefault(ballot_id, []).append(proposal_id)
-    ballots = sorted(ballots, key=lambda b: b.public_id.encode("utf-8"))  # as rules.ballots_digest orders them
+        .order_by(Ballot.public_id, BallotItem.proposal_id)
+    )
+    by_ballot: dict[str, list[int]] = {}
+    for public_id, proposal_id in rows:
+        chosen = by_ballot.setdefault(public_id, [])
+        if proposal_id in index:
+            chosen.append(index[proposal_id])
+    voter_ids = sorted(by_ballot, key=lambda v: v.encode("utf-8"))  # as rules.ballots_digest orders them
     projects = [
         Project(
             call_rules.tally_project_id(p["proposal_id"]),
@@ -230,16 +243,15 @@ def ballots_election(session: Session, call: Call, result: CallResult) -> Electi
     return Election(
         budget=result.budget_cents,
         projects=projects,
-        ballots=[sorted(index[pid] for pid in items.get(b.id, []) if pid in index) for b in ballots],
-        voter_ids=[b.public_id for b in ballots],
-        vote_columns={"receipt_hash": [b.receipt_hash for b in ballots]},
+        ballots=[sorted(by_ballot[v]) for v in voter_ids],
+        voter_ids=voter_ids,
         meta={
             "description": f"{call.title} ({call.constituency_code}, {call.year})",
             "country": "France",
             "unit": call.constituency_code,
             "instance": str(call.year),
             "num_projects": str(len(projects)),
-            "num_votes": str(len(ballots)),
+            "num_votes": str(len(voter_ids)),
             "vote_type": "approval",
             "rule": result.rule,
             "currency": "EUR",
@@ -270,6 +282,12 @@ def _results_event(session: Session, call: Call) -> dict | None:
     return {"seq": event.seq, "hash": event.hash} if event else None
 
 
+def receipts_file(session: Session, call: Call) -> bytes:
+    """The receipt hashes of the counted ballots, sorted (so their order says nothing), one per line."""
+    hashes = sorted(session.scalars(select(Ballot.receipt_hash).where(Ballot.call_id == call.id)))
+    return "".join(f"{h}\n" for h in hashes).encode("ascii")
+
+
 @dataclass(frozen=True)
 class CallExport:
     call: Call
@@ -284,6 +302,7 @@ BUILDERS = {
     "results.csv": lambda s, call, result: _csv(RESULT_COLUMNS, results_rows(s, result)),
     "proposals.csv": lambda s, call, result: _csv(PROPOSAL_COLUMNS, proposals_rows(s, call)),
     "ballots.pb": lambda s, call, result: pabulib_string(ballots_election(s, call, result)).encode("utf-8"),
+    "receipts.txt": lambda s, call, result: receipts_file(s, call),
 }
 
 
@@ -294,17 +313,13 @@ def _result_of(session: Session, call: Call) -> CallResult:
     return result
 
 
-def export_file(session: Session, call: Call, name: str) -> bytes:
-    """One file of the export (the manifest needs them all: it is built with every file)."""
-    if name == "manifest.json":
-        return build_call_export(session, call).files[name]
-    return BUILDERS[name](session, call, _result_of(session, call))
+def render_files(session: Session, call: Call, result: CallResult) -> dict[str, bytes]:
+    """Every file of the export, rendered from the stored result and the database as it is now.
 
-
-def build_call_export(session: Session, call: Call) -> CallExport:
-    result = _result_of(session, call)
+    Only `freeze_files` should call it: what is published is what it rendered at publication.
+    Nothing in the files depends on when they are rendered (no clock, no moving audit head).
+    """
     files = {name: build(session, call, result) for name, build in BUILDERS.items()}
-    seq, head_hash = head(session)
     manifest = {
         "call": {"id": call.id, "constituency": call.constituency_code, "year": call.year, "title": call.title},
         "generated_from": "participatory platform exports",
@@ -313,8 +328,9 @@ def build_call_export(session: Session, call: Call) -> CallExport:
         "voter_budget_increment_cents": call_rules.ADD_ONE_STEP_CENTS,
         "tie_break": TIE_BREAK,
         "ballots_digest": result.ballots_digest,
+        "ballots": result.ballots,
+        "receipts": files["receipts.txt"].count(b"\n"),
         "selected": result.selected,
-        "audit_head": {"seq": seq, "hash": head_hash},
         "results_event": _results_event(session, call),
         "files": [
             {
@@ -327,4 +343,66 @@ def build_call_export(session: Session, call: Call) -> CallExport:
         ],
     }
     files["manifest.json"] = _json(manifest)
-    return CallExport(call, files)
+    return files
+
+
+def stored_files(session: Session, call_id: int) -> dict[str, PublishedFile]:
+    rows = session.scalars(select(PublishedFile).where(PublishedFile.call_id == call_id))
+    return {row.name: row for row in rows}
+
+
+def freeze_files(session: Session, call: Call, result: CallResult, now: datetime) -> dict[str, PublishedFile]:
+    """Render the call's files once, store them and chain their SHA-256 into the audit log.
+
+    Idempotent: a call whose files are stored keeps them. The caller holds the call row's lock
+    (close_call, or `published_files` for results published before files were stored).
+    """
+    existing = stored_files(session, call.id)
+    if existing:
+        return existing
+    rows = {
+        name: PublishedFile(
+            call_id=call.id,
+            name=name,
+            media_type=FILES[name],
+            content=content,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            published_at=now,
+        )
+        for name, content in render_files(session, call, result).items()
+    }
+    session.add_all(rows.values())
+    session.flush()
+    record(
+        session,
+        now=now,
+        actor=SYSTEM,
+        action="call.files_published",
+        object_type="call",
+        object_id=call.id,
+        details={"files": [{"name": r.name, "bytes": r.size, "sha256": r.sha256} for r in rows.values()]},
+    )
+    return rows
+
+
+def published_files(session: Session, call: Call, now: datetime) -> tuple[dict[str, PublishedFile], bool]:
+    """The stored files of a call with published results, and whether they were stored just now.
+
+    Results published before files were stored get them on first use, under the call's lock:
+    the caller commits when the second value is true.
+    """
+    files = stored_files(session, call.id)
+    if files:
+        return files, False
+    result = _result_of(session, call)
+    session.scalars(select(Call.id).where(Call.id == call.id).with_for_update()).one()
+    files = stored_files(session, call.id)
+    if files:
+        return files, False
+    return freeze_files(session, call, result, now), True
+
+
+def published_export(session: Session, call: Call, now: datetime) -> tuple[CallExport, bool]:
+    files, created = published_files(session, call, now)
+    return CallExport(call, {name: files[name].content for name in FILES}), created

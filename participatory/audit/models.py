@@ -1,10 +1,11 @@
-"""The append-only, hash-chained audit log, and the events waiting to be chained into it."""
+"""The append-only, hash-chained audit log, the events waiting to be chained into it, and the
+files of published results (frozen at publication, their hashes in the log)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from participatory.extensions import db
@@ -42,3 +43,24 @@ class PendingAuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(60))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class PublishedFile(db.Model):
+    """One file of a call's published results, rendered once when the results are published.
+
+    Served as stored by every route and `flask export call`, so nothing done after publication
+    (moderation, account deletion, an import) can change it; its SHA-256 is in the audit log's
+    `call.files_published` event. The database refuses UPDATE (migration 0010).
+    """
+
+    __tablename__ = "published_file"
+    __table_args__ = (UniqueConstraint("call_id", "name", name="uq_published_file_call_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    media_type: Mapped[str] = mapped_column(String(60))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

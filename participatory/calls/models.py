@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from participatory.calls.rules import aware
 from participatory.extensions import db
 
 
@@ -99,8 +100,22 @@ class Proposal(db.Model):
 
     @property
     def on_ballot(self) -> bool:
-        """Whether residents can vote for it: feasible, neither withdrawn nor hidden."""
-        return self.feasibility == "feasible" and self.withdrawn_at is None and self.hidden_at is None
+        """Whether residents can vote (or could, once the vote closed) for it: feasible, neither withdrawn
+        nor hidden before the vote closed."""
+        return self.feasibility == "feasible" and self.withdrawn_at is None and not self.hidden_during_call
+
+    @property
+    def hidden_during_call(self) -> bool:
+        """Hidden before the vote closed: off the ballot, its text withheld from the public."""
+        return self.hidden_at is not None and aware(self.hidden_at) < aware(self.call.voting_close_at)
+
+    @property
+    def moderation_note(self) -> str | None:
+        """The public reason of a moderation after the vote closed: shown beside the project, which
+        stays counted and published as it was (published results are never edited)."""
+        if self.hidden_at is None or self.hidden_during_call:
+            return None
+        return self.hidden_reason
 
     @property
     def cost_cents(self) -> int:

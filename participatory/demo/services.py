@@ -34,6 +34,7 @@ from constituencies.models import Constituency
 from participatory.accounts import voter_keys
 from participatory.accounts.models import AccountToken, ResidenceLetter, RoleGrant, User
 from participatory.accounts.rules import CANDIDATE, FINANCIAL_AGENT, MP
+from participatory.audit.models import PublishedFile
 from participatory.audit.services import SYSTEM, record
 from participatory.calls import rules as call_rules
 from participatory.calls.models import (
@@ -582,6 +583,7 @@ def reset(session: Session, now: datetime) -> dict[str, int]:
         delete(Ballot).where(Ballot.call_id.in_(calls)),
         delete(ImplementationUpdate).where(ImplementationUpdate.proposal_id.in_(proposals)),
         delete(ProposalReport).where(ProposalReport.proposal_id.in_(proposals)),
+        delete(PublishedFile).where(PublishedFile.call_id.in_(calls)),
         delete(CallResult).where(CallResult.call_id.in_(calls)),
         delete(Proposal).where(Proposal.call_id.in_(calls)),
         delete(Call).where(Call.id.in_(calls)),

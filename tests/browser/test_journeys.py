@@ -293,7 +293,11 @@ def test_a_call_from_creation_to_the_auditors_exports(app, live_server, page, op
     with auditor.expect_download() as pb:
         auditor.get_by_role("link", name="ballots.pb").click()
     ballots_pb = pb.value.path().read_text(encoding="utf-8")
-    assert ballots_pb.startswith("META") and "receipt_hash" in ballots_pb
+    assert ballots_pb.startswith("META") and "receipt_hash" not in ballots_pb  # receipts prove inclusion only
+    with auditor.expect_download() as receipts:
+        auditor.get_by_role("link", name="receipts.txt").click()
+    hashes = receipts.value.path().read_text(encoding="ascii").splitlines()
+    assert hashes == sorted(hashes) and len(hashes) == int(ballots_pb.split("num_votes;", 1)[1].split("\n", 1)[0])
     with auditor.expect_download() as manifest:
         auditor.get_by_role("link", name="manifest.json").click()
     data = json.loads(manifest.value.path().read_text(encoding="utf-8"))

@@ -258,9 +258,15 @@ def test_a_call_from_creation_to_published_results(app, session, outbox, uploads
     assert stored.computed_at == first_computed
     assert session.query(AuditEvent).filter_by(action="call.results_computed").count() == 1
 
-    # The voter's receipt is found among the counted ballots.
+    # The voter's receipt is found among the counted ballots, and says nothing of what the ballot holds:
+    # no project, no public id (which would lead to its line in the .pb).
     checked = html(anonymous.post(f"/appels/{call.id}/recu", data={"code": code.lower()}))
-    assert 'id="receipt-found"' in checked
+    assert 'id="receipt-found"' in checked and 'id="receipt-why"' in checked
+    assert p1.title not in checked and p2.title not in checked
+    assert not any(b.public_id in checked for b in session.scalars(select(Ballot)))
+    # After the close, the voter no longer sees their own ballot either.
+    closed_ballot = voters[0].get(f"/appels/{call.id}/vote")
+    assert closed_ballot.status_code == 403 and f'value="{p1.id}"' not in html(closed_ballot)
     assert 'id="receipt-not-found"' in html(
         anonymous.post(f"/appels/{call.id}/recu", data={"code": "0000-0000-0000-0000"})
     )

@@ -23,6 +23,7 @@ CASES = [
     Case("audit.ledgers", "GET", "/audit/registres", auditors_only()),
     Case("api.call_export", "GET", f"/api/v1/calls/{EXPORT_CODE}/exports/manifest.json", everyone(200)),
     Case("api.call_results_pb", "GET", f"/api/v1/calls/{EXPORT_CODE}/results.pb", everyone(200)),
+    Case("api.call_receipts", "GET", f"/api/v1/calls/{EXPORT_CODE}/receipts.txt", everyone(200)),
     Case("api.national_calls_csv", "GET", "/api/v1/national/calls.csv", everyone(200)),
     Case("api.national_results_csv", "GET", "/api/v1/national/results.csv", everyone(200)),
     Case("api.datapackage_json", "GET", "/api/v1/datapackage.json", everyone(200)),

@@ -232,12 +232,17 @@ def cancel(session: Session, user, now: datetime, call_id: int) -> None:
     )
 
 
-def find_by_receipt(session: Session, call: Call, code: str) -> Ballot | None:
+def receipt_counted(session: Session, call: Call, code: str) -> bool:
+    """Whether a ballot of the call holds this receipt code: yes or no, never what the ballot holds.
+
+    A receipt that showed the ballot's content would let a voter prove to a buyer how they voted.
+    """
     if len(rules.normalise_receipt(code)) != rules.RECEIPT_LENGTH:
-        return None
-    return session.scalar(
-        select(Ballot).where(Ballot.call_id == call.id, Ballot.receipt_hash == rules.receipt_hash(code))
+        return False
+    found = session.scalar(
+        select(Ballot.id).where(Ballot.call_id == call.id, Ballot.receipt_hash == rules.receipt_hash(code)).limit(1)
     )
+    return found is not None
 
 
 def forget_voter_keys(session: Session, call_id: int) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
@@ -151,8 +151,11 @@ def hide(session: Session, user, now: datetime, proposal: Proposal, reason: str)
     proposal.hidden_at = now
     proposal.hidden_reason = reason.strip()
     proposal.hidden_by_id = user.id
-    # Hidden during the vote: it leaves the ballots too, so the stored ballots stay exactly what is counted.
-    session.execute(delete(BallotItem).where(BallotItem.proposal_id == proposal.id))
+    # Once the vote has closed, ballots and published results are evidence: the hide is only a public
+    # note beside the project. Before that it leaves the ballots too, so stored ballots are what is counted.
+    after_vote = phase_of(proposal.call, now) == rules.RESULTS or proposal.call.result is not None
+    if not after_vote:
+        session.execute(delete(BallotItem).where(BallotItem.proposal_id == proposal.id))
     session.flush()
     record(
         session,
@@ -161,7 +164,7 @@ def hide(session: Session, user, now: datetime, proposal: Proposal, reason: str)
         action="proposal.hidden",
         object_type="proposal",
         object_id=proposal.id,
-        details={"call": proposal.call_id, "reason": proposal.hidden_reason},
+        details={"call": proposal.call_id, "reason": proposal.hidden_reason, "after_vote": after_vote},
     )
     return proposal
 
@@ -208,9 +211,10 @@ def review(
 
 
 def visible_proposals(session: Session, call: Call, include_hidden: bool = False) -> list[Proposal]:
+    """Proposals the public sees; one moderated after the vote closed stays, with its note."""
     query = select(Proposal).where(Proposal.call_id == call.id, Proposal.withdrawn_at.is_(None))
     if not include_hidden:
-        query = query.where(Proposal.hidden_at.is_(None))
+        query = query.where(or_(Proposal.hidden_at.is_(None), Proposal.hidden_at >= call.voting_close_at))
     return list(session.scalars(query.order_by(Proposal.id)))
 
 
@@ -226,6 +230,18 @@ def on_ballot_of(call_id: int):
 
 def ballot_proposals(session: Session, call: Call) -> list[Proposal]:
     return list(session.scalars(select(Proposal).where(on_ballot_of(call.id)).order_by(Proposal.id)))
+
+
+def counted_proposals(session: Session, call: Call) -> list[Proposal]:
+    """The projects the vote was on, as the count reads them: a hide after the vote closed is a note,
+    and does not take a project out of the count."""
+    query = select(Proposal).where(
+        Proposal.call_id == call.id,
+        Proposal.feasibility == rules.FEASIBLE,
+        Proposal.withdrawn_at.is_(None),
+        or_(Proposal.hidden_at.is_(None), Proposal.hidden_at >= call.voting_close_at),
+    )
+    return list(session.scalars(query.order_by(Proposal.id)))
 
 
 def report_counts(session: Session, call: Call) -> dict[int, int]:

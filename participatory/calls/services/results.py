@@ -4,7 +4,8 @@
 (FOR UPDATE on PostgreSQL; SQLite serialises writers) and returns the stored result
 when there is one; `call_result.call_id` is unique as the last guard. It is run by
 `flask calls close-due` (scheduled by the operator) and on the first request to a
-call's pages after its close date.
+call's pages after its close date. Publishing also stores the call's files once
+(audit/exports.py `freeze_files`): they are served as stored ever after.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from sqlalchemy.orm import Session
 
 import participatory.tally as engine
 from constituencies.models import Constituency
+from participatory.audit.exports import freeze_files
 from participatory.audit.services import SYSTEM, record
 from participatory.calls import rules
 from participatory.calls.models import Ballot, BallotItem, Call, CallResult
 from participatory.calls.services.ballots import forget_voter_keys
 from participatory.calls.services.calls import phase_of
-from participatory.calls.services.proposals import ballot_proposals
+from participatory.calls.services.proposals import counted_proposals
 from participatory.tally import Election, Project, tally
 from participatory.tally.explain import json_number
 
@@ -51,7 +53,7 @@ def counted_ballots(session: Session, call: Call) -> list[tuple[str, list[int]]]
 
 def election_of(session: Session, call: Call) -> tuple[Election, list[int], list[tuple[str, list[int]]]]:
     """The call as the engine's input: the projects on the ballot (ids padded, see rules) and the ballots."""
-    proposals = ballot_proposals(session, call)
+    proposals = counted_proposals(session, call)
     index = {p.id: i for i, p in enumerate(proposals)}
     ballots = counted_ballots(session, call)
     election = Election(
@@ -139,6 +141,7 @@ def close_call(session: Session, call_id: int, now: datetime) -> CallResult | No
             "spent_cents": result.spent_cents,
         },
     )
+    freeze_files(session, call, result, now)
     return result
 
 

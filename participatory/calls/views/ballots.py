@@ -126,7 +126,7 @@ def cancel_ballot(call_id: int):
 
 @bp.route("/appels/<int:call_id>/recu", methods=["GET", "POST"])
 def receipt(call_id: int):
-    """Check a receipt code: is this ballot among the ballots counted (or, before the count, recorded)?"""
+    """Check a receipt code: is a ballot with it counted (or, before the count, recorded)? Never what it holds."""
     call = call_or_404(call_id)
     close_if_due(call, clock.now())
     form = forms.ReceiptForm()
@@ -134,8 +134,7 @@ def receipt(call_id: int):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            found = services.find_by_receipt(db.session, call, form.code.data) or False
+            found = services.receipt_counted(db.session, call, form.code.data)
         else:
             status = 400
-    titles = {p.id: p.title for p in call.proposals}
-    return render_template("calls/receipt.html", call=call, form=form, found=found, titles=titles), status
+    return render_template("calls/receipt.html", call=call, form=form, found=found), status

@@ -136,7 +136,7 @@ def proposal_image(proposal_id: int):
     item = proposal_or_404(proposal_id)
     if not item.image_name or not images.valid_name(item.image_name):
         abort(404)
-    if item.hidden_at is not None and not moderates(item.call):
+    if item.hidden_during_call and not moderates(item.call):
         abort(404)
     response = send_from_directory(upload_dir(), item.image_name, max_age=3600)
     response.headers["Content-Disposition"] = "inline"
@@ -221,7 +221,10 @@ def hide_proposal(proposal_id: int):
         return _back(item)
     services.hide(db.session, current_user, clock.now(), item, form.reason.data)
     db.session.commit()
-    flash(_("Le projet est masqué ; le motif est publié."), "success")
+    if item.moderation_note is not None:
+        flash(_("La note de modération est publiée à côté du projet ; le projet reste compté."), "success")
+    else:
+        flash(_("Le projet est masqué ; le motif est publié."), "success")
     return _back(item)
 
 

@@ -1,6 +1,6 @@
 """Stripe events that arrive before the event they follow are kept and applied later
 
-Revision ID: 0015_stripe_deferred
+Revision ID: 0010_stripe_deferred
 Revises: 0009_voter_keys
 Create Date: 2026-12-02
 
@@ -9,7 +9,7 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_stripe_deferred"
+revision = "0010_stripe_deferred"
 down_revision = "0009_voter_keys"
 branch_labels = None
 depends_on = None
