@@ -103,6 +103,10 @@ def from_environment(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "LANGUAGES": ("fr", "en"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Server-side sessions (participatory/accounts/signin.py): a session unused for SESSION_IDLE_MINUTES,
+        # or opened more than SESSION_MAX_HOURS ago, ends; signing out ends it on the server at once.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "120")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "24")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env != "development",
@@ -126,6 +130,9 @@ def check(config: dict) -> None:
         raise ConfigError("session cookies must be Secure and HttpOnly in production")
     if config.get("ENV_NAME") == "production" and config.get("STRIPE_LOCALSTRIPE"):
         raise ConfigError("STRIPE_LOCALSTRIPE is for development against localstripe only")
+    for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS"):
+        if int(config.get(key, 1)) <= 0:
+            raise ConfigError(f"{key} must be a positive number")
     if not JOBS_QUEUE_PATTERN.fullmatch(config.get("JOBS_QUEUE", "participatory")):
         raise ConfigError("JOBS_QUEUE may hold only letters, digits, '-' and '_'")
     if int(config.get("JOBS_FAILURE_TTL", 1)) <= 0:

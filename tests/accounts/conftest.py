@@ -14,6 +14,7 @@ from participatory.accounts.models import RoleGrant, User
 from participatory.accounts.services.identity import hasher
 from participatory.extensions import db
 from participatory.mail import read_outbox
+from tests.conftest import open_session
 
 PASSWORD = "correct horse battery staple"
 _HASHES: dict[str, str] = {}  # argon2 is slow on purpose: hash each test password once per run
@@ -77,13 +78,7 @@ def make_account(
 
 def sign_in(client, user: User) -> None:
     """A signed-in session for `user` without going through the form (the form has its own tests)."""
-    user_id = sa.inspect(user).identity[0]  # readable even when the instance is expired and detached
-    with client.application.app_context():
-        version = db.session.get(User, user_id).session_version
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user_id)
-        flask_session["_fresh"] = True
-        flask_session["_auth_v"] = version
+    open_session(client, sa.inspect(user).identity[0])  # readable even when the instance is expired and detached
 
 
 def login(client, email: str, password: str = PASSWORD):

@@ -12,6 +12,7 @@ from participatory.accounts.errors import AccountError
 from participatory.accounts.models import AccountToken, ResidenceLetter, User
 from participatory.accounts.rules import LETTER_OPEN, LETTER_VOID
 from participatory.accounts.services.identity import password_matches
+from participatory.accounts.services.sessions import revoke_all
 from participatory.accounts.signals import account_deleted
 from participatory.audit.services import actor_of, record
 
@@ -45,7 +46,7 @@ def erase_account(session: Session, user: User, *, now: datetime) -> None:
     user.constituency_code = None
     user.residence_declared_at = user.residence_verified_at = user.residence_verified_by = None
     user.deleted_at = now
-    user.session_version += 1
+    revoke_all(session, user, now)
     record(
         session, now=now, actor=actor_of(user), action="account.deleted", object_type="user", object_id=user.pseudonym
     )

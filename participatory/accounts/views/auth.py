@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from participatory import clock
-from participatory.accounts import emails
+from participatory.accounts import emails, signin
 from participatory.accounts.errors import AccountError, TokenError
 from participatory.accounts.forms import EmailForm, LoginForm, NewPasswordForm, RegisterForm
 from participatory.accounts.policy import authorize
 from participatory.accounts.ratelimits import login_account_limit, login_limit, register_limit, reset_limit
 from participatory.accounts.rules import RESET
 from participatory.accounts.services import identity, tokens
-from participatory.accounts.views import SESSION_VERSION_KEY, bp, next_page, refuse, show
+from participatory.accounts.views import bp, next_page, refuse, show
 from participatory.extensions import db
 
 
@@ -80,18 +80,16 @@ def login():
         user = identity.authenticate(db.session, email=form.email.data, password=form.password.data, now=clock.now())
     except AccountError as error:
         return refuse("accounts/login.html", form, error)
+    signin.sign_in(user)
     db.session.commit()
-    session.clear()  # nothing from before the sign-in carries over (session fixation)
-    login_user(user)
-    session[SESSION_VERSION_KEY] = user.session_version
     return redirect(next_page())
 
 
 @bp.post("/compte/deconnexion")
 def logout():
     authorize("account")  # the CSRF token is checked by CSRFProtect before any POST view
-    logout_user()
-    session.clear()
+    signin.sign_out()  # every copy of this session's cookie stops working
+    db.session.commit()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("constituencies.home"))
 
