@@ -85,13 +85,19 @@ def from_environment(instance_path: Path) -> dict:
         # Where .eml files go without SMTP (empty: instance/outbox/), e.g. a scratch folder for benchmarks.
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", ""),
         # Rate limits (Flask-Limiter syntax, ";" separates several); see participatory/accounts/ratelimits.py.
+        # Sign-in counts failures only, and spares the browsers that signed in to the account before
+        # (see the scheme in participatory/accounts/ratelimits.py and the README).
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;100 per day"),  # per address
-        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),  # failures per email
+        "RATELIMIT_LOGIN_PAIR": os.environ.get("RATELIMIT_LOGIN_PAIR", "5 per 15 minutes"),  # account x browser
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),  # unknown browsers
+        "LOGIN_DEVICE_DAYS": int(os.environ.get("LOGIN_DEVICE_DAYS", "180")),
+        "LOGIN_KNOWN_ADDRESS_DAYS": int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "90")),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "10 per hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per 15 minutes;20 per day"),
         "RATELIMIT_EMAIL": os.environ.get("RATELIMIT_EMAIL", "5 per hour"),  # confirmation resent, letter asked
         "RATELIMIT_LETTER_CODE": os.environ.get("RATELIMIT_LETTER_CODE", "10 per hour"),
-        "RATELIMIT_VOTE": os.environ.get("RATELIMIT_VOTE", "10 per minute"),  # the ballot route (calls domain)
+        "RATELIMIT_VOTE": os.environ.get("RATELIMIT_VOTE", "10 per minute"),  # per account: the ballot routes
+        "RATELIMIT_ACCOUNT_LOOKUP": os.environ.get("RATELIMIT_ACCOUNT_LOOKUP", "10 per hour"),  # naming a mandataire
         # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0") or 0),
         # Seconds the map and results pages are kept rendered for visitors without a session (0: off);

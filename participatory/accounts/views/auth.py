@@ -11,7 +11,14 @@ from participatory.accounts import emails, signin
 from participatory.accounts.errors import AccountError, TokenError
 from participatory.accounts.forms import EmailForm, LoginForm, NewPasswordForm, RegisterForm
 from participatory.accounts.policy import authorize
-from participatory.accounts.ratelimits import login_account_limit, login_limit, register_limit, reset_limit
+from participatory.accounts.ratelimits import (
+    login_account_limit,
+    login_limit,
+    login_pair_limit,
+    register_limit,
+    reset_limit,
+    trust_this_browser,
+)
 from participatory.accounts.rules import RESET
 from participatory.accounts.services import identity, tokens
 from participatory.accounts.views import bp, next_page, refuse, show
@@ -69,6 +76,7 @@ def confirm_email(token: str):
 
 @bp.route("/compte/connexion", methods=["GET", "POST"])
 @login_limit
+@login_pair_limit
 @login_account_limit
 def login():
     if current_user.is_authenticated:
@@ -82,7 +90,9 @@ def login():
         return refuse("accounts/login.html", form, error)
     signin.sign_in(user)
     db.session.commit()
-    return redirect(next_page())
+    response = redirect(next_page())
+    trust_this_browser(response, user.email)  # the owner's own browser is never locked out by others' failures
+    return response
 
 
 @bp.post("/compte/deconnexion")
@@ -128,7 +138,7 @@ def reset_password(token: str):
     if not form.validate_on_submit():
         return show("accounts/reset.html", form, token=token)
     try:
-        identity.reset_password(db.session, token=token, password=form.password.data, now=clock.now())
+        user = identity.reset_password(db.session, token=token, password=form.password.data, now=clock.now())
     except AccountError as error:
         return refuse("accounts/reset.html", form, error, token=token)
     db.session.commit()
@@ -136,4 +146,6 @@ def reset_password(token: str):
         logout_user()
     session.clear()
     flash(_("Votre mot de passe est changé. Connectez-vous avec le nouveau."), "success")
-    return redirect(url_for("accounts.login"))
+    response = redirect(url_for("accounts.login"))
+    trust_this_browser(response, user.email)  # the link proved the mailbox: this browser may sign in
+    return response
