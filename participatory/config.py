@@ -90,6 +90,9 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;100 per day"),  # per address
         "RATELIMIT_LOGIN_PAIR": os.environ.get("RATELIMIT_LOGIN_PAIR", "5 per 15 minutes"),  # account x browser
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),  # unknown browsers
+        # Without Redis, the password-reset request is answered no sooner than this (milliseconds), so that
+        # sending the link or not does not show in the delay; with Redis the sending is queued.
+        "ACCOUNT_ANSWER_MIN_MS": int(os.environ.get("ACCOUNT_ANSWER_MIN_MS", "300")),
         "LOGIN_DEVICE_DAYS": int(os.environ.get("LOGIN_DEVICE_DAYS", "180")),
         "LOGIN_KNOWN_ADDRESS_DAYS": int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "90")),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "10 per hour"),

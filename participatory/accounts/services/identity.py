@@ -67,10 +67,13 @@ class Registration:
 
 def register(session: Session, *, email: str, password: str, display_name: str, now: datetime) -> Registration:
     email = normalise_email(email)
+    # Judged and hashed before looking the address up: a taken address gets the same checks and
+    # costs the same argon2 time as a free one, so neither the answer nor its delay tells them apart.
+    password_hash = hash_password(password, email)
     existing = find_by_email(session, email)
     if existing is not None:
         return Registration(existing, None, True)
-    user = User(email=email, password_hash=hash_password(password, email), display_name=display_name, created_at=now)
+    user = User(email=email, password_hash=password_hash, display_name=display_name, created_at=now)
     session.add(user)
     try:
         session.flush()

@@ -121,8 +121,9 @@ def apply(
         select(Candidacy.id).where(Candidacy.election_id == election.id, Candidacy.user_id == user.id)
     )
     raise_if("already_applied" if existing is not None else None)
+    # Recorded whether or not an account has this address, so that the form never tells who has one;
+    # the admin sees an application without a mandataire account, and refuses it.
     agent = find_by_email(session, agent_email)
-    raise_if("unknown_agent_account" if agent is None else None)
     candidacy = Candidacy(
         election_id=election.id,
         constituency_code=constituency_code,
@@ -133,7 +134,7 @@ def apply(
         agent_kind=agent_kind,
         agent_name=agent_name.strip(),
         agent_designated_on=agent_designated_on,
-        agent_user_id=agent.id,
+        agent_user_id=agent.id if agent is not None else None,
         created_at=now,
     )
     session.add(candidacy)
