@@ -107,6 +107,7 @@ def test_password_change_and_deletion_end_the_other_sessions(app, ana, path, dat
         assert _opens(client)  # the session that changed the password stays
     else:
         assert not _opens(client)
+        assert _rows(app) == []  # the deleted person's sign-in times are erased with them
 
 
 def test_sign_out_everywhere_ends_every_session(app, ana):
@@ -208,3 +209,12 @@ def test_loading_the_signed_in_user_is_one_statement(app, ana):
             event.remove(db.engine, "before_cursor_execute", count)
     assert user is not None and user.email == "ana@example.org"
     assert len(statements) == 1 and "user_session" in statements[0]
+
+
+def test_the_personal_data_download_lists_the_sessions(app, ana):
+    client = _signed_in_client(app)
+    _signed_in_client(app).post("/compte/deconnexion")
+    data = client.get("/compte/mes-donnees.json").get_json(force=True)
+    assert len(data["sessions"]) == 2
+    assert sorted(s["signed_out_at"] is None for s in data["sessions"]) == [False, True]
+    assert not any(len(value or "") > 40 for s in data["sessions"] for value in s.values())  # times only
