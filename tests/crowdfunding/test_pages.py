@@ -104,7 +104,10 @@ def test_the_application_form_does_not_tell_who_has_an_account(app, session, wor
         followed = client.get(response.headers["Location"])
         answers.append((response.status_code, followed.status_code, followed.get_data(as_text=True).count("alert")))
     assert answers[0] == answers[1] and answers[0][0] == 302
-    linked = dict(session.execute(select(Candidacy.user_id, Candidacy.agent_user_id)).all())
+    ids = [c.id for c in candidates]
+    linked = dict(
+        session.execute(select(Candidacy.user_id, Candidacy.agent_user_id).where(Candidacy.user_id.in_(ids))).all()
+    )
     assert linked == {candidates[0].id: agent.id, candidates[1].id: None}  # the admin sees which has none
     page = signed_in_client(app, world.admin).get("/admin/candidatures").get_data(as_text=True)
     assert page.count("aucun compte à l'adresse déclarée") == 1
