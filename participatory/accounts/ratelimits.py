@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import timedelta
 
@@ -41,6 +42,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from participatory.extensions import limiter
 
+log = logging.getLogger(__name__)
 DEVICE_COOKIE = "login_device"
 DEVICE_COOKIE_PATH = "/compte"  # sent to the sign-in and reset pages only
 MAX_DEVICE_ENTRIES = 5  # accounts remembered per browser
@@ -106,7 +108,10 @@ def _attempt() -> tuple[str, str | None, bool]:
         device = next((nonce for tag, nonce in _device_entries() if hmac.compare_digest(tag, account)), None)
         known = False
         if email and device is None and limiter.enabled:
-            known = limiter.storage.get(_known_address_key(email)) > 0
+            try:
+                known = limiter.storage.get(_known_address_key(email)) > 0
+            except Exception as exc:  # storage unreachable: the address is simply not known (never a 500)
+                log.warning("known-address lookup failed: %s", type(exc).__name__)
         request._login_attempt = (email, device, known)
     return request._login_attempt
 
@@ -144,7 +149,10 @@ def trust_this_browser(response, email: str) -> None:
     )
     if limiter.enabled:
         days = timedelta(days=config["LOGIN_KNOWN_ADDRESS_DAYS"])
-        limiter.storage.incr(_known_address_key(email), int(days.total_seconds()))
+        try:
+            limiter.storage.incr(_known_address_key(email), int(days.total_seconds()))
+        except Exception as exc:  # the sign-in itself went through; only the address is not remembered
+            log.warning("known address not stored: %s", type(exc).__name__)
 
 
 # --- The limits ---------------------------------------------------------------------------------
