@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from participatory import create_app
 from participatory.accounts.ratelimits import DEVICE_COOKIE
+from participatory.extensions import db, limiter
 from participatory.mail import read_outbox
 from tests.accounts.conftest import PASSWORD, link_in, make_account, sign_in
+from tests.conftest import requires_redis
 
 OWNER_HOME = "10.9.0.1"
 WRONG = {"email": "ana@example.org", "password": "not the password"}
@@ -118,3 +121,33 @@ def test_voters_behind_one_address_each_have_their_own_budget(limited_app):
     assert 429 not in statuses_two  # neither the anonymous requests nor the first voter spent it
     # ... and a voter keeps their own budget from another address.
     assert one.post("/appels/999999/vote", **_from("10.4.0.2")).status_code == 429
+
+
+@requires_redis
+def test_known_addresses_are_shared_through_redis(app, database_url, tmp_path, monkeypatch):
+    """With several app servers the known addresses live in Redis with the counters."""
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SERVER_NAME": "localhost",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True,
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "JOBS_INLINE": True,
+        "OUTBOX_DIR": str(tmp_path),
+        "RATELIMIT_LOGIN_ACCOUNT": "2 per hour",
+    }
+    first = create_app(settings)
+    limiter.reset()
+    try:
+        with first.app_context():
+            make_account("ana@example.org")
+        assert _sign_in(first.test_client(), OWNER_HOME) == 302
+        second = create_app(settings)  # another server: nothing in its memory
+        assert [_sign_in(second.test_client(), f"203.0.113.{i}", WRONG) for i in range(3)][-1] == 429
+        assert _sign_in(second.test_client(), OWNER_HOME) == 302
+    finally:
+        limiter.reset()
+        with first.app_context():
+            db.session.remove()
