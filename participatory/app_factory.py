@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -35,6 +36,9 @@ def register_config(app: Flask, overrides: dict | None) -> None:
     app.config.update(settings.from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
     settings.check(app.config)
+    # The signed cookie is refused once older than a session may live (Flask's default: 31 days).
+    if "PERMANENT_SESSION_LIFETIME" not in (overrides or {}):
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
     if app.config["PROXY_FIX_HOPS"]:  # client address and scheme from the trusted proxies (rate limits, HTTPS)
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -55,9 +59,10 @@ def register_extensions(app: Flask) -> None:
     import participatory.audit.models  # noqa: F401
     import participatory.calls.models  # noqa: F401
     import participatory.crowdfunding.models  # noqa: F401
-    from participatory.accounts.models import load_user
+    from participatory.accounts import signin
 
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(signin.load_user)
+    signin.init_app(app)
 
 
 def register_i18n(app: Flask) -> None:

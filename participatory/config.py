@@ -90,13 +90,22 @@ def from_environment(instance_path: Path) -> dict:
         # Where .eml files go without SMTP (empty: instance/outbox/), e.g. a scratch folder for benchmarks.
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", ""),
         # Rate limits (Flask-Limiter syntax, ";" separates several); see participatory/accounts/ratelimits.py.
+        # Sign-in counts failures only, and spares the browsers that signed in to the account before
+        # (see the scheme in participatory/accounts/ratelimits.py and the README).
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;100 per day"),  # per address
-        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),  # failures per email
+        "RATELIMIT_LOGIN_PAIR": os.environ.get("RATELIMIT_LOGIN_PAIR", "5 per 15 minutes"),  # account x browser
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),  # unknown browsers
+        # Without Redis, the password-reset request is answered no sooner than this (milliseconds), so that
+        # sending the link or not does not show in the delay; with Redis the sending is queued.
+        "ACCOUNT_ANSWER_MIN_MS": int(os.environ.get("ACCOUNT_ANSWER_MIN_MS", "300")),
+        "LOGIN_DEVICE_DAYS": int(os.environ.get("LOGIN_DEVICE_DAYS", "180")),
+        "LOGIN_KNOWN_ADDRESS_DAYS": int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "90")),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "10 per hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per 15 minutes;20 per day"),
         "RATELIMIT_EMAIL": os.environ.get("RATELIMIT_EMAIL", "5 per hour"),  # confirmation resent, letter asked
         "RATELIMIT_LETTER_CODE": os.environ.get("RATELIMIT_LETTER_CODE", "10 per hour"),
-        "RATELIMIT_VOTE": os.environ.get("RATELIMIT_VOTE", "10 per minute"),  # the ballot route (calls domain)
+        "RATELIMIT_VOTE": os.environ.get("RATELIMIT_VOTE", "10 per minute"),  # per account: the ballot routes
+        "RATELIMIT_ACCOUNT_LOOKUP": os.environ.get("RATELIMIT_ACCOUNT_LOOKUP", "10 per hour"),  # naming a mandataire
         # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0") or 0),
         # Seconds the map and results pages are kept rendered for visitors without a session (0: off);
@@ -108,6 +117,10 @@ def from_environment(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "LANGUAGES": ("fr", "en"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Server-side sessions (participatory/accounts/signin.py): a session unused for SESSION_IDLE_MINUTES,
+        # or opened more than SESSION_MAX_HOURS ago, ends; signing out ends it on the server at once.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "120")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "24")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env != "development",
@@ -133,6 +146,9 @@ def check(config: dict) -> None:
         raise ConfigError("session cookies must be Secure and HttpOnly in production")
     if config.get("ENV_NAME") == "production" and config.get("STRIPE_LOCALSTRIPE"):
         raise ConfigError("STRIPE_LOCALSTRIPE is for development against localstripe only")
+    for key in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS"):
+        if int(config.get(key, 1)) <= 0:
+            raise ConfigError(f"{key} must be a positive number")
     if not JOBS_QUEUE_PATTERN.fullmatch(config.get("JOBS_QUEUE", "participatory")):
         raise ConfigError("JOBS_QUEUE may hold only letters, digits, '-' and '_'")
     if int(config.get("VOTING_MIN_DAYS", 7)) < 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -116,6 +116,24 @@ def _clean_tables(request):
             else:
                 for table in tables:
                     conn.execute(table.delete())
+
+
+def open_session(client, user_id: int) -> None:
+    """Sign `user_id` in on `client` as the sign-in form does: a server-side session and its cookie."""
+    from participatory.accounts import signin
+    from participatory.accounts.models import User
+    from participatory.accounts.services import sessions
+
+    application = client.application
+    with application.app_context():  # its own database session: the caller's is left alone
+        user = db.session.get(User, user_id)
+        max_age = timedelta(hours=application.config["SESSION_MAX_HOURS"])
+        token = sessions.open_session(db.session, user, clock.now(), max_age=max_age)
+        db.session.commit()
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(user_id)
+        flask_session["_fresh"] = True
+        flask_session[signin.SESSION_KEY] = token
 
 
 @pytest.fixture

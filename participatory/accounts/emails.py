@@ -53,8 +53,7 @@ def already_registered(email: str) -> Mail:
     )
 
 
-def password_reset(email: str, token: str) -> Mail:
-    link = url_for("accounts.reset_password", token=token, _external=True)
+def password_reset(email: str, link: str) -> Mail:
     return Mail(
         to=email,
         subject=_("Réinitialisation de votre mot de passe"),

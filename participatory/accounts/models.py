@@ -40,8 +40,6 @@ class User(UserMixin, db.Model):
     residence_country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     # The method that verified the residence (rules.VERIFICATION_METHODS), e.g. "letter".
     residence_verified_by: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    # Bumped on password change/reset and deletion: sessions signed in before are dropped.
-    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", foreign_keys="RoleGrant.user_id", lazy="selectin"
@@ -113,15 +111,37 @@ class RoleGrant(db.Model):
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
 
 
-# Every request of a signed-in user runs it: one statement with the roles, built once.
-_USER_WITH_ROLES = select(User).options(joinedload(User.grants)).where(User.id == bindparam("user_id"))
+class UserSession(db.Model):
+    """One signed-in browser: the cookie holds a random token, this row its SHA-256.
+
+    Every request checks it (participatory.accounts.signin), so revoking it (sign-out, password
+    change or reset, deletion) ends every copy of the cookie at once.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    user = db.session.execute(_USER_WITH_ROLES, {"user_id": int(user_id)}).unique().scalar_one_or_none()
-    return user if user is not None and user.deleted_at is None else None
+# Every request of a signed-in user runs it: one statement, built once, finds the user with their
+# roles only through a live session (by primary key: not revoked, neither idle nor too old).
+SIGNED_IN_USER = (
+    select(User, UserSession.last_seen_at)
+    .join(UserSession, UserSession.user_id == User.id)
+    .options(joinedload(User.grants))
+    .where(
+        UserSession.id == bindparam("session_id"),
+        User.id == bindparam("user_id"),
+        User.deleted_at.is_(None),
+        UserSession.revoked_at.is_(None),
+        UserSession.last_seen_at > bindparam("idle_since"),
+        UserSession.created_at > bindparam("opened_since"),
+    )
+)
 
 
 def current_mp_of(session, constituency_code: str) -> User | None:

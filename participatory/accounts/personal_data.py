@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from participatory.accounts.models import ResidenceLetter, User
+from participatory.accounts.models import ResidenceLetter, User, UserSession
 from participatory.accounts.rules import utc
 
 Part = Callable[[Session, User], object]
@@ -91,6 +91,20 @@ def letters_part(session: Session, user: User) -> list:
             "used_at": _when(letter.used_at),
         }
         for letter in letters
+    ]
+
+
+@register("sessions")
+def sessions_part(session: Session, user: User) -> list:
+    """When the account signed in and was last used (no token, no address is kept)."""
+    rows = session.scalars(select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.created_at))
+    return [
+        {
+            "signed_in_at": _when(row.created_at),
+            "last_seen_at": _when(row.last_seen_at),
+            "signed_out_at": _when(row.revoked_at),
+        }
+        for row in rows
     ]
 
 

@@ -11,7 +11,6 @@ MESSAGES = {
     "already_applied": _l("Vous êtes déjà candidat(e) à cette élection."),
     "election_over": _l("La collecte de cette élection est close."),
     "designation_in_future": _l("La date de désignation du mandataire ne peut pas être dans le futur."),
-    "unknown_agent_account": _l("Aucun compte n'utilise cette adresse e-mail : le mandataire doit d'abord s'inscrire."),
     "agent_is_candidate": _l("Le candidat ne peut pas être son propre mandataire financier (articles L52-5 et L52-6)."),
     "bad_agent_kind": _l("Type de mandataire inconnu."),
     "already_decided": _l("Cette candidature a déjà été examinée."),

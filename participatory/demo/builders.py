@@ -94,7 +94,6 @@ def user_rows(
                 created,
                 constituency,
                 created if constituency else None,
-                0,
             )
         )
     return rows
@@ -110,7 +109,6 @@ USER_COLUMNS = (
     "email_confirmed_at",
     "constituency_code",
     "residence_declared_at",
-    "session_version",
 )
 
 

@@ -9,11 +9,12 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from participatory import clock
+from participatory import clock, create_app
 from participatory.accounts.models import RoleGrant, User
 from participatory.accounts.services.identity import hasher
-from participatory.extensions import db
+from participatory.extensions import db, limiter
 from participatory.mail import read_outbox
+from tests.conftest import open_session
 
 PASSWORD = "correct horse battery staple"
 _HASHES: dict[str, str] = {}  # argon2 is slow on purpose: hash each test password once per run
@@ -77,13 +78,7 @@ def make_account(
 
 def sign_in(client, user: User) -> None:
     """A signed-in session for `user` without going through the form (the form has its own tests)."""
-    user_id = sa.inspect(user).identity[0]  # readable even when the instance is expired and detached
-    with client.application.app_context():
-        version = db.session.get(User, user_id).session_version
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user_id)
-        flask_session["_fresh"] = True
-        flask_session["_auth_v"] = version
+    open_session(client, sa.inspect(user).identity[0])  # readable even when the instance is expired and detached
 
 
 def login(client, email: str, password: str = PASSWORD):
@@ -93,3 +88,38 @@ def login(client, email: str, password: str = PASSWORD):
 def text(response) -> str:
     """The page as a reader sees it (entities decoded: "d'abord" rather than "d'abord")."""
     return html.unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def limited_app(app, database_url, tmp_path, monkeypatch):
+    """A second app on the same database with rate limiting on (tiny limits, memory storage).
+
+    The limiter is one object for the process: its `enabled` flag is restored afterwards
+    so that the other tests run unlimited.
+    """
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
+    limited = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SERVER_NAME": "localhost",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "OUTBOX_DIR": str(tmp_path),
+            "RATELIMIT_LOGIN": "3 per minute",
+            "RATELIMIT_LOGIN_PAIR": "3 per 15 minutes",
+            "RATELIMIT_LOGIN_ACCOUNT": "4 per hour",
+            "RATELIMIT_ACCOUNT_LOOKUP": "2 per hour",
+            "RATELIMIT_REGISTER": "2 per hour",
+            "RATELIMIT_RESET": "2 per hour",
+            "RATELIMIT_LETTER_CODE": "2 per hour",
+            "RATELIMIT_EMAIL": "2 per hour",
+            "RATELIMIT_VOTE": "2 per minute",
+        }
+    )
+    limiter.reset()
+    yield limited
+    limiter.reset()
+    with limited.app_context():
+        db.session.remove()

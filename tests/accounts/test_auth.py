@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from participatory import clock
-from participatory.accounts.models import AccountToken, User
+from participatory.accounts.models import AccountToken, User, UserSession
 from participatory.audit.models import AuditEvent
 from participatory.extensions import db
 from tests.accounts.conftest import PASSWORD, link_in, login, make_account, sign_in, text
@@ -122,7 +122,10 @@ def test_password_reset_then_old_sessions_end(app, client, outbox):
     assert login(client, "nina@example.org", new).status_code == 302
     assert other_device.get("/compte").status_code == 302  # signed out everywhere else
     with app.app_context():
-        assert db.session.get(User, user.id).session_version == 1
+        live = db.session.scalars(
+            select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        ).all()
+        assert len(live) == 1  # only the sign-in made after the reset
 
 
 def test_forgotten_password_for_an_unknown_address_looks_the_same(client, outbox):

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from participatory import clock
-from participatory.accounts.models import ResidenceLetter, User
+from participatory.accounts.models import ResidenceLetter, User, UserSession
 from participatory.accounts.rules import ADMIN, LETTER_REQUESTED, MP, RESET
 from participatory.accounts.services import tokens
 from participatory.extensions import db
@@ -230,7 +230,6 @@ def _snapshot() -> dict:
                 User.residence_country,
                 User.residence_verified_at,
                 User.deleted_at,
-                User.session_version,
             ).order_by(User.id)
         )
     ]
@@ -240,7 +239,9 @@ def _snapshot() -> dict:
             sa.select(ResidenceLetter.id, ResidenceLetter.status, ResidenceLetter.street, ResidenceLetter.attempts)
         )
     ]
-    return {"counts": counts, "users": users, "letters": letters}
+    # A refused form (a wrong current password among them) ends no session.
+    sessions = [tuple(row) for row in db.session.execute(sa.select(UserSession.id, UserSession.revoked_at))]
+    return {"counts": counts, "users": users, "letters": letters, "sessions": sorted(sessions)}
 
 
 def _setup(app, form: Form):
@@ -264,10 +265,11 @@ def _setup(app, form: Form):
         token = tokens.issue(db.session, db.session.get(User, resident.id), RESET, clock.now())
         db.session.commit()
         values = {"token": token, "resident": resident.id, "letter": letter.id}
-        before = _snapshot()
     client = app.test_client()
     if form.who != "anonymous":
         sign_in(client, {"resident": resident, "admin": admin, "mp": mp}[form.who])
+    with app.app_context():
+        before = _snapshot()  # the session just opened included
     url = form.url.format(**values)
     data = {k: (v.format(**values) if isinstance(v, str) else v) for k, v in form.base.items()}
     return client, url, data, before

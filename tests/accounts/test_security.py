@@ -64,39 +64,6 @@ def test_signing_out_needs_the_token_too(app, client, csrf_on):
 # --- Rate limits ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def limited_app(app, database_url, tmp_path, monkeypatch):
-    """A second app on the same database with rate limiting on (tiny limits, memory storage).
-
-    The limiter is one object for the process: its `enabled` flag is restored afterwards
-    so that the other tests run unlimited.
-    """
-    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
-    limited = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SERVER_NAME": "localhost",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "OUTBOX_DIR": str(tmp_path),
-            "RATELIMIT_LOGIN": "3 per minute",
-            "RATELIMIT_LOGIN_ACCOUNT": "4 per hour",
-            "RATELIMIT_REGISTER": "2 per hour",
-            "RATELIMIT_RESET": "2 per hour",
-            "RATELIMIT_LETTER_CODE": "2 per hour",
-            "RATELIMIT_EMAIL": "2 per hour",
-            "RATELIMIT_VOTE": "2 per minute",
-        }
-    )
-    limiter.reset()
-    yield limited
-    limiter.reset()
-    with limited.app_context():
-        db.session.remove()
-
-
 def _from(address: str) -> dict:
     return {"environ_base": {"REMOTE_ADDR": address}}
 

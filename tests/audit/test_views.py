@@ -14,6 +14,7 @@ from participatory.audit.rules import verify_chain
 from participatory.audit.services import record
 from participatory.extensions import db
 from tests.builders import make_user
+from tests.conftest import open_session
 
 
 def _setup(app, now, events=3):
@@ -40,9 +41,7 @@ def _setup(app, now, events=3):
 def _client(app, user_id=None):
     client = app.test_client()
     if user_id is not None:
-        with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = str(user_id)
-            flask_session["_fresh"] = True
+        open_session(client, user_id)
     return client
 
 

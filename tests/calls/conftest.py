@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import open_session
+
 
 @pytest.fixture
 def outbox(app, tmp_path, monkeypatch):
@@ -20,6 +22,4 @@ def uploads(app, tmp_path, monkeypatch):
 
 
 def sign_in(client, user) -> None:
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user.id)
-        flask_session["_fresh"] = True
+    open_session(client, user.id)

@@ -19,6 +19,7 @@ from participatory.crowdfunding.models import Candidacy, Donation, Election
 from participatory.crowdfunding.services.donations import Donor
 from participatory.extensions import db
 from tests.browser.conftest import LiveServer, free_port
+from tests.conftest import open_session
 from tests.crowdfunding.localstripe import LocalStripe
 
 _serial = itertools.count(1)
@@ -228,9 +229,7 @@ def payments(app, localstripe_server, payments_live_server, monkeypatch):
 
 
 def sign_in(client, user: User) -> None:
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user.id)
-        flask_session["_fresh"] = True
+    open_session(client, user.id)
 
 
 @pytest.fixture

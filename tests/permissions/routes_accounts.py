@@ -67,6 +67,7 @@ CASES = [
     Case("accounts.reset_password", "POST", "/compte/reinitialiser/not-a-token", everyone(400)),
     # The signed-in person's own pages.
     Case("accounts.logout", "POST", "/compte/deconnexion", everyone(302)),
+    Case("accounts.sign_out_everywhere", "POST", "/compte/deconnexion-partout", everyone(302)),
     Case("accounts.home", "GET", "/compte", signed_in(200)),
     Case("accounts.resend_confirmation", "POST", "/compte/confirmation", everyone(302)),  # already confirmed: a notice
     Case("accounts.profile", "GET", "/compte/profil", signed_in(200)),

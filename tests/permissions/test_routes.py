@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from participatory.extensions import db
+from tests.conftest import open_session
 from tests.permissions.framework import ROLES, all_cases, build_world
 
 IGNORED_ENDPOINTS = {"static"}
@@ -43,9 +44,7 @@ def test_route_for_every_role(app, world, case):
     for role in ROLES:
         client = app.test_client()
         if role != "anonymous":
-            with client.session_transaction() as flask_session:
-                flask_session["_user_id"] = str(world.users[role].id)
-                flask_session["_fresh"] = True
+            open_session(client, world.users[role].id)
         url = case.url(world)
         body = case.body(world)
         kwargs = {"json": body} if case.json else {"data": body}

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from participatory.accounts.errors import AccountError
-from participatory.accounts.models import AccountToken, ResidenceLetter, User
+from participatory.accounts.models import AccountToken, ResidenceLetter, User, UserSession
 from participatory.accounts.rules import LETTER_OPEN, LETTER_VOID
 from participatory.accounts.services.identity import password_matches
 from participatory.accounts.signals import account_deleted
@@ -34,6 +34,7 @@ def erase_account(session: Session, user: User, *, now: datetime) -> None:
     for grant in user.active_grants():
         grant.revoked_at, grant.revoked_by_id = now, user.id
     session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))  # every session ends, no trace kept
     for letter in session.scalars(select(ResidenceLetter).where(ResidenceLetter.user_id == user.id)):
         letter.erase_address()
         if letter.status in LETTER_OPEN:
@@ -46,7 +47,6 @@ def erase_account(session: Session, user: User, *, now: datetime) -> None:
     user.constituency_code = None
     user.residence_declared_at = user.residence_verified_at = user.residence_verified_by = None
     user.deleted_at = now
-    user.session_version += 1
     record(
         session, now=now, actor=actor_of(user), action="account.deleted", object_type="user", object_id=user.pseudonym
     )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from participatory.accounts.errors import AccountError
 from participatory.accounts.models import User
 from participatory.accounts.rules import CONFIRM, RESET, password_problem
-from participatory.accounts.services import tokens
+from participatory.accounts.services import sessions, tokens
 from participatory.audit.services import actor_of, record
 
 hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 "low memory") parameters
@@ -67,10 +67,13 @@ class Registration:
 
 def register(session: Session, *, email: str, password: str, display_name: str, now: datetime) -> Registration:
     email = normalise_email(email)
+    # Judged and hashed before looking the address up: a taken address gets the same checks and
+    # costs the same argon2 time as a free one, so neither the answer nor its delay tells them apart.
+    password_hash = hash_password(password, email)
     existing = find_by_email(session, email)
     if existing is not None:
         return Registration(existing, None, True)
-    user = User(email=email, password_hash=hash_password(password, email), display_name=display_name, created_at=now)
+    user = User(email=email, password_hash=password_hash, display_name=display_name, created_at=now)
     session.add(user)
     try:
         session.flush()
@@ -139,7 +142,7 @@ def reset_password(session: Session, *, token: str, password: str, now: datetime
     password_hash = hash_password(password, owner.email or "")
     user = tokens.consume(session, token, RESET, now)
     user.password_hash = password_hash
-    user.session_version += 1  # every other session signs out
+    sessions.revoke_all(session, user, now)  # every session signs out
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now  # the link proved the mailbox
     record(
@@ -154,11 +157,14 @@ def reset_password(session: Session, *, token: str, password: str, now: datetime
     return user
 
 
-def change_password(session: Session, user: User, *, current: str, new: str, now: datetime) -> None:
+def change_password(
+    session: Session, user: User, *, current: str, new: str, now: datetime, keep_session: str | None = None
+) -> None:
+    """A new password; every session of the user ends but the one of token `keep_session`."""
     if not password_matches(user, current):
         raise AccountError(_l("Le mot de passe actuel est incorrect."), field="current_password")
     user.password_hash = hash_password(new, user.email or "")
-    user.session_version += 1
+    sessions.revoke_all(session, user, now, keep=keep_session)
     record(
         session,
         now=now,

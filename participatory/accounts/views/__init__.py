@@ -7,34 +7,20 @@ the person's input and a 400 status.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
 
 from participatory.accounts.errors import AccountError
 from participatory.extensions import db, login_manager
 from participatory.i18n import safe_next
 
 bp = Blueprint("accounts", __name__)
-SESSION_VERSION_KEY = "_auth_v"
 
 
 @bp.record_once
 def _configure_login(state) -> None:
     login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
     login_manager.login_message_category = "info"
-
-
-@bp.before_app_request
-def drop_outdated_session() -> None:
-    """Sessions opened before a password change, a reset or a deletion stop working."""
-    if (
-        "_user_id" in session
-        and current_user.is_authenticated
-        and session.get(SESSION_VERSION_KEY, 0) != current_user.session_version
-    ):
-        logout_user()
-        session.clear()
 
 
 @bp.after_request

@@ -10,15 +10,15 @@ from flask_login import current_user, logout_user
 
 from constituencies import queries
 from participatory import clock
-from participatory.accounts import emails
+from participatory.accounts import emails, signin
 from participatory.accounts.errors import AccountError
 from participatory.accounts.forms import ChangePasswordForm, DeleteAccountForm, EmptyForm, ProfileForm
 from participatory.accounts.personal_data import collect
 from participatory.accounts.policy import authorize
 from participatory.accounts.ratelimits import email_limit
 from participatory.accounts.rules import ROLE_LABELS, VERIFICATION_LABELS, VERIFICATION_LEVELS
-from participatory.accounts.services import deletion, identity
-from participatory.accounts.views import SESSION_VERSION_KEY, bp, refuse, show
+from participatory.accounts.services import deletion, identity, sessions
+from participatory.accounts.views import bp, refuse, show
 from participatory.extensions import db
 
 
@@ -76,14 +76,30 @@ def change_password():
         return show("accounts/password.html", form)
     try:
         identity.change_password(
-            db.session, current_user, current=form.current_password.data, new=form.password.data, now=clock.now()
+            db.session,
+            current_user,
+            current=form.current_password.data,
+            new=form.password.data,
+            now=clock.now(),
+            keep_session=signin.current_token(),  # this session stays, the others end
         )
     except AccountError as error:
         return refuse("accounts/password.html", form, error)
     db.session.commit()
-    session[SESSION_VERSION_KEY] = current_user.session_version  # this session stays, the others end
     flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "success")
     return redirect(url_for("accounts.home"))
+
+
+@bp.post("/compte/deconnexion-partout")
+def sign_out_everywhere():
+    """End every session of the account (other browsers, a forgotten public computer), this one too."""
+    authorize("account")  # the CSRF token is checked by CSRFProtect before any POST view
+    sessions.revoke_all(db.session, current_user, clock.now())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Toutes vos sessions sont fermées, y compris celle-ci."), "info")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.get("/compte/mes-donnees.json")

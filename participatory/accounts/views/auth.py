@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, session, url_for
+import time
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from participatory import clock
-from participatory.accounts import emails
+from participatory.accounts import emails, jobs, signin
 from participatory.accounts.errors import AccountError, TokenError
 from participatory.accounts.forms import EmailForm, LoginForm, NewPasswordForm, RegisterForm
 from participatory.accounts.policy import authorize
-from participatory.accounts.ratelimits import login_account_limit, login_limit, register_limit, reset_limit
+from participatory.accounts.ratelimits import (
+    login_account_limit,
+    login_limit,
+    login_pair_limit,
+    register_limit,
+    reset_limit,
+    trust_this_browser,
+)
 from participatory.accounts.rules import RESET
 from participatory.accounts.services import identity, tokens
-from participatory.accounts.views import SESSION_VERSION_KEY, bp, next_page, refuse, show
+from participatory.accounts.views import bp, next_page, refuse, show
 from participatory.extensions import db
+from participatory.jobs import enqueue
 
 
 @bp.route("/compte/inscription", methods=["GET", "POST"])
@@ -69,6 +80,7 @@ def confirm_email(token: str):
 
 @bp.route("/compte/connexion", methods=["GET", "POST"])
 @login_limit
+@login_pair_limit
 @login_account_limit
 def login():
     if current_user.is_authenticated:
@@ -80,18 +92,18 @@ def login():
         user = identity.authenticate(db.session, email=form.email.data, password=form.password.data, now=clock.now())
     except AccountError as error:
         return refuse("accounts/login.html", form, error)
+    signin.sign_in(user)
     db.session.commit()
-    session.clear()  # nothing from before the sign-in carries over (session fixation)
-    login_user(user)
-    session[SESSION_VERSION_KEY] = user.session_version
-    return redirect(next_page())
+    response = redirect(next_page())
+    trust_this_browser(response, user.email)  # the owner's own browser is never locked out by others' failures
+    return response
 
 
 @bp.post("/compte/deconnexion")
 def logout():
     authorize("account")  # the CSRF token is checked by CSRFProtect before any POST view
-    logout_user()
-    session.clear()
+    signin.sign_out()  # every copy of this session's cookie stops working
+    db.session.commit()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("constituencies.home"))
 
@@ -99,14 +111,15 @@ def logout():
 @bp.route("/compte/mot-de-passe-oublie", methods=["GET", "POST"])
 @reset_limit
 def forgot_password():
+    started = time.monotonic()
     form = EmailForm()
     if not form.validate_on_submit():
         return show("accounts/forgot.html", form)
-    found = identity.request_password_reset(db.session, email=form.email.data, now=clock.now())
-    db.session.commit()
-    if found is not None:
-        user, token = found
-        emails.deliver(emails.password_reset(user.email, token))
+    link_pattern = url_for("accounts.reset_password", token=jobs.TOKEN_PLACEHOLDER, _external=True)
+    if not enqueue(jobs.send_password_reset, form.email.data, link_pattern, str(get_locale())):
+        # Run here (no Redis): the answer waits ACCOUNT_ANSWER_MIN_MS in all, so that sending or not
+        # sending the link does not show in its delay.
+        time.sleep(max(0.0, current_app.config["ACCOUNT_ANSWER_MIN_MS"] / 1000 - (time.monotonic() - started)))
     flash(
         _(
             "Si un compte a cette adresse, un lien pour choisir un nouveau mot de passe vient d'y être envoyé "
@@ -130,7 +143,7 @@ def reset_password(token: str):
     if not form.validate_on_submit():
         return show("accounts/reset.html", form, token=token)
     try:
-        identity.reset_password(db.session, token=token, password=form.password.data, now=clock.now())
+        user = identity.reset_password(db.session, token=token, password=form.password.data, now=clock.now())
     except AccountError as error:
         return refuse("accounts/reset.html", form, error, token=token)
     db.session.commit()
@@ -138,4 +151,6 @@ def reset_password(token: str):
         logout_user()
     session.clear()
     flash(_("Votre mot de passe est changé. Connectez-vous avec le nouveau."), "success")
-    return redirect(url_for("accounts.login"))
+    response = redirect(url_for("accounts.login"))
+    trust_this_browser(response, user.email)  # the link proved the mailbox: this browser may sign in
+    return response

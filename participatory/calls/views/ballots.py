@@ -3,12 +3,13 @@ changing and cancelling a ballot, and checking a receipt code."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from participatory import clock
 from participatory.accounts.policy import authorize
+from participatory.accounts.ratelimits import vote_limit
 from participatory.audit.jobs import request_seal
 from participatory.calls import forms, rules
 from participatory.calls.errors import CallError, Forbidden
@@ -17,16 +18,7 @@ from participatory.calls.services import ballots as services
 from participatory.calls.services.calls import phase_of
 from participatory.calls.services.proposals import ballot_proposals
 from participatory.calls.views import bp, call_or_404, close_if_due
-from participatory.extensions import db, limiter
-
-DEFAULT_VOTE_LIMIT = "20 per minute"
-
-
-def vote_limit() -> str:
-    """The shared voting rate limit (accounts may define VOTE_LIMIT; the config key wins)."""
-    from participatory.accounts import rules as account_rules
-
-    return current_app.config.get("RATELIMIT_VOTE") or getattr(account_rules, "VOTE_LIMIT", DEFAULT_VOTE_LIMIT)
+from participatory.extensions import db
 
 
 def _chosen() -> list[int] | None:
@@ -37,7 +29,7 @@ def _chosen() -> list[int] | None:
 
 
 @bp.route("/appels/<int:call_id>/vote", methods=["GET", "POST"])
-@limiter.limit(vote_limit, methods=["POST"])
+@vote_limit  # per account: voters behind one address do not share a budget
 def ballot(call_id: int):
     authorize("account")
     if request.method == "POST":
@@ -108,7 +100,7 @@ def _refused(error: CallError, call):
 
 
 @bp.post("/appels/<int:call_id>/vote/annuler")
-@limiter.limit(vote_limit)
+@vote_limit
 def cancel_ballot(call_id: int):
     call = call_or_404(call_id)
     authorize("account")

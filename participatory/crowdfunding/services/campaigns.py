@@ -121,9 +121,10 @@ def apply(
         select(Candidacy.id).where(Candidacy.election_id == election.id, Candidacy.user_id == user.id)
     )
     raise_if("already_applied" if existing is not None else None)
+    # Recorded whether or not an account has this address, so that the form never tells who has one;
+    # the admin sees an application without a mandataire account, and refuses it.
     agent = find_by_email(session, agent_email)
-    raise_if("unknown_agent_account" if agent is None else None)
-    raise_if("agent_is_candidate" if agent.id == user.id else None)  # L52-5, L52-6
+    raise_if("agent_is_candidate" if agent is not None and agent.id == user.id else None)  # L52-5, L52-6
     candidacy = Candidacy(
         election_id=election.id,
         constituency_code=constituency_code,
@@ -134,7 +135,7 @@ def apply(
         agent_kind=agent_kind,
         agent_name=agent_name.strip(),
         agent_designated_on=agent_designated_on,
-        agent_user_id=agent.id,
+        agent_user_id=agent.id if agent is not None else None,
         created_at=now,
     )
     session.add(candidacy)

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 
 from participatory import clock
 from participatory.accounts.policy import allowed, authorize
+from participatory.accounts.ratelimits import account_lookup_limit
 from participatory.accounts.rules import utc
 from participatory.crowdfunding import forms, legal, rules
 from participatory.crowdfunding.errors import CrowdfundingError
@@ -92,6 +93,7 @@ def edit_election(election_id: int):
 
 
 @bp.route("/elections/<int:election_id>/candidater", methods=["GET", "POST"])
+@account_lookup_limit  # it names another person's account: per account, few an hour
 def apply(election_id: int):
     authorize("campaign.apply")
     item = get_or_404(Election, election_id)
