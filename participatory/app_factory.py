@@ -47,6 +47,12 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    # Redis down must not stop voting: the limits then count in this process's memory (Flask-Limiter logs
+    # "falling back to in-memory storage"), and go back to Redis once it answers a ping again (checked
+    # after 2, 4, 8, 16 then 32 s). A request never waits long on an unreachable Redis.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 5})
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
