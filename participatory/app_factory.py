@@ -172,8 +172,12 @@ def _origin(url: str) -> str:
 
 
 def register_errors(app: Flask) -> None:
+    from sqlalchemy.exc import InterfaceError, OperationalError
     from werkzeug.exceptions import HTTPException
 
-    from participatory.errors import handle_http_error
+    from participatory.errors import handle_database_unavailable, handle_http_error
 
     app.register_error_handler(HTTPException, handle_http_error)
+    # Connection errors only: other database errors are bugs, and stay 500s.
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)

@@ -159,3 +159,91 @@ def test_voting_goes_on_while_redis_is_down_and_limits_return_to_redis(redis_app
     queued = Queue(redis_app.config["JOBS_QUEUE"], connection=redis)
     assert queued.count >= 3, "jobs go to the queue again"
     assert len([m for m in read_outbox(tmp_path / "outbox") if "bulletin" in str(m["Subject"])]) == 3
+
+
+# --- database unreachable -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_database_app(app, tmp_path):
+    """An app whose PostgreSQL is a closed loopback port: every connection attempt is refused."""
+    configured = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/postgres",
+            "SERVER_NAME": "localhost",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "REDIS_URL": "",
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+        }
+    )
+    yield configured
+    with configured.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+PAGES_WHILE_DOWN = [
+    ("GET", "/", False),  # the map
+    ("GET", "/appels", False),
+    ("GET", "/appels/1", False),
+    ("GET", "/compte", True),  # signed in: loading the user is the first query
+    ("GET", "/appels/1/vote", True),
+    ("POST", "/appels/1/vote", True),  # a ballot
+    ("POST", "/compte/connexion", False),
+    ("GET", "/nulle-part", True),  # a 404 page's signed-in menu would read the database too
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("fr", "Service momentanément indisponible"), ("en", "Service temporarily unavailable")]
+)
+@pytest.mark.parametrize(("method", "path", "signed_in"), PAGES_WHILE_DOWN)
+def test_while_the_database_is_unreachable_pages_are_a_clean_503(
+    no_database_app, method, path, signed_in, language, heading
+):
+    client = no_database_app.test_client()
+    client.set_cookie("lang", language, domain="localhost")
+    if signed_in:
+        with client.session_transaction() as flask_session:
+            flask_session["_user_id"] = "1"
+            flask_session["_fresh"] = True
+    response = client.open(path, method=method, data={"projects": ["1"], "email": "a@example.org", "password": "x"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503, body[:300]
+    assert response.headers["Retry-After"].isdigit()
+    assert heading in body and 'id="unavailable"' in body
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_while_the_database_is_unreachable_the_api_answers_a_json_503(no_database_app):
+    response = no_database_app.test_client().get("/api/v1/constituencies")
+    assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+    assert response.get_json()["status"] == 503
+
+
+def test_readyz_names_the_database_when_it_is_unreachable_and_healthz_stays_alive(no_database_app):
+    client = no_database_app.test_client()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "unreachable", "redis": "not configured"}
+    assert client.get("/healthz").status_code == 200, "liveness does not depend on the database"
+
+
+def test_readyz_is_ok_when_the_database_answers(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "")
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.get_json()["database"] == "ok"
+
+
+@requires_redis_server
+@pytest.mark.parametrize(("required", "status"), [(False, 200), (True, 503)])
+def test_readyz_reports_redis_and_fails_on_it_only_when_required(app, own_redis, monkeypatch, required, status):
+    monkeypatch.setitem(app.config, "REDIS_URL", own_redis.url)
+    monkeypatch.setitem(app.config, "READYZ_REQUIRES_REDIS", required)
+    client = app.test_client()
+    assert client.get("/readyz").get_json()["redis"] == "ok"
+    own_redis.kill()
+    response = client.get("/readyz")
+    assert response.status_code == status and response.get_json()["redis"] == "unreachable"
