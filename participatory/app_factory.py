@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     import participatory.audit.models  # noqa: F401
     import participatory.calls.models  # noqa: F401
     import participatory.crowdfunding.models  # noqa: F401
+    import participatory.outbox  # noqa: F401
     from participatory.accounts.models import load_user
 
     login_manager.user_loader(load_user)
@@ -117,6 +118,7 @@ def register_cli(app: Flask) -> None:
     from participatory.crowdfunding.cli import group as donations_cli
     from participatory.demo.cli import group as demo_cli
     from participatory.jobs import group as jobs_cli
+    from participatory.outbox import group as mail_cli
 
     app.cli.add_command(constituencies_cli)
     app.cli.add_command(users_cli)
@@ -126,6 +128,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(mail_cli)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Emails of the calls domain, in French then English (the recipient's language is not known).
 
-Built after the service succeeded and sent by the view after the commit.
+Built after the service succeeded and written in the outbox (participatory/outbox.py) by the view, in the
+transaction that commits the change; the send_* functions send at once (no outbox), for older callers.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def _bilingual(render) -> tuple[str, str]:
 
 
 def send_review_notice(to: str, proposal: Proposal) -> None:
+    send(review_notice(to, proposal))
+
+
+def review_notice(to: str, proposal: Proposal) -> Mail:
     link = url_for("calls.proposal", proposal_id=proposal.id, _external=True)
 
     def render():
@@ -45,10 +50,14 @@ def send_review_notice(to: str, proposal: Proposal) -> None:
         return subject, f"{body}\n\n{link}"
 
     subject, body = _bilingual(render)
-    send(Mail(to=to, subject=subject, body=body))
+    return Mail(to=to, subject=subject, body=body)
 
 
 def send_ballot_receipt(to: str, call, code: str, changed: bool) -> None:
+    send(ballot_receipt(to, call, code, changed))
+
+
+def ballot_receipt(to: str, call, code: str, changed: bool) -> Mail:
     """`call`: the call, or the row the ballot service read it as (id and title are what is used)."""
     link = url_for("calls.receipt", call_id=call.id, _external=True)
 
@@ -65,4 +74,4 @@ def send_ballot_receipt(to: str, call, code: str, changed: bool) -> None:
         return subject, f"{body}\n\n{link}"
 
     subject, body = _bilingual(render)
-    send(Mail(to=to, subject=subject, body=body))
+    return Mail(to=to, subject=subject, body=body)

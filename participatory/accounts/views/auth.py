@@ -36,12 +36,13 @@ def register():
         )
     except AccountError as error:
         return refuse("accounts/register.html", form, error)
-    db.session.commit()
     # The same answer whether the address was free or not: nobody learns who has an account.
     if result.already_registered:
-        emails.deliver(emails.already_registered(result.user.email))
+        emails.promise(emails.already_registered(result.user.email))
     else:
-        emails.deliver(emails.confirmation(result.user.email, result.token))
+        emails.promise(emails.confirmation(result.user.email, result.token))
+    db.session.commit()
+    emails.sent()
     flash(
         _(
             "Un message vient d'être envoyé à %(email)s : ouvrez le lien qu'il contient pour confirmer votre adresse, "
@@ -103,10 +104,11 @@ def forgot_password():
     if not form.validate_on_submit():
         return show("accounts/forgot.html", form)
     found = identity.request_password_reset(db.session, email=form.email.data, now=clock.now())
-    db.session.commit()
     if found is not None:
         user, token = found
-        emails.deliver(emails.password_reset(user.email, token))
+        emails.promise(emails.password_reset(user.email, token))
+    db.session.commit()
+    emails.sent()
     flash(
         _(
             "Si un compte a cette adresse, un lien pour choisir un nouveau mot de passe vient d'y être envoyé "
