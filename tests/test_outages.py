@@ -8,11 +8,14 @@ the machine's Redis is never touched.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -26,6 +29,7 @@ from participatory.mail import read_outbox
 from tests.calls import builders
 from tests.calls.conftest import sign_in
 
+ROOT = Path(__file__).resolve().parents[1]
 REDIS_SERVER = shutil.which("redis-server")
 requires_redis_server = pytest.mark.skipif(REDIS_SERVER is None, reason="no redis-server binary")
 
@@ -247,3 +251,87 @@ def test_readyz_reports_redis_and_fails_on_it_only_when_required(app, own_redis,
     own_redis.kill()
     response = client.get("/readyz")
     assert response.status_code == status and response.get_json()["redis"] == "unreachable"
+
+
+# --- the worker -----------------------------------------------------------------------------------------------
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+@requires_redis_server
+def test_the_worker_outlives_a_redis_outage_and_delivers_after_it(
+    app, session, own_redis, database_url, tmp_path, monkeypatch
+):
+    from participatory import outbox
+    from participatory.mail import Mail
+
+    settings = {
+        "REDIS_URL": own_redis.url,
+        "JOBS_INLINE": False,
+        "JOBS_QUEUE": f"worker-{uuid.uuid4().hex[:8]}",
+        "OUTBOX_DIR": str(tmp_path / "eml"),
+        "SMTP_URL": "",
+    }
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    env = {
+        **os.environ,
+        **{key: str(value) for key, value in settings.items() if key != "JOBS_INLINE"},
+        "DATABASE_URL": database_url,
+        "JOBS_INLINE": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_file = tmp_path / "worker.log"
+
+    def start_worker() -> subprocess.Popen:
+        with log_file.open("a") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def promise(subject: str) -> None:
+        with app.test_request_context():
+            outbox.add(session, Mail(to="ana@example.org", subject=subject, body="123456"), clock.now())
+            session.commit()
+            outbox.dispatch()
+
+    def delivered() -> int:
+        return len(read_outbox(tmp_path / "eml")) if (tmp_path / "eml").is_dir() else 0
+
+    def log_text() -> str:
+        return log_file.read_text()[-6000:]
+
+    own_redis.kill()
+    worker = start_worker()  # RQ alone exits within 2 s when Redis is down at start
+    try:
+        assert _wait_for(lambda: log_text().count("a new worker starts") >= 2, 30), log_text()
+        assert worker.poll() is None, "the worker never exits on a connection error:\n" + log_text()
+        own_redis.start()
+        promise("après le démarrage")
+        assert _wait_for(lambda: delivered() == 1, 45), log_text()
+        own_redis.kill()  # and again, while it waits for jobs
+        time.sleep(4)
+        assert worker.poll() is None, log_text()
+        own_redis.start()
+        promise("après la panne")
+        assert _wait_for(lambda: delivered() == 2, 45), log_text()
+        time.sleep(1)  # idle again: the stop below is the signal's, not a lost Redis's
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+    assert worker.returncode == 0, "a SIGTERM is a clean stop:\n" + log_text()
