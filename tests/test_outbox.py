@@ -152,3 +152,25 @@ def test_with_redis_a_worker_sends_and_without_the_job_cron_still_does(app, sess
         assert _waiting(session) == [] and len(read_outbox(tmp_path / "eml")) == 2
     finally:
         server.kill()
+
+
+def test_concurrent_senders_send_each_message_once_on_postgresql(app, session, now, monkeypatch):
+    """Cron's send-outbox and workers may run at once: each holds a message's row lock while it talks to the
+    relay, and the others skip it."""
+    from tests.calls.test_concurrency import run_together
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the row locks are PostgreSQL's (SQLite serialises writers anyway)")
+    with app.test_request_context():
+        for i in range(30):
+            outbox.add(session, Mail(to=f"voter{i}@example.org", subject=f"Code {i}", body="123456"), now)
+        session.commit()
+    with smtp_server(app, monkeypatch) as received:
+        outcomes = run_together(app, 4, lambda s, i: outbox.send_due(s, now))
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sorted(_receipts(received)) == sorted(f"voter{i}@example.org" for i in range(30)), "each once"
+    assert _waiting(session) == []
+
+
+def _receipts(received) -> list[str]:
+    return [e.rcpt_tos[0] for e in received]
