@@ -42,6 +42,7 @@ MESSAGES = {
     "too_many": _l("Vous avez choisi trop de projets."),
     "over_budget": _l("Le total des projets choisis dépasse le budget."),
     "no_ballot": _l("Vous n'avez pas de bulletin à annuler."),
+    "no_ballot_receipt": _l("Vous n'avez pas de bulletin pour ce vote."),
     "not_a_winner": _l("Le suivi de réalisation ne concerne que les projets retenus."),
     "bad_status": _l("Statut inconnu."),
 }

@@ -57,13 +57,18 @@ def send_ballot_receipt(to: str, call, code: str, changed: bool) -> None:
     send(ballot_receipt(to, call, code, changed))
 
 
-def ballot_receipt(to: str, call, code: str, changed: bool) -> Mail:
+def ballot_receipt(to: str, call, code: str, changed: bool, renewed: bool = False) -> Mail:
     """`call`: the call, or the row the ballot service read it as (id and title are what is used)."""
     link = url_for("calls.receipt", call_id=call.id, _external=True)
 
     def render():
         subject = _("Votre bulletin pour « %(title)s »", title=call.title)
-        intro = _("Votre bulletin a été modifié.") if changed else _("Votre bulletin a été enregistré.")
+        if renewed:
+            intro = _(
+                "Voici le nouveau code de reçu de votre bulletin, qui reste inchangé ; l'ancien n'est plus valable."
+            )
+        else:
+            intro = _("Votre bulletin a été modifié.") if changed else _("Votre bulletin a été enregistré.")
         body = _(
             "%(intro)s Votre code de reçu : %(code)s\n\nGardez-le : après la publication des résultats, il "
             "vous permet de vérifier que votre bulletin est bien compté. Il n'est pas conservé par la "

@@ -125,6 +125,37 @@ def cancel_ballot(call_id: int):
     return redirect(url_for("calls.show", call_id=call.id))
 
 
+@bp.post("/appels/<int:call_id>/vote/nouveau-code")
+@limiter.limit(vote_limit)
+def renew_receipt(call_id: int):
+    """A new receipt code for the signed-in voter's recorded ballot (the old one no longer matches)."""
+    call = call_or_404(call_id)
+    authorize("account")
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    now = clock.now()
+    try:
+        receipt = services.renew_receipt(db.session, current_user, now, call.id)
+    except CallError as error:
+        db.session.rollback()
+        return _refused(error, call)
+    if current_user.email:
+        mail = ballot_receipt(current_user.email, receipt.call, receipt.code, changed=False, renewed=True)
+        outbox.add(db.session, mail, now)
+    db.session().expire_on_commit = False
+    db.session.commit()
+    request_seal()
+    outbox.dispatch()
+    return render_template(
+        "calls/receipt_issued.html",
+        call=receipt.call,
+        code=receipt.code,
+        changed=False,
+        renewed=True,
+        projects=receipt.choices,
+    )
+
+
 @bp.route("/appels/<int:call_id>/recu", methods=["GET", "POST"])
 def receipt(call_id: int):
     """Check a receipt code: is this ballot among the ballots counted (or, before the count, recorded)?"""
