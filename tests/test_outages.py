@@ -1,5 +1,6 @@
-"""When a part fails (issue 22): voting goes on through a Redis outage, and the app says "come back
-later" with a clean 503 while the database is unreachable.
+"""When a part fails (issue 22): voting goes on through a Redis outage (limits in memory, jobs inline, both
+back in Redis after), the app says "come back later" with a clean 503 while the database is unreachable,
+/readyz names the failed part, and the worker outlives Redis outages.
 
 The Redis here is a server of the test's own, on another loopback port, killed and restarted mid-test:
 the machine's Redis is never touched.
