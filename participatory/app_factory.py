@@ -51,6 +51,12 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    # Redis down must not stop voting: the limits then count in this process's memory (Flask-Limiter logs
+    # "falling back to in-memory storage"), and go back to Redis once it answers a ping again (checked
+    # after 2, 4, 8, 16 then 32 s). A request never waits long on an unreachable Redis.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 5})
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -59,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     import participatory.audit.models  # noqa: F401
     import participatory.calls.models  # noqa: F401
     import participatory.crowdfunding.models  # noqa: F401
+    import participatory.outbox  # noqa: F401
     from participatory.accounts import signin
 
     login_manager.user_loader(signin.load_user)
@@ -116,6 +123,7 @@ def register_cli(app: Flask) -> None:
     from participatory.crowdfunding.cli import group as donations_cli
     from participatory.demo.cli import group as demo_cli
     from participatory.jobs import group as jobs_cli
+    from participatory.outbox import group as mail_cli
 
     app.cli.add_command(constituencies_cli)
     app.cli.add_command(users_cli)
@@ -125,6 +133,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(mail_cli)
 
 
 def register_security_headers(app: Flask) -> None:
@@ -171,8 +180,12 @@ def _origin(url: str) -> str:
 
 
 def register_errors(app: Flask) -> None:
+    from sqlalchemy.exc import InterfaceError, OperationalError
     from werkzeug.exceptions import HTTPException
 
-    from participatory.errors import handle_http_error
+    from participatory.errors import handle_database_unavailable, handle_http_error
 
     app.register_error_handler(HTTPException, handle_http_error)
+    # Connection errors only: other database errors are bugs, and stay 500s.
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)

@@ -50,6 +50,8 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # /readyz answers 503 when Redis is down only if set (participatory/health.py says why not by default).
+        "READYZ_REQUIRES_REDIS": os.environ.get("READYZ_REQUIRES_REDIS", "") == "1",
         # Background jobs (participatory/jobs.py): on the RQ queue JOBS_QUEUE when REDIS_URL is set, unless
         # JOBS_INLINE=1 runs them in the request as without Redis. Failed jobs (mail content included) stay
         # in Redis JOBS_FAILURE_TTL seconds for `rq requeue`, then expire.

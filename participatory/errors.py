@@ -1,9 +1,27 @@
-"""Error pages: JSON under /api/, a translated HTML page elsewhere."""
+"""Error pages: JSON under /api/, a translated HTML page elsewhere.
+
+While the database is unreachable (connection refused, server restarting, connection lost mid-request),
+every page answers 503 with Retry-After, rendered without touching the database: no signed-in menu (it
+would load the user), and a plain bilingual text if even that page fails.
+"""
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+import contextlib
+import logging
+
+from flask import Response, g, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+from participatory.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
+PLAIN_UNAVAILABLE = (
+    "Service momentanément indisponible : réessayez dans quelques instants.\n"
+    "Service temporarily unavailable: please try again in a moment.\n"
+)
 
 
 def handle_http_error(exc: HTTPException):
@@ -11,4 +29,30 @@ def handle_http_error(exc: HTTPException):
         response = jsonify({"error": exc.name, "message": exc.description, "status": exc.code})
         response.status_code = exc.code or 500
         return response
-    return render_template("error.html", error=exc), exc.code or 500
+    try:
+        return render_template("error.html", error=exc), exc.code or 500
+    except (OperationalError, InterfaceError) as unreachable:  # the page's signed-in menu reads the database
+        return handle_database_unavailable(unreachable)
+
+
+def handle_database_unavailable(exc: SQLAlchemyError):
+    """OperationalError and InterfaceError: the database cannot be reached (or dropped the connection)."""
+    # The class only: the message may quote the server's address or the statement's parameters.
+    log.warning("database unreachable (%s): 503 for %s %s", type(exc).__name__, request.method, request.path)
+    with contextlib.suppress(Exception):  # the connection is gone: the session starts afresh next time
+        db.session.rollback()
+    if request.path.startswith("/api/"):
+        response = jsonify(
+            {"error": "Service Unavailable", "message": "database unreachable, retry later", "status": 503}
+        )
+        response.status_code = 503
+    else:
+        # Flask-Login's template context loads the user from the database: render as a visitor instead.
+        g._login_user = login_manager.anonymous_user()
+        try:
+            response = Response(render_template("unavailable.html"), status=503)
+        except SQLAlchemyError:
+            response = Response(PLAIN_UNAVAILABLE, status=503, mimetype="text/plain")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.cache_control.no_store = True
+    return response

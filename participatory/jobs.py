@@ -13,8 +13,10 @@ shown in RQ's logs and dashboards names the function only, never its arguments.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable
 
@@ -24,7 +26,7 @@ from flask.cli import AppGroup
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, SimpleWorker
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, StopRequested
 from rq.job import Job
 
 from participatory.extensions import db
@@ -131,8 +133,44 @@ def worker_command(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set (or JOBS_INLINE=1): jobs run inline, no worker is needed")
     if not burst:  # only then does RQ fork its scheduler
         _forget_pools_in_forked_children(app)
-    # The scheduler puts retries (mail) back on the queue when their delay is over.
-    worker(app).work(burst=burst, with_scheduler=True)
+    run_worker(app, burst)
+
+
+RECONNECT_DELAYS = (1, 2, 5, 10, 30)  # seconds between attempts while Redis is unreachable, then every 30 s
+
+
+def run_worker(app: Flask, burst: bool, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Run a worker, and a new one whenever Redis dropped the last: never exit on a connection error.
+
+    RQ's work loop gives up ("quitting") on a Redis error, and its start and end need Redis too. Each new
+    worker stops its predecessor's scheduler first (RQ's teardown), then starts its own. It returns when
+    stopped by a signal (SIGTERM, SIGINT), or in burst mode once the queue is empty.
+    """
+    failures = 0
+    while True:
+        current = None
+        try:
+            current = worker(app)
+            # The scheduler puts retries (mail) back on the queue when their delay is over.
+            current.work(burst=burst, with_scheduler=True)
+            # A signal makes RQ raise StopRequested inside its loop, which it ends as it would on Redis errors.
+            if burst or current._stop_requested or current._shutdown_requested_date is not None:
+                return
+            reason = "RQ stopped its work loop"  # on a Redis timeout or connection error
+        except StopRequested:
+            return
+        except (RedisError, OSError) as exc:
+            reason = type(exc).__name__
+        if current is not None and current.scheduler is not None:
+            with contextlib.suppress(Exception):  # teardown may have failed before it (Redis down)
+                current.stop_scheduler()
+        delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
+        failures += 1
+        log.warning("worker lost Redis (%s): a new worker starts in %s s", reason, delay)
+        try:
+            sleep(delay)
+        except StopRequested:  # RQ's signal handlers are still installed
+            return
 
 
 def _forget_pools_in_forked_children(app: Flask) -> None:

@@ -1,9 +1,11 @@
 """Outgoing email: SMTP when SMTP_URL is set, otherwise .eml files in the outbox folder.
 
-Messages are sent after the database commit by the caller; the outbox keeps every
-message as a file so nothing acknowledged to a user is silently lost. `send` delivers
-at once (embedded default) or, with Redis, queues the built message as a background job
-(participatory/jobs.py) that a worker delivers, retrying while the relay is unavailable.
+Mail the platform promises (receipts, confirmations, review decisions) goes through the durable
+outbox (participatory/outbox.py): written in the transaction that promises it, sent after the commit.
+`send` delivers at once (embedded default) or, with Redis, queues the built message as a background
+job (participatory/jobs.py) that a worker delivers, retrying while the relay is unavailable; kept for
+callers whose mail need not survive a Redis crash. Without SMTP_URL, messages are .eml files in the
+outbox folder (OUTBOX_DIR).
 """
 
 from __future__ import annotations
@@ -89,7 +91,11 @@ def deliver(content: dict) -> None:
 
 
 def _write_or_relay(mail: Mail) -> None:
-    message = build_message(mail, current_app.config["MAIL_FROM"])
+    relay(build_message(mail, current_app.config["MAIL_FROM"]))
+
+
+def relay(message: EmailMessage) -> None:
+    """Hand a built message to the SMTP relay (SMTP_URL), or write it to the outbox folder without one."""
     url = current_app.config.get("SMTP_URL", "")
     if not url:
         folder = outbox_dir()

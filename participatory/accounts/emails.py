@@ -1,4 +1,5 @@
-"""The account emails (in the reader's current language), sent through participatory.mail after the commit."""
+"""The account emails (in the reader's current language): `promise` writes one in the outbox before the
+view's commit, `sent` hands the promised ones to the sender after it (participatory/outbox.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,21 @@ import smtplib
 from flask import url_for
 from flask_babel import gettext as _
 
+from participatory import clock, outbox
+from participatory.extensions import db
 from participatory.mail import Mail, send
 
 log = logging.getLogger(__name__)
+
+
+def promise(mail: Mail) -> None:
+    """Write the mail in the outbox, in the transaction the view is about to commit."""
+    outbox.add(db.session, mail, clock.now())
+
+
+def sent() -> bool:
+    """After the commit: send the promised mail; False if the relay failed (the outbox retries it)."""
+    return outbox.dispatch()
 
 
 def deliver(mail: Mail) -> bool:

@@ -24,7 +24,8 @@ def send_password_reset(email: str, link_pattern: str, locale: str) -> None:
     found = identity.request_password_reset(db.session, email=email, now=clock.now())
     if found is None:
         return
-    db.session.commit()
     user, token = found
-    with force_locale(locale):
-        emails.deliver(emails.password_reset(user.email, link_pattern.replace(TOKEN_PLACEHOLDER, token)))
+    with force_locale(locale):  # promised in the token's transaction: the durable outbox sends it
+        emails.promise(emails.password_reset(user.email, link_pattern.replace(TOKEN_PLACEHOLDER, token)))
+    db.session.commit()
+    emails.sent()

@@ -63,6 +63,7 @@ MESSAGES = {
         "Votre bulletin n'a pas pu être enregistré : la clé de votant de la plateforme a changé pendant le vote. "
         "Votre bulletin précédent reste compté ; réessayez plus tard."
     ),
+    "no_ballot_receipt": _l("Vous n'avez pas de bulletin pour ce vote."),
     "not_a_winner": _l("Le suivi de réalisation ne concerne que les projets retenus."),
     "bad_status": _l("Statut inconnu."),
 }

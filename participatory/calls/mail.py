@@ -1,6 +1,7 @@
 """Emails of the calls domain, in French then English (the recipient's language is not known).
 
-Built after the service succeeded and sent by the view after the commit.
+Built after the service succeeded and written in the outbox (participatory/outbox.py) by the view, in the
+transaction that commits the change; the send_* functions send at once (no outbox), for older callers.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def _bilingual(render) -> tuple[str, str]:
 
 
 def send_review_notice(to: str, proposal: Proposal) -> None:
+    send(review_notice(to, proposal))
+
+
+def review_notice(to: str, proposal: Proposal) -> Mail:
     link = url_for("calls.proposal", proposal_id=proposal.id, _external=True)
 
     def render():
@@ -45,16 +50,25 @@ def send_review_notice(to: str, proposal: Proposal) -> None:
         return subject, f"{body}\n\n{link}"
 
     subject, body = _bilingual(render)
-    send(Mail(to=to, subject=subject, body=body))
+    return Mail(to=to, subject=subject, body=body)
 
 
 def send_ballot_receipt(to: str, call, code: str, changed: bool) -> None:
+    send(ballot_receipt(to, call, code, changed))
+
+
+def ballot_receipt(to: str, call, code: str, changed: bool, renewed: bool = False) -> Mail:
     """`call`: the call, or the row the ballot service read it as (id and title are what is used)."""
     link = url_for("calls.receipt", call_id=call.id, _external=True)
 
     def render():
         subject = _("Votre bulletin pour « %(title)s »", title=call.title)
-        intro = _("Votre bulletin a été modifié.") if changed else _("Votre bulletin a été enregistré.")
+        if renewed:
+            intro = _(
+                "Voici le nouveau code de reçu de votre bulletin, qui reste inchangé ; l'ancien n'est plus valable."
+            )
+        else:
+            intro = _("Votre bulletin a été modifié.") if changed else _("Votre bulletin a été enregistré.")
         body = _(
             "%(intro)s Votre code de reçu : %(code)s\n\nGardez-le : après la publication des résultats, il "
             "vous permet de vérifier que votre bulletin est bien compté. Il n'est pas conservé par la "
@@ -65,4 +79,4 @@ def send_ballot_receipt(to: str, call, code: str, changed: bool) -> None:
         return subject, f"{body}\n\n{link}"
 
     subject, body = _bilingual(render)
-    send(Mail(to=to, subject=subject, body=body))
+    return Mail(to=to, subject=subject, body=body)

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from participatory import clock
+from participatory import clock, outbox
 from participatory.crowdfunding import receipts
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
 from participatory.crowdfunding.services.donations import expire_pending
@@ -53,6 +53,7 @@ def send_receipts_command() -> None:
     for donation_id in receipts.due_receipts(db.session):
         if receipts.deliver_receipt(db.session, donation_id, clock.now()):
             db.session.commit()
+            outbox.dispatch()  # a relay failure leaves it in the outbox, which retries it
             sent += 1
         else:
             db.session.rollback()

@@ -1,8 +1,9 @@
 """The donor's receipt document (PDF, fpdf2) and the email that carries it.
 
 It holds the R39-1 data the mandataire needs for the official receipt; it is not the
-official CNCCFP form and says so. Sent after the commit that records the success; a
-failed send leaves receipt_sent_at empty and `flask donations send-receipts` retries.
+official CNCCFP form and says so. Written in the outbox (participatory/outbox.py) in the transaction that
+sets receipt_sent_at, and sent after its commit: the outbox retries a failed delivery. A donation whose
+receipt was never promised (the promise's transaction failed) is found by `flask donations send-receipts`.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
+from participatory import outbox
 from participatory.accounts.rules import utc
 from participatory.crowdfunding import legal, rules
 from participatory.crowdfunding.models import Donation
 from participatory.crowdfunding.services.campaigns import legal_text
-from participatory.mail import Attachment, Mail, send
+from participatory.mail import Attachment, Mail
 
 log = logging.getLogger(__name__)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -106,15 +108,12 @@ def receipt_mail(session: Session, donation: Donation) -> Mail:
 
 
 def deliver_receipt(session: Session, donation_id: int, now: datetime) -> bool:
-    """Send one receipt if still due; the caller commits receipt_sent_at."""
+    """Promise one receipt if still due (the outbox sends it once the caller committed receipt_sent_at with
+    it, and `outbox.dispatch()` is called)."""
     donation = session.get(Donation, donation_id)
     if donation is None or donation.receipt_sent_at is not None or donation.status != rules.SUCCEEDED:
         return False
-    try:
-        send(receipt_mail(session, donation))
-    except OSError:
-        log.warning("receipt for donation %s not sent; `flask donations send-receipts` will retry", donation_id)
-        return False
+    outbox.add(session, receipt_mail(session, donation), now)
     donation.receipt_sent_at = now
     session.flush()
     return True

@@ -198,4 +198,11 @@ CASES = [
         lambda w: f"/appels/{w.ids['voting_call']}/vote/annuler",
         only({"resident_here": 302}, default=409),
     ),
+    # Only the voter with a ballot gets a new receipt code; the others have none to replace.
+    Case(
+        "calls.renew_receipt",
+        "POST",
+        lambda w: f"/appels/{w.ids['voting_call']}/vote/nouveau-code",
+        only({"resident_here": 200}, default=409),
+    ),
 ]

@@ -48,8 +48,9 @@ def resend_confirmation():
         db.session.rollback()
         flash(str(error), "info")
         return redirect(url_for("accounts.home"))
+    emails.promise(emails.confirmation(current_user.email, token))
     db.session.commit()
-    if emails.deliver(emails.confirmation(current_user.email, token)):
+    if emails.sent():
         flash(_("Un nouveau lien de confirmation vous a été envoyé."), "success")
     else:
         flash(_("Le message n'a pas pu être envoyé : réessayez plus tard."), "warning")

@@ -47,12 +47,13 @@ def register():
         )
     except AccountError as error:
         return refuse("accounts/register.html", form, error)
-    db.session.commit()
     # The same answer whether the address was free or not: nobody learns who has an account.
     if result.already_registered:
-        emails.deliver(emails.already_registered(result.user.email))
+        emails.promise(emails.already_registered(result.user.email))
     else:
-        emails.deliver(emails.confirmation(result.user.email, result.token))
+        emails.promise(emails.confirmation(result.user.email, result.token))
+    db.session.commit()
+    emails.sent()
     flash(
         _(
             "Un message vient d'être envoyé à %(email)s : ouvrez le lien qu'il contient pour confirmer votre adresse, "

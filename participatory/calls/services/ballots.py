@@ -232,6 +232,38 @@ def cancel(session: Session, user, now: datetime, call_id: int) -> None:
     )
 
 
+def renew_receipt(session: Session, user, now: datetime, call_id: int) -> Receipt:
+    """A new receipt code for the voter's ballot, replacing the old one (lost, or its mail never came);
+    the ballot itself is unchanged. Only while the vote is open: after it, the codes are what voters check
+    the published results with."""
+    call, closed = _locked_call(session, call_id)
+    raise_if("wrong_phase" if closed or phase_of(call, now) != rules.VOTING else None, Forbidden)
+    ballot = session.scalars(
+        select(Ballot).where(_mine(call.id, user, _key_or_none(user))).order_by(Ballot.id).with_for_update()
+    ).first()
+    raise_if("no_ballot_receipt" if ballot is None else None, Conflict)
+    code = new_receipt_code()
+    ballot.receipt_hash = rules.receipt_hash(code)
+    session.flush()
+    record(
+        session,
+        now=now,
+        actor=actor_of(user),
+        action="ballot.receipt_renewed",
+        object_type="call",
+        object_id=call.id,
+        details={"call": call.id},
+        deferred=True,
+    )
+    on_ballot = {row.id: row for row in session.connection().execute(_ON_BALLOT, {"call_id": call.id})}
+    choices = [
+        Choice(pid, on_ballot[pid].title, on_ballot[pid].final_cost_cents)
+        for pid in ballot.proposal_ids
+        if pid in on_ballot
+    ]
+    return Receipt(code=code, ballot_id=ballot.id, changed=False, call=call, choices=choices)
+
+
 def receipt_counted(session: Session, call: Call, code: str) -> bool:
     """Whether a ballot of the call holds this receipt code: yes or no, never what the ballot holds.
 

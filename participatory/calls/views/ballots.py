@@ -7,13 +7,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from participatory import clock
+from participatory import clock, outbox
 from participatory.accounts.policy import authorize
 from participatory.accounts.ratelimits import vote_limit
 from participatory.audit.jobs import request_seal
 from participatory.calls import forms, rules
 from participatory.calls.errors import CallError, Forbidden
-from participatory.calls.mail import send_ballot_receipt
+from participatory.calls.mail import ballot_receipt
 from participatory.calls.services import ballots as services
 from participatory.calls.services.calls import phase_of
 from participatory.calls.services.proposals import ballot_proposals
@@ -69,8 +69,9 @@ def _submit(call_id: int):
         call = call_or_404(call_id)
         flash(_("Le bulletin envoyé n'est pas valide."), "error")
         return _ballot_page(call, status=400)
+    now = clock.now()
     try:
-        receipt = services.cast(db.session, current_user, clock.now(), call_id, chosen)
+        receipt = services.cast(db.session, current_user, now, call_id, chosen)
     except CallError as error:
         db.session.rollback()
         call = call_or_404(call_id)
@@ -78,13 +79,13 @@ def _submit(call_id: int):
             return _refused(error, call)
         flash(error.message, "error")
         return _ballot_page(call, chosen, error.status)
-    email = current_user.email
+    if current_user.email:  # the receipt mail is committed with the ballot, or neither is
+        outbox.add(db.session, ballot_receipt(current_user.email, receipt.call, receipt.code, receipt.changed), now)
     # What the page shows was just written by this transaction: no need to read it back after the commit.
     db.session().expire_on_commit = False
     db.session.commit()
     request_seal()
-    if email:
-        send_ballot_receipt(email, receipt.call, receipt.code, receipt.changed)
+    outbox.dispatch()
     return render_template(
         "calls/receipt_issued.html",
         call=receipt.call,
@@ -114,6 +115,37 @@ def cancel_ballot(call_id: int):
     db.session.commit()
     flash(_("Votre bulletin est annulé. Vous pouvez voter à nouveau tant que le vote est ouvert."), "success")
     return redirect(url_for("calls.show", call_id=call.id))
+
+
+@bp.post("/appels/<int:call_id>/vote/nouveau-code")
+@vote_limit
+def renew_receipt(call_id: int):
+    """A new receipt code for the signed-in voter's recorded ballot (the old one no longer matches)."""
+    call = call_or_404(call_id)
+    authorize("account")
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    now = clock.now()
+    try:
+        receipt = services.renew_receipt(db.session, current_user, now, call.id)
+    except CallError as error:
+        db.session.rollback()
+        return _refused(error, call)
+    if current_user.email:
+        mail = ballot_receipt(current_user.email, receipt.call, receipt.code, changed=False, renewed=True)
+        outbox.add(db.session, mail, now)
+    db.session().expire_on_commit = False
+    db.session.commit()
+    request_seal()
+    outbox.dispatch()
+    return render_template(
+        "calls/receipt_issued.html",
+        call=receipt.call,
+        code=receipt.code,
+        changed=False,
+        renewed=True,
+        projects=receipt.choices,
+    )
 
 
 @bp.route("/appels/<int:call_id>/recu", methods=["GET", "POST"])

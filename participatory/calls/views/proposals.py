@@ -8,12 +8,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from constituencies.models import Constituency
-from participatory import clock
+from participatory import clock, outbox
 from participatory.accounts.models import User
 from participatory.accounts.policy import authorize
 from participatory.calls import forms, images, rules
 from participatory.calls.errors import CallError, Forbidden
-from participatory.calls.mail import send_review_notice
+from participatory.calls.mail import review_notice
 from participatory.calls.models import ProposalReport
 from participatory.calls.services import implementation as implementation_services
 from participatory.calls.services import proposals as services
@@ -254,10 +254,11 @@ def review_proposal(proposal_id: int):
         )
     except CallError as error:
         return refused(error, "calls/review.html", **context)
-    db.session.commit()
     author = db.session.get(User, item.author_id) if item.author_id else None
     if author is not None and author.email and author.deleted_at is None:
-        send_review_notice(author.email, item)
+        outbox.add(db.session, review_notice(author.email, item), clock.now())  # committed with the decision
+    db.session.commit()
+    outbox.dispatch()
     flash(_("L'examen est enregistré ; l'auteur est prévenu par courriel."), "success")
     return redirect(url_for("calls.manage", call_id=item.call_id))
 

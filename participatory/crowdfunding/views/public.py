@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from participatory import clock
+from participatory import clock, outbox
 from participatory.accounts.policy import allowed
 from participatory.crowdfunding import forms, receipts, rules
 from participatory.crowdfunding.errors import CrowdfundingError
@@ -189,6 +189,7 @@ def stripe_webhook():
         try:
             if receipts.deliver_receipt(db.session, outcome.donation_id, now):
                 db.session.commit()
+                outbox.dispatch()
         except Exception:  # the success is committed; `flask donations send-receipts` retries the email
             db.session.rollback()
             log.exception("receipt for donation %s failed", outcome.donation_id)

@@ -1,0 +1,151 @@
+"""The durable outbox: mail the platform has promised, written in the transaction that promises it.
+
+A view (or service) calls `add(session, mail, now)` before its commit: the built message is a row of
+`outbox_message`, so the ballot and its receipt mail are committed together or not at all. After the
+commit, `dispatch()` has the new messages sent: with Redis, one job per message wakes a worker (RQ
+retries it while the relay is down); without Redis (or Redis unreachable), they are sent here and now,
+in the request. A message is deleted once the relay accepted it, so a receipt code never outlives its
+sending. A failed attempt is counted, and the message waits until `next_attempt_at` for the next
+sender: the worker's retry, or `flask mail send-outbox` (run it from cron every minute: it is what
+delivers the messages a lost Redis never handed to a worker). Logs name the message id and the error's
+class, never the address.
+
+Delivery is at least once: a sender holds the row's lock while it talks to the relay (PostgreSQL: `FOR
+UPDATE SKIP LOCKED`, so two senders never send one message at the same time), but a crash between the
+relay's acceptance and the delete's commit sends the message again.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+
+import click
+from flask import current_app, g
+from flask.cli import AppGroup
+from rq import Retry
+from sqlalchemy import DateTime, Integer, LargeBinary, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from participatory import clock, jobs
+from participatory.extensions import db
+from participatory.mail import DELIVERY_TIMEOUT, RETRY_DELAYS, Mail, MailNotSent, build_message, relay
+
+log = logging.getLogger(__name__)
+GIVE_UP_AFTER = 48  # attempts: the delays, then one an hour, about two days in all
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    message: Mapped[bytes] = mapped_column(LargeBinary)  # the whole RFC 5322 message, as sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(80))  # the error's class and SMTP code only
+
+
+def add(session: Session, mail: Mail, now: datetime) -> OutboxMessage:
+    """Promise `mail` in the caller's transaction; call `dispatch()` after the commit."""
+    row = OutboxMessage(
+        created_at=now,
+        message=bytes(build_message(mail, current_app.config["MAIL_FROM"])),
+        attempts=0,
+        next_attempt_at=now,
+    )
+    session.add(row)
+    session.flush()
+    g.setdefault("outbox_ids", []).append(row.id)
+    return row
+
+
+def dispatch() -> bool:
+    """After the commit: have this request's new messages sent. False if one could not be sent inline
+    (it stays in the outbox for the next attempt)."""
+    ids = g.pop("outbox_ids", [])
+    sent = True
+    for message_id in ids:
+        try:
+            jobs.enqueue(
+                deliver_job,
+                message_id,
+                retry=Retry(max=len(RETRY_DELAYS), interval=list(RETRY_DELAYS)),
+                timeout=DELIVERY_TIMEOUT,
+            )
+        except MailNotSent:  # inline: counted, the message waits for the next sender
+            sent = False
+    return sent
+
+
+def forget_pending() -> None:
+    """After a rollback: the messages of the rolled-back transaction do not exist."""
+    g.pop("outbox_ids", None)
+
+
+def deliver_job(message_id: int) -> None:
+    """The job (and the inline path): send one message if it is still waiting; raise MailNotSent if the
+    relay failed, after counting the attempt (RQ then retries the job)."""
+    if not try_send(db.session, message_id, clock.now(), due_only=False):
+        raise MailNotSent("see outbox_message.last_error")
+
+
+def try_send(session: Session, message_id: int, now: datetime, due_only: bool = True) -> bool:
+    """Send one message under its row lock, delete it and commit; False (attempt counted) on failure.
+    True as well when there was nothing to send (already sent, or another sender holds it)."""
+    query = select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update(skip_locked=True)
+    if due_only:
+        query = query.where(OutboxMessage.next_attempt_at <= now)
+    row = session.scalars(query).first()
+    if row is None:
+        session.commit()
+        return True
+    try:
+        relay(BytesParser(policy=policy.default).parsebytes(row.message))
+    except (OSError, smtplib.SMTPException) as exc:
+        code = getattr(exc, "smtp_code", None)
+        row.attempts += 1
+        row.last_error = (type(exc).__name__ + (f" {code}" if code else ""))[:80]
+        delay = RETRY_DELAYS[row.attempts - 1] if row.attempts <= len(RETRY_DELAYS) else 3600
+        row.next_attempt_at = now + timedelta(seconds=delay)
+        if row.attempts >= GIVE_UP_AFTER:
+            log.error("outbox message %s dropped after %s attempts (%s)", row.id, row.attempts, row.last_error)
+            session.delete(row)
+        else:
+            log.warning("outbox message %s not sent (%s), attempt %s", row.id, row.last_error, row.attempts)
+        session.commit()
+        return False
+    session.delete(row)
+    session.commit()
+    return True
+
+
+def send_due(session: Session, now: datetime, limit: int = 1000) -> tuple[int, int]:
+    """Every message due now, oldest first: (sent, failed)."""
+    ids = session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    session.commit()
+    sent = failed = 0
+    for message_id in ids:
+        if try_send(session, message_id, now):
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed
+
+
+group = AppGroup("mail", help="Outgoing mail: the durable outbox.")
+
+
+@group.command("send-outbox")
+def send_outbox_command() -> None:
+    """Send every message due now (cron, every minute: what a lost Redis never handed to a worker)."""
+    sent, failed = send_due(db.session, clock.now())
+    click.echo(f"{sent} sent, {failed} failed (kept for a later attempt)")

@@ -1,0 +1,338 @@
+"""When a part fails (issue 22): voting goes on through a Redis outage (limits in memory, jobs inline, both
+back in Redis after), the app says "come back later" with a clean 503 while the database is unreachable,
+/readyz names the failed part, and the worker outlives Redis outages.
+
+The Redis here is a server of the test's own, on another loopback port, killed and restarted mid-test:
+the machine's Redis is never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Queue
+
+from participatory import clock, create_app
+from participatory.audit.services import pending_count
+from participatory.calls import rules
+from participatory.extensions import db, limiter
+from participatory.mail import read_outbox
+from tests.calls import builders
+from tests.calls.conftest import sign_in
+
+ROOT = Path(__file__).resolve().parents[1]
+REDIS_SERVER = shutil.which("redis-server")
+requires_redis_server = pytest.mark.skipif(REDIS_SERVER is None, reason="no redis-server binary")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class OwnRedis:
+    """A throw-away redis-server (no persistence) on a free loopback port, that a test can kill and restart."""
+
+    def __init__(self, folder) -> None:
+        self.port = free_port()
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.folder,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if Redis.from_url(self.url).ping():
+                    return
+            except OSError:
+                pass
+            except Exception:  # redis.ConnectionError while it starts
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = OwnRedis(tmp_path)
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def redis_app(app, database_url, own_redis, tmp_path, monkeypatch):
+    """A second app on the test database, with rate limits on and counted in our Redis, jobs on its queue."""
+    # The limiter is one object for the process: give its state back to the other tests afterwards.
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
+    monkeypatch.setattr(limiter, "_storage_dead", False)
+    configured = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SERVER_NAME": "localhost",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_VOTE": "3 per minute",
+            "REDIS_URL": own_redis.url,
+            "JOBS_INLINE": False,
+            "JOBS_QUEUE": f"outage-{uuid.uuid4().hex[:8]}",
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+            "SMTP_URL": "",
+            "BOUNDARY_CHECK_SECONDS": 0,
+        }
+    )
+    yield configured
+    with configured.app_context():
+        db.session.remove()
+
+
+def _voter_clients(app, session, n: int):
+    now = clock.now()
+    call = builders.call(session, now, rules.VOTING)
+    project = builders.proposal(session, now, call)
+    voters = [builders.user(session, now) for _ in range(n)]
+    session.commit()
+    clients = []
+    for i, voter in enumerate(voters):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.22.0.{i + 1}"  # limits count per address
+        sign_in(client, voter)
+        clients.append(client)
+    return call, project, clients
+
+
+def _vote(client, call, project) -> int:
+    return client.post(f"/appels/{call.id}/vote", data={"projects": [str(project.id)]}).status_code
+
+
+@requires_redis_server
+def test_voting_goes_on_while_redis_is_down_and_limits_return_to_redis(redis_app, own_redis, session, tmp_path, caplog):
+    call, project, (before, during, after) = _voter_clients(redis_app, session, 3)
+    redis = Redis.from_url(own_redis.url)
+    queue = Queue(redis_app.config["JOBS_QUEUE"], connection=redis)
+
+    assert _vote(before, call, project) == 200
+    assert redis.keys("LIMITS*"), "limits count in Redis while it is up"
+    assert queue.count >= 1, "the receipt mail waits on the queue"
+
+    own_redis.kill()
+    caplog.set_level(logging.INFO)
+    statuses = [_vote(during, call, project) for _ in range(4)]
+    assert statuses == [200, 200, 200, 429], "no 500; the limit still holds, counted in this process's memory"
+    assert any("falling back to in-memory" in r.getMessage() for r in caplog.records), "the log says so"
+    receipts = [m for m in read_outbox(tmp_path / "outbox") if "bulletin" in str(m["Subject"])]
+    assert len(receipts) == 3, "the receipt mails were sent in the request, not lost"
+    session.expire_all()
+    assert pending_count(session) == 0, "the audit events were chained in the request"
+
+    own_redis.start()  # empty: the outage lost what Redis held
+    deadline = time.monotonic() + 40
+    while limiter._storage_dead and time.monotonic() < deadline:  # Flask-Limiter re-checks after 2, 4, 8… s
+        redis_app.test_client().get("/healthz")
+        time.sleep(0.5)
+    assert not limiter._storage_dead, "the limiter went back to Redis"
+    redis = Redis.from_url(own_redis.url)
+    assert [_vote(after, call, project) for _ in range(4)] == [200, 200, 200, 429]
+    assert redis.keys("LIMITS*"), "the limits count in Redis again"
+    queued = Queue(redis_app.config["JOBS_QUEUE"], connection=redis)
+    assert queued.count >= 3, "jobs go to the queue again"
+    assert len([m for m in read_outbox(tmp_path / "outbox") if "bulletin" in str(m["Subject"])]) == 3
+
+
+# --- database unreachable -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_database_app(app, tmp_path):
+    """An app whose PostgreSQL is a closed loopback port: every connection attempt is refused."""
+    configured = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/postgres",
+            "SERVER_NAME": "localhost",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "REDIS_URL": "",
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+        }
+    )
+    yield configured
+    with configured.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+PAGES_WHILE_DOWN = [
+    ("GET", "/", False),  # the map
+    ("GET", "/appels", False),
+    ("GET", "/appels/1", False),
+    ("GET", "/compte", True),  # signed in: loading the user is the first query
+    ("GET", "/appels/1/vote", True),
+    ("POST", "/appels/1/vote", True),  # a ballot
+    ("POST", "/compte/connexion", False),
+    ("GET", "/nulle-part", True),  # a 404 page's signed-in menu would read the database too
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("fr", "Service momentanément indisponible"), ("en", "Service temporarily unavailable")]
+)
+@pytest.mark.parametrize(("method", "path", "signed_in"), PAGES_WHILE_DOWN)
+def test_while_the_database_is_unreachable_pages_are_a_clean_503(
+    no_database_app, method, path, signed_in, language, heading
+):
+    client = no_database_app.test_client()
+    client.set_cookie("lang", language, domain="localhost")
+    if signed_in:
+        with client.session_transaction() as flask_session:
+            flask_session["_user_id"] = "1"
+            flask_session["_fresh"] = True
+    response = client.open(path, method=method, data={"projects": ["1"], "email": "a@example.org", "password": "x"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503, body[:300]
+    assert response.headers["Retry-After"].isdigit()
+    assert heading in body and 'id="unavailable"' in body
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_while_the_database_is_unreachable_the_api_answers_a_json_503(no_database_app):
+    response = no_database_app.test_client().get("/api/v1/constituencies")
+    assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+    assert response.get_json()["status"] == 503
+
+
+def test_readyz_names_the_database_when_it_is_unreachable_and_healthz_stays_alive(no_database_app):
+    client = no_database_app.test_client()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "unreachable", "redis": "not configured"}
+    assert client.get("/healthz").status_code == 200, "liveness does not depend on the database"
+
+
+def test_readyz_is_ok_when_the_database_answers(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "")
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.get_json()["database"] == "ok"
+
+
+@requires_redis_server
+@pytest.mark.parametrize(("required", "status"), [(False, 200), (True, 503)])
+def test_readyz_reports_redis_and_fails_on_it_only_when_required(app, own_redis, monkeypatch, required, status):
+    monkeypatch.setitem(app.config, "REDIS_URL", own_redis.url)
+    monkeypatch.setitem(app.config, "READYZ_REQUIRES_REDIS", required)
+    client = app.test_client()
+    assert client.get("/readyz").get_json()["redis"] == "ok"
+    own_redis.kill()
+    response = client.get("/readyz")
+    assert response.status_code == status and response.get_json()["redis"] == "unreachable"
+
+
+# --- the worker -----------------------------------------------------------------------------------------------
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+@requires_redis_server
+def test_the_worker_outlives_a_redis_outage_and_delivers_after_it(
+    app, session, own_redis, database_url, tmp_path, monkeypatch
+):
+    from participatory import outbox
+    from participatory.mail import Mail
+
+    settings = {
+        "REDIS_URL": own_redis.url,
+        "JOBS_INLINE": False,
+        "JOBS_QUEUE": f"worker-{uuid.uuid4().hex[:8]}",
+        "OUTBOX_DIR": str(tmp_path / "eml"),
+        "SMTP_URL": "",
+    }
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    env = {
+        **os.environ,
+        **{key: str(value) for key, value in settings.items() if key != "JOBS_INLINE"},
+        "DATABASE_URL": database_url,
+        "JOBS_INLINE": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_file = tmp_path / "worker.log"
+
+    def start_worker() -> subprocess.Popen:
+        with log_file.open("a") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def promise(subject: str) -> None:
+        with app.test_request_context():
+            outbox.add(session, Mail(to="ana@example.org", subject=subject, body="123456"), clock.now())
+            session.commit()
+            outbox.dispatch()
+
+    def delivered() -> int:
+        return len(read_outbox(tmp_path / "eml")) if (tmp_path / "eml").is_dir() else 0
+
+    def log_text() -> str:
+        return log_file.read_text()[-6000:]
+
+    own_redis.kill()
+    worker = start_worker()  # RQ alone exits within 2 s when Redis is down at start
+    try:
+        assert _wait_for(lambda: log_text().count("a new worker starts") >= 2, 30), log_text()
+        assert worker.poll() is None, "the worker never exits on a connection error:\n" + log_text()
+        own_redis.start()
+        promise("après le démarrage")
+        assert _wait_for(lambda: delivered() == 1, 45), log_text()
+        own_redis.kill()  # and again, while it waits for jobs
+        time.sleep(4)
+        assert worker.poll() is None, log_text()
+        own_redis.start()
+        promise("après la panne")
+        assert _wait_for(lambda: delivered() == 2, 45), log_text()
+        time.sleep(1)  # idle again: the stop below is the signal's, not a lost Redis's
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+    assert worker.returncode == 0, "a SIGTERM is a clean stop:\n" + log_text()

@@ -1,0 +1,176 @@
+"""The durable outbox (participatory/outbox.py): promised mail is written in the transaction of the change
+that promises it (rolled back: no message), sent once, deleted once delivered, and retried with backoff
+after SMTP failures; with Redis a worker sends it, and if Redis lost the job, `flask mail send-outbox` does.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from redis import Redis
+from rq import Queue
+from sqlalchemy import func, select
+
+from participatory import clock, outbox
+from participatory.mail import Mail, read_outbox
+from participatory.outbox import OutboxMessage
+from tests.accounts.test_auth import NEW
+from tests.test_jobs import run_burst_worker
+from tests.test_mail import _free_port
+from tests.test_outages import OwnRedis, _voter_clients, requires_redis_server
+
+
+@contextmanager
+def smtp_server(app, monkeypatch, data_answers: list[str] | None = None):
+    """A local SMTP server (aiosmtpd) whose DATA replies are taken from `data_answers`, then "250 OK"."""
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    from aiosmtpd.handlers import Sink
+
+    received = []
+    answers = list(data_answers or [])
+
+    class Scripted(Sink):
+        async def handle_DATA(self, server, session, envelope):
+            reply = answers.pop(0) if answers else "250 OK"
+            if reply.startswith("250"):
+                received.append(envelope)
+            return reply
+
+    port = _free_port()
+    controller = controller_module.Controller(Scripted(), hostname="127.0.0.1", port=port)
+    monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{port}")
+    controller.start()
+    try:
+        yield received
+    finally:
+        controller.stop()
+
+
+def _waiting(session) -> list[OutboxMessage]:
+    session.expire_all()
+    return list(session.scalars(select(OutboxMessage)))
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives the stored UTC time back without its zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_a_message_exists_only_if_its_transaction_commits(app, session, now):
+    with app.test_request_context():
+        outbox.add(session, Mail(to="ana@example.org", subject="Code", body="123456"), now)
+        session.rollback()
+        outbox.forget_pending()
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        outbox.add(session, Mail(to="ana@example.org", subject="Code", body="123456"), now)
+        session.commit()
+    assert len(_waiting(session)) == 1
+
+
+def test_a_refused_ballot_promises_no_mail(app, session, monkeypatch):
+    call, project, (voter,) = _voter_clients(app, session, 1)
+    with smtp_server(app, monkeypatch) as received:
+        response = voter.post(f"/appels/{call.id}/vote", data={"projects": ["999999"]})
+    assert 400 <= response.status_code < 500
+    assert _waiting(session) == [] and received == []
+
+
+def test_a_ballot_receipt_is_sent_once_and_deleted_after_delivery(app, session, monkeypatch):
+    call, project, (voter,) = _voter_clients(app, session, 1)
+    with smtp_server(app, monkeypatch) as received:
+        assert voter.post(f"/appels/{call.id}/vote", data={"projects": [str(project.id)]}).status_code == 200
+        assert len(received) == 1 and b"code de re" in received[0].content.lower()
+        assert _waiting(session) == [], "deleted once delivered: the receipt code is not kept"
+        assert outbox.send_due(session, clock.now()) == (0, 0)
+    assert len(received) == 1, "sent once"
+
+
+def test_a_failed_delivery_is_kept_and_retried_with_backoff(app, session, monkeypatch, caplog):
+    call, project, (voter,) = _voter_clients(app, session, 1)
+    caplog.set_level(logging.WARNING, logger="participatory.outbox")
+    start = clock.now()
+    with smtp_server(app, monkeypatch, ["451 4.3.0 try again later", "451 4.3.0 try again later"]) as received:
+        response = voter.post(f"/appels/{call.id}/vote", data={"projects": [str(project.id)]})
+        assert response.status_code == 200, "the ballot is recorded whatever the relay does"
+        [waiting] = _waiting(session)
+        assert (waiting.attempts, waiting.last_error) == (1, "SMTPDataError 451")
+        assert _utc(waiting.next_attempt_at) == start + timedelta(seconds=30)
+        assert outbox.send_due(session, clock.now()) == (0, 0), "not due before its backoff"
+
+        clock.freeze(start + timedelta(seconds=31))
+        result = app.test_cli_runner().invoke(args=["mail", "send-outbox"])
+        assert result.exit_code == 0 and "0 sent, 1 failed" in result.output
+        [waiting] = _waiting(session)
+        assert waiting.attempts == 2 and _utc(waiting.next_attempt_at) == clock.now() + timedelta(seconds=120)
+
+        clock.freeze(start + timedelta(seconds=200))
+        result = app.test_cli_runner().invoke(args=["mail", "send-outbox"])
+        assert "1 sent, 0 failed" in result.output
+    assert len(received) == 1 and _waiting(session) == []
+    user_email = received[0].rcpt_tos[0]
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "SMTPDataError" in logged and user_email not in logged, "the log names the error, never the address"
+
+
+def test_an_unreachable_relay_is_not_a_500_and_the_message_waits(app, client, session, monkeypatch):
+    monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{_free_port()}")  # nobody listens
+    response = client.post("/compte/inscription", data=NEW)
+    assert response.status_code in (200, 302)
+    [waiting] = _waiting(session)
+    assert waiting.last_error == "ConnectionRefusedError" and waiting.attempts == 1
+
+
+@requires_redis_server
+def test_with_redis_a_worker_sends_and_without_the_job_cron_still_does(app, session, tmp_path, monkeypatch):
+    server = OwnRedis(tmp_path)
+    server.start()
+    try:
+        for key, value in {
+            "REDIS_URL": server.url,
+            "JOBS_INLINE": False,
+            "JOBS_QUEUE": f"outbox-{uuid.uuid4().hex[:8]}",
+            "OUTBOX_DIR": str(tmp_path / "eml"),
+            "SMTP_URL": "",
+        }.items():
+            monkeypatch.setitem(app.config, key, value)
+        queue = Queue(app.config["JOBS_QUEUE"], connection=Redis.from_url(server.url))
+        call, project, voters = _voter_clients(app, session, 2)
+
+        assert voters[0].post(f"/appels/{call.id}/vote", data={"projects": [str(project.id)]}).status_code == 200
+        assert len(_waiting(session)) == 1 and queue.count >= 1, "written, and a worker woken"
+        run_burst_worker(app)
+        assert _waiting(session) == [] and len(read_outbox(tmp_path / "eml")) == 1
+
+        assert voters[1].post(f"/appels/{call.id}/vote", data={"projects": [str(project.id)]}).status_code == 200
+        Redis.from_url(server.url).flushall()  # Redis lost its jobs (a crash without persistence)
+        assert len(_waiting(session)) == 1, "the promise is in the database, not in Redis"
+        assert "1 sent" in app.test_cli_runner().invoke(args=["mail", "send-outbox"]).output
+        assert _waiting(session) == [] and len(read_outbox(tmp_path / "eml")) == 2
+    finally:
+        server.kill()
+
+
+def test_concurrent_senders_send_each_message_once_on_postgresql(app, session, now, monkeypatch):
+    """Cron's send-outbox and workers may run at once: each holds a message's row lock while it talks to the
+    relay, and the others skip it."""
+    from tests.calls.test_concurrency import run_together
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the row locks are PostgreSQL's (SQLite serialises writers anyway)")
+    with app.test_request_context():
+        for i in range(30):
+            outbox.add(session, Mail(to=f"voter{i}@example.org", subject=f"Code {i}", body="123456"), now)
+        session.commit()
+    with smtp_server(app, monkeypatch) as received:
+        outcomes = run_together(app, 4, lambda s, i: outbox.send_due(s, now))
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sorted(_receipts(received)) == sorted(f"voter{i}@example.org" for i in range(30)), "each once"
+    assert _waiting(session) == []
+
+
+def _receipts(received) -> list[str]:
+    return [e.rcpt_tos[0] for e in received]
