@@ -50,6 +50,7 @@ from fractions import Fraction
 import numpy as np
 
 from participatory.tally.mes_budgets import SLOPE_TOL, Budgets, Evaluation, Snapshot, horizon
+from participatory.tally.mes_interval import IntervalMES
 from participatory.tally.model import Ballots
 
 
@@ -268,14 +269,46 @@ def _skip(run: MESRun, step: int | Fraction) -> int:
     return max(1, math.ceil(safe / float(step)))
 
 
+class _Ranges:
+    """Skips ranges of shares at which MES certainly goes on (see ``mes_interval``).
+
+    At every share of a range, MES buys all of ``bought`` and perhaps some of
+    ``maybe``; if even all of them fit the budget with room left for a project
+    outside them, every share of the range fits the budget without being
+    exhaustive: pabutools goes on past them all. The range doubles after a
+    success and shrinks fourfold after a failure (then shares are run exactly).
+    """
+
+    MAX_STEPS = 1 << 16
+
+    def __init__(self, es: EqualShares, budget: int, step: int | Fraction) -> None:
+        self.es, self.budget, self.step = es, budget, step
+        self.interval = IntervalMES(es)
+        self.steps = 64
+
+    def skip(self, share: Fraction) -> Fraction:
+        """The first share from ``share`` on not proven to let MES go on."""
+        proven = 0
+        while self.steps >= 1:
+            last = share + (self.steps - 1) * self.step
+            if self.interval.goes_on(float(share), float(last), self.budget):
+                share, proven = last + self.step, self.steps
+                self.steps = min(2 * self.steps, self.MAX_STEPS)
+            else:
+                self.steps //= 4
+        self.steps = max(1, proven // 2)  # after the exact run, a range about as long as the last proven
+        return share
+
+
 def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1, *, skip: bool = True) -> MESRun:
     """MES with the "add one" completion (pabutools' ``voter_budget_increment=step``).
 
     Shares are tried one step at a time, as pabutools does, except that shares
-    strictly within a run's horizon have that run's outcome (same rounds, same
-    selection) and are skipped: that outcome fit the budget without being
-    exhaustive, so pabutools would have gone on past them too. ``skip=False``
-    tries every share (for tests).
+    at which MES certainly goes on are skipped: shares strictly within a run's
+    horizon (they have that run's outcome: same rounds, same selection) and
+    ranges of shares proven at once (``_Ranges``): their outcomes fit the
+    budget without being exhaustive, so pabutools would have gone on past them
+    too. ``skip=False`` tries every share (for tests).
     """
     share = Fraction(budget, es.n_voters) if es.n_voters else Fraction(0)
     previous = MESRun(share)  # pabutools starts from the empty allocation
@@ -283,6 +316,7 @@ def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1,
         return previous
     tried = False
     resume = None
+    ranges = _Ranges(es, budget, step) if skip and es.candidates else None
     while True:
         run = es.run(share, resume, keep_trace=float(step) if skip else None)
         resume = None
@@ -303,3 +337,7 @@ def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1,
             rounds = sum(1 for past in run.trace if past.horizon * (1 - 1e-6) > delta)
             resume = (run.trace[:rounds], rounds, delta)
         run.trace = []  # only the rounds kept above are needed: free the others
+        if ranges is not None:
+            further = ranges.skip(share)
+            if further != share:  # shares before it certainly go on: pabutools got past them
+                share, resume = further, None
