@@ -44,6 +44,7 @@ kept; only the exact amounts are recomputed).
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -277,26 +278,46 @@ class _Ranges:
     outside them, every share of the range fits the budget without being
     exhaustive: pabutools goes on past them all. The range doubles after a
     success and shrinks fourfold after a failure (then shares are run exactly).
+
+    A range is only tried when running its shares exactly would likely cost
+    more (measured times): where the outcome changes at almost every share,
+    exact runs restarting from the previous one are cheaper. Either way the
+    outcome is the same; only the time differs.
     """
 
     MAX_STEPS = 1 << 16
 
     def __init__(self, es: EqualShares, budget: int, step: int | Fraction) -> None:
         self.es, self.budget, self.step = es, budget, step
-        self.interval = IntervalMES(es)
+        self.interval: IntervalMES | None = None
         self.steps = 64
+        self.per_step = 0.0  # seconds of exact runs per share they cover (moving average)
+        self.per_range = 0.0  # seconds per range tried (moving average; 0 before the first)
+        self.exact = self.wasted = 0.0  # seconds in exact runs, in ranges that proved nothing
 
-    def skip(self, share: Fraction) -> Fraction:
+    def skip(self, share: Fraction, exact_seconds: float, exact_steps: int) -> Fraction:
         """The first share from ``share`` on not proven to let MES go on."""
+        cost = exact_seconds / exact_steps
+        self.per_step = cost if not self.per_step else (self.per_step + cost) / 2
+        self.exact += exact_seconds
         proven = 0
-        while self.steps >= 1:
+        # Tried only if worth it, and while failed tries have cost less than exact runs (ski rental).
+        while self.steps >= 1 and self.steps * self.per_step >= self.per_range and self.wasted <= self.exact:
             last = share + (self.steps - 1) * self.step
-            if self.interval.goes_on(float(share), float(last), self.budget):
+            started = time.perf_counter()
+            if self.interval is None:
+                self.interval = IntervalMES(self.es)
+            goes_on = self.interval.goes_on(float(share), float(last), self.budget)
+            seconds = time.perf_counter() - started
+            self.per_range = seconds if not self.per_range else (self.per_range + seconds) / 2
+            if goes_on:
                 share, proven = last + self.step, self.steps
                 self.steps = min(2 * self.steps, self.MAX_STEPS)
             else:
+                self.wasted += seconds
                 self.steps //= 4
-        self.steps = max(1, proven // 2)  # after the exact run, a range about as long as the last proven
+        # Next time, a range about as long as the last proven, or longer if none was worth trying.
+        self.steps = max(1, proven // 2) if proven else min(max(2, 2 * self.steps), self.MAX_STEPS)
         return share
 
 
@@ -318,7 +339,9 @@ def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1,
     resume = None
     ranges = _Ranges(es, budget, step) if skip and es.candidates else None
     while True:
+        started = time.perf_counter()
         run = es.run(share, resume, keep_trace=float(step) if skip else None)
+        seconds = time.perf_counter() - started
         resume = None
         if run.spent > budget:
             if tried and previous.voter_budget != share - step:
@@ -338,6 +361,6 @@ def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1,
             resume = (run.trace[:rounds], rounds, delta)
         run.trace = []  # only the rounds kept above are needed: free the others
         if ranges is not None:
-            further = ranges.skip(share)
+            further = ranges.skip(share, seconds, steps)
             if further != share:  # shares before it certainly go on: pabutools got past them
                 share, resume = further, None

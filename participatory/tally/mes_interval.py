@@ -95,8 +95,11 @@ class IntervalMES:
         w = es.supp_weight[entry]
         cost = self.cost[projects]
         out = []
+        top = float(hi.max()) * 2 + 1.0
         for b in (lo[g], hi[g]):
-            order = np.lexsort((b, seg))
+            # By project, then budget: one float key (budgets closer than ~1e-13 of the share may
+            # swap, which moves a cap by as little: far inside CAP_REL).
+            order = np.argsort(seg + b / top)
             bs, ws = b[order], w[order]
             wb = ws * bs
             cwb, cw = np.cumsum(wb), np.cumsum(ws)
