@@ -38,7 +38,10 @@ shares are in forints); here each run also reports how far the share can grow
 with exactly the same decisions (see ``mes_budgets``), so shares with a
 certain outcome are skipped, and each run restarts from the last round of the
 previous one certain to be decided the same way (its classes of voters are
-kept; only the exact amounts are recomputed).
+kept; only the exact amounts are recomputed). Where that is not enough (a
+city-wide file whose decisions shift at nearly every share), whole ranges of
+shares are proven at once to let the completion go on (``mes_interval``), and
+only the shares no range could settle are run exactly.
 """
 
 from __future__ import annotations
