@@ -289,6 +289,7 @@ class _Ranges:
     """
 
     MAX_STEPS = 1 << 16
+    WASTE = 0.25
 
     def __init__(self, es: EqualShares, budget: int, step: int | Fraction) -> None:
         self.es, self.budget, self.step = es, budget, step
@@ -296,7 +297,8 @@ class _Ranges:
         self.steps = 64
         self.per_step = 0.0  # seconds of exact runs per share they cover (moving average)
         self.per_range = 0.0  # seconds per range tried (moving average; 0 before the first)
-        self.exact = self.wasted = 0.0  # seconds in exact runs, in ranges that proved nothing
+        # Seconds in exact runs, in ranges that proved nothing, and saved by ranges (estimated).
+        self.exact = self.wasted = self.saved = 0.0
 
     def skip(self, share: Fraction, exact_seconds: float, exact_steps: int) -> Fraction:
         """The first share from ``share`` on not proven to let MES go on."""
@@ -304,8 +306,9 @@ class _Ranges:
         self.per_step = cost if not self.per_step else (self.per_step + cost) / 2
         self.exact += exact_seconds
         proven = 0
-        # Tried only if worth it, and while failed tries have cost less than exact runs (ski rental).
-        while self.steps >= 1 and self.steps * self.per_step >= self.per_range and self.wasted <= self.exact:
+        tried = False
+        while self.steps >= 1 and self.steps * self.per_step >= self.per_range and self.affordable():
+            tried = True
             last = share + (self.steps - 1) * self.step
             started = time.perf_counter()
             if self.interval is None:
@@ -315,13 +318,22 @@ class _Ranges:
             self.per_range = seconds if not self.per_range else (self.per_range + seconds) / 2
             if goes_on:
                 share, proven = last + self.step, self.steps
+                self.saved += self.steps * self.per_step
                 self.steps = min(2 * self.steps, self.MAX_STEPS)
             else:
                 self.wasted += seconds
                 self.steps //= 4
-        # Next time, a range about as long as the last proven, or longer if none was worth trying.
-        self.steps = max(1, proven // 2) if proven else min(max(2, 2 * self.steps), self.MAX_STEPS)
+        if proven:
+            self.steps = max(1, proven // 2)  # next time, a range about as long as the last proven
+        elif not tried and self.affordable():
+            self.steps = min(2 * self.steps, self.MAX_STEPS)  # not worth it yet: a longer one next time
+        else:
+            self.steps = max(1, self.steps)
         return share
+
+    def affordable(self) -> bool:
+        """Ski rental: failed tries cost at most a share of exact runs and of what ranges saved."""
+        return self.wasted <= self.WASTE * (self.exact + self.saved)
 
 
 def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1, *, skip: bool = True) -> MESRun:
