@@ -38,18 +38,23 @@ shares are in forints); here each run also reports how far the share can grow
 with exactly the same decisions (see ``mes_budgets``), so shares with a
 certain outcome are skipped, and each run restarts from the last round of the
 previous one certain to be decided the same way (its classes of voters are
-kept; only the exact amounts are recomputed).
+kept; only the exact amounts are recomputed). Where that is not enough (a
+city-wide file whose decisions shift at nearly every share), whole ranges of
+shares are proven at once to let the completion go on (``mes_interval``), and
+only the shares no range could settle are run exactly.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
 from participatory.tally.mes_budgets import SLOPE_TOL, Budgets, Evaluation, Snapshot, horizon
+from participatory.tally.mes_interval import IntervalMES
 from participatory.tally.model import Ballots
 
 
@@ -268,14 +273,78 @@ def _skip(run: MESRun, step: int | Fraction) -> int:
     return max(1, math.ceil(safe / float(step)))
 
 
+class _Ranges:
+    """Skips ranges of shares at which MES certainly goes on (see ``mes_interval``).
+
+    At every share of a range, MES buys all of ``bought`` and perhaps some of
+    ``maybe``; if even all of them fit the budget with room left for a project
+    outside them, every share of the range fits the budget without being
+    exhaustive: pabutools goes on past them all. The range doubles after a
+    success and shrinks fourfold after a failure (then shares are run exactly).
+
+    A range is only tried when running its shares exactly would likely cost
+    more (measured times): where the outcome changes at almost every share,
+    exact runs restarting from the previous one are cheaper. Either way the
+    outcome is the same; only the time differs.
+    """
+
+    MAX_STEPS = 1 << 16
+    WASTE = 0.25
+
+    def __init__(self, es: EqualShares, budget: int, step: int | Fraction) -> None:
+        self.es, self.budget, self.step = es, budget, step
+        self.interval: IntervalMES | None = None
+        self.steps = 64
+        self.per_step = 0.0  # seconds of exact runs per share they cover (moving average)
+        self.per_range = 0.0  # seconds per range tried (moving average; 0 before the first)
+        # Seconds in exact runs, in ranges that proved nothing, and saved by ranges (estimated).
+        self.exact = self.wasted = self.saved = 0.0
+
+    def skip(self, share: Fraction, exact_seconds: float, exact_steps: int) -> Fraction:
+        """The first share from ``share`` on not proven to let MES go on."""
+        cost = exact_seconds / exact_steps
+        self.per_step = cost if not self.per_step else (self.per_step + cost) / 2
+        self.exact += exact_seconds
+        proven = 0
+        tried = False
+        while self.steps >= 1 and self.steps * self.per_step >= self.per_range and self.affordable():
+            tried = True
+            last = share + (self.steps - 1) * self.step
+            started = time.perf_counter()
+            if self.interval is None:
+                self.interval = IntervalMES(self.es)
+            goes_on = self.interval.goes_on(float(share), float(last), self.budget)
+            seconds = time.perf_counter() - started
+            self.per_range = seconds if not self.per_range else (self.per_range + seconds) / 2
+            if goes_on:
+                share, proven = last + self.step, self.steps
+                self.saved += self.steps * self.per_step
+                self.steps = min(2 * self.steps, self.MAX_STEPS)
+            else:
+                self.wasted += seconds
+                self.steps //= 4
+        if proven:
+            self.steps = max(1, proven // 2)  # next time, a range about as long as the last proven
+        elif not tried and self.affordable():
+            self.steps = min(2 * self.steps, self.MAX_STEPS)  # not worth it yet: a longer one next time
+        else:
+            self.steps = max(1, self.steps)
+        return share
+
+    def affordable(self) -> bool:
+        """Ski rental: failed tries cost at most a share of exact runs and of what ranges saved."""
+        return self.wasted <= self.WASTE * (self.exact + self.saved)
+
+
 def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1, *, skip: bool = True) -> MESRun:
     """MES with the "add one" completion (pabutools' ``voter_budget_increment=step``).
 
     Shares are tried one step at a time, as pabutools does, except that shares
-    strictly within a run's horizon have that run's outcome (same rounds, same
-    selection) and are skipped: that outcome fit the budget without being
-    exhaustive, so pabutools would have gone on past them too. ``skip=False``
-    tries every share (for tests).
+    at which MES certainly goes on are skipped: shares strictly within a run's
+    horizon (they have that run's outcome: same rounds, same selection) and
+    ranges of shares proven at once (``_Ranges``): their outcomes fit the
+    budget without being exhaustive, so pabutools would have gone on past them
+    too. ``skip=False`` tries every share (for tests).
     """
     share = Fraction(budget, es.n_voters) if es.n_voters else Fraction(0)
     previous = MESRun(share)  # pabutools starts from the empty allocation
@@ -283,8 +352,11 @@ def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1,
         return previous
     tried = False
     resume = None
+    ranges = _Ranges(es, budget, step) if skip and es.candidates else None
     while True:
+        started = time.perf_counter()
         run = es.run(share, resume, keep_trace=float(step) if skip else None)
+        seconds = time.perf_counter() - started
         resume = None
         if run.spent > budget:
             if tried and previous.voter_budget != share - step:
@@ -303,3 +375,7 @@ def equal_shares_add_one(es: EqualShares, budget: int, step: int | Fraction = 1,
             rounds = sum(1 for past in run.trace if past.horizon * (1 - 1e-6) > delta)
             resume = (run.trace[:rounds], rounds, delta)
         run.trace = []  # only the rounds kept above are needed: free the others
+        if ranges is not None:
+            further = ranges.skip(share, seconds, steps)
+            if further != share:  # shares before it certainly go on: pabutools got past them
+                share, resume = further, None

@@ -20,12 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from participatory.tally.equal_shares import EqualShares
 
 try:  # GMP rationals: the same exact results as Fraction, faster
     from gmpy2 import mpq as Q
@@ -98,10 +95,25 @@ class Snapshot:
     exact: list = field(default_factory=list)  # per round: (cost, voters paying all, their rounds, payers)
 
 
+class Supporters(Protocol):
+    """What budgets need from an election prepared by ``equal_shares.EqualShares``.
+
+    A protocol rather than an import, so that this module does not import
+    ``equal_shares`` (which imports it): no import cycle, even for type checkers.
+    """
+
+    costs: list[int]
+    weight: np.ndarray  # voters per distinct ballot
+    supporters: np.ndarray  # distinct ballots approving each project (CSC)
+    supp_weight: np.ndarray
+    supp_ptr: np.ndarray
+    candidates: list[int]
+
+
 class Budgets:
     """The budget classes of one MES run at a given per-voter share."""
 
-    def __init__(self, es: EqualShares, share: Fraction, start: Snapshot | None = None) -> None:
+    def __init__(self, es: Supporters, share: Fraction, start: Snapshot | None = None) -> None:
         self.es = es
         self.share = Q(int(share.numerator), int(share.denominator))
         # Chained float budgets drift by at most one ulp of the share per round:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from participatory import clock
 from participatory.calls import rules
 from participatory.calls.models import Ballot
+from participatory.calls.views import money
 from tests.calls import builders
 from tests.calls.conftest import sign_in
 
@@ -96,3 +98,48 @@ def test_unknown_ids_are_404(client):
         "/circonscriptions/00-00/appel/nouveau",
     ):
         assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize(
+    ("rule", "alert"), [("equal-shares", "alert-warning"), ("equal-shares-completed", "alert-light")]
+)
+def test_the_call_form_warns_that_plain_equal_shares_may_leave_budget_unspent(app, session, rule, alert):
+    now = clock.now()
+    call = builders.call(session, now, rules.PROPOSALS, rule=rule)
+    mp = builders.mp(session, now)
+    session.commit()
+    client = app.test_client()
+    sign_in(client, mp)
+    page = client.get(f"/appels/{call.id}/modifier").get_data(as_text=True)
+    assert 'id="rule-warning"' in page and "non dépensée" in page
+    # Highlighted only when the call's rule is plain equal shares.
+    assert f'id="rule-warning" class="alert {alert}' in page
+
+
+def test_the_results_page_says_what_completion_did_with_the_rest_of_the_budget(app, session):
+    from tests.builders import make_closed_call
+
+    now = clock.now()
+    world = make_closed_call(session, now, proposals=8, voters=20, rule="equal-shares-completed")
+    result = world.result
+    plain = result.alternatives["equal-shares"]["spent_cents"]
+    by_stage = {"equal-shares": 0, "greedy-completion": 0}
+    for line in result.projects:
+        if line["stage"] in by_stage:
+            by_stage[line["stage"]] += line["cost_cents"]
+    assert sum(by_stage.values()) == result.spent_cents
+    page = app.test_client().get(f"/appels/{world.call.id}/resultats").get_data(as_text=True)
+    sentence = page.split('id="completion-summary">', 1)[1].split("</p>", 1)[0]
+    with app.test_request_context():
+        shown = [money(c) for c in (plain, by_stage["equal-shares"], by_stage["greedy-completion"])]
+    # The three amounts, in order: plain equal shares, equal shares at the raised share, the greedy top-up.
+    at = [sentence.index(html.escape(a)) for a in shown]
+    assert at == sorted(at), (sentence, shown)
+
+
+def test_the_results_page_has_no_completion_sentence_for_other_rules(app, session):
+    from tests.builders import make_closed_call
+
+    world = make_closed_call(session, clock.now(), rule="equal-shares")
+    page = app.test_client().get(f"/appels/{world.call.id}/resultats").get_data(as_text=True)
+    assert 'id="completion-summary"' not in page

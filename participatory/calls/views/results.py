@@ -12,6 +12,10 @@ from participatory.calls.services import queries
 from participatory.calls.services.calls import phase_of
 from participatory.calls.views import bp, call_or_404, close_if_due
 from participatory.extensions import db
+from participatory.tally import EQUAL_SHARES, EQUAL_SHARES_COMPLETED
+from participatory.tally.explain import STAGE_COMPLETION, STAGE_EQUAL_SHARES
+
+STAGES = (STAGE_EQUAL_SHARES, STAGE_COMPLETION)
 
 
 @bp.get("/appels/<int:call_id>/resultats")
@@ -37,6 +41,15 @@ def results(call_id: int):
                 "is_call_rule": rule == result.rule,
             }
         )
+    completion = None
+    if result.rule == EQUAL_SHARES_COMPLETED and EQUAL_SHARES in result.alternatives:
+        # What completion did with the budget plain equal shares left: raised shares, then greedy.
+        spent_by = {stage: sum(p["cost_cents"] for p in data["projects"] if p["stage"] == stage) for stage in STAGES}
+        completion = {
+            "plain_cents": result.alternatives[EQUAL_SHARES]["spent_cents"],
+            "shares_cents": spent_by[STAGE_EQUAL_SHARES],
+            "greedy_cents": spent_by[STAGE_COMPLETION],
+        }
     constituency = db.session.get(Constituency, call.constituency_code)
     return render_template(
         "calls/results.html",
@@ -46,4 +59,5 @@ def results(call_id: int):
         proposals=proposals,
         side_by_side=side_by_side,
         constituency=constituency,
+        completion=completion,
     )
