@@ -23,6 +23,7 @@ from redis import Redis
 from rq import Queue
 
 from participatory import clock, create_app
+from participatory.accounts import signin
 from participatory.audit.services import pending_count
 from participatory.calls import rules
 from participatory.extensions import db, limiter
@@ -214,6 +215,7 @@ def test_while_the_database_is_unreachable_pages_are_a_clean_503(
         with client.session_transaction() as flask_session:
             flask_session["_user_id"] = "1"
             flask_session["_fresh"] = True
+            flask_session[signin.SESSION_KEY] = "a-server-side-session-token"  # so loading the user queries
     response = client.open(path, method=method, data={"projects": ["1"], "email": "a@example.org", "password": "x"})
     body = response.get_data(as_text=True)
     assert response.status_code == 503, body[:300]
