@@ -42,3 +42,22 @@ class PendingAuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(60))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class AuditCheckpoint(db.Model):
+    """A signed statement "the log had `seq` events, ending with `head_hash`, at `at`".
+
+    Published so that auditors keep copies: cutting or rebuilding the log then contradicts a
+    signature made with a key the database never holds (see signing.py, checkpoints.py).
+    Append-only like the log (triggers in migration 0012). No foreign key to audit_event on
+    purpose: a checkpoint must outlive the events it vouches for, to show they went missing.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))  # base64 of the 64-byte Ed25519 signature

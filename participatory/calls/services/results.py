@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 import participatory.tally as engine
 from constituencies.models import Constituency
-from participatory.audit.services import SYSTEM, record
+from participatory.audit.services import SYSTEM, make_checkpoint, record
 from participatory.calls import rules
 from participatory.calls.models import Ballot, BallotItem, Call, CallResult
 from participatory.calls.services.calls import phase_of
@@ -137,6 +137,7 @@ def close_call(session: Session, call_id: int, now: datetime) -> CallResult | No
             "spent_cents": result.spent_cents,
         },
     )
+    make_checkpoint(session, now)  # the published head, signed: cutting the log later contradicts it
     return result
 
 
