@@ -26,7 +26,13 @@ _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 
 def payload(seq: int, head: str, at: datetime | str, key_id: str) -> dict:
-    return {"type": TYPE, "seq": seq, "head": head, "at": at if isinstance(at, str) else utc_stamp(at), "key_id": key_id}
+    return {
+        "type": TYPE,
+        "seq": seq,
+        "head": head,
+        "at": at if isinstance(at, str) else utc_stamp(at),
+        "key_id": key_id,
+    }
 
 
 def message(document: Mapping) -> bytes:
@@ -63,7 +69,7 @@ def malformed(document: object) -> str:
 
 
 def signature_problem(document: Mapping, trusted: Mapping[str, PublicKey]) -> str:
-    """"" when a trusted key signed this well-formed document; otherwise what is wrong."""
+    """ "" when a trusted key signed this well-formed document; otherwise what is wrong."""
     key = trusted.get(document["key_id"])
     if key is None:
         known = ", ".join(sorted(trusted)) or "none"
@@ -86,7 +92,7 @@ class LogState:
 
 
 def log_problem(document: Mapping, log: LogState) -> str:
-    """"" when the log holds the checkpointed event with the signed hash; otherwise what is missing or altered."""
+    """ "" when the log holds the checkpointed event with the signed hash; otherwise what is missing or altered."""
     seq, signed = document["seq"], document["head"]
     if seq > log.last_seq:
         missing = f"event {seq} is" if seq == log.last_seq + 1 else f"events {log.last_seq + 1} to {seq} are"

@@ -129,12 +129,11 @@ class Keys:
 def keys_from_config(config) -> Keys:
     """Read (and check) the keys of a configuration; raises BadKey on a malformed one."""
     text = (config.get("AUDIT_SIGNING_KEY") or "").strip()
-    if text:
-        signing = private_key_from_text(text)
-    else:
-        signing = derived_private_key(str(config.get("SECRET_KEY") or ""))
+    signing = private_key_from_text(text) if text else derived_private_key(str(config.get("SECRET_KEY") or ""))
     retired = tuple(
-        public_key_from_text(part) for part in (config.get("AUDIT_RETIRED_PUBLIC_KEYS") or "").split(",") if part.strip()
+        public_key_from_text(part)
+        for part in (config.get("AUDIT_RETIRED_PUBLIC_KEYS") or "").split(",")
+        if part.strip()
     )
     return Keys(signing, PublicKey(signing.public_key()), retired)
 
