@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
 
 from participatory.audit import checkpoints
 from participatory.audit.models import AuditCheckpoint, AuditEvent
@@ -316,3 +318,37 @@ def test_api_publishes_the_checkpoints_each_file_and_the_public_key(client, sess
         public = public_key_from_text(published)
         assert public.key_id == key["key_id"]
         assert checkpoints.signature_problem(document, {public.key_id: public}) == ""
+
+
+# --- concurrency (PostgreSQL: the chain's advisory lock) ----------------------------------------------------------
+
+
+def test_concurrent_writers_and_checkpoints_never_sign_a_head_the_log_does_not_keep(app_ctx, now):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrency of the advisory lock is a PostgreSQL matter")
+    keys, engine, workers, rounds = current_keys(), db.engine, 8, 5
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            for i in range(rounds):
+                barrier.wait(timeout=60)  # each round, every worker signs at once, while one also appends an event
+                with Session(engine) as s, s.begin():
+                    if k == 0:  # as a publication: an event and its checkpoint in one transaction
+                        record(s, now=now, actor="system", action="test.append", object_type="w", object_id=str(i))
+                    make_checkpoint(s, now + timedelta(seconds=i), keys)  # as cron
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors  # no duplicate checkpoint of one head, no deadlock
+    with Session(db.engine) as s:
+        report = verify_with_checkpoints(s, trusted=keys.trusted())
+        assert report.ok and report.chain.events == rounds, report.problems
+        assert report.newest["seq"] == report.last_seq == rounds  # each publication's event is signed
+        assert [c.seq for c in checkpoint_list(s)] == list(range(1, rounds + 1))  # once each
