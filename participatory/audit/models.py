@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit log, and the events waiting to be chained into it."""
+"""The append-only, hash-chained audit log, the events waiting to be chained into it, and its signed checkpoints."""
 
 from __future__ import annotations
 

@@ -69,8 +69,9 @@ def _b64(text: str) -> bytes:
 
 
 def private_key_from_text(text: str) -> Ed25519PrivateKey:
-    """A private key from base64 of the raw 32-byte seed, or from a PKCS#8 PEM (unencrypted)."""
-    text = text.strip()
+    """A private key from base64 of the raw 32-byte seed, or from a PKCS#8 PEM (unencrypted; its line
+    breaks may be written as \\n, as environment files often hold it on one line)."""
+    text = text.strip().replace("\\n", "\n")
     if text.startswith("-----BEGIN"):
         try:
             key = serialization.load_pem_private_key(text.encode("ascii"), password=None)

@@ -352,3 +352,26 @@ def test_concurrent_writers_and_checkpoints_never_sign_a_head_the_log_does_not_k
         assert report.ok and report.chain.events == rounds, report.problems
         assert report.newest["seq"] == report.last_seq == rounds  # each publication's event is signed
         assert [c.seq for c in checkpoint_list(s)] == list(range(1, rounds + 1))  # once each
+
+
+# --- keys ----------------------------------------------------------------------------------------------------------
+
+
+def test_the_signing_key_reads_as_a_base64_seed_or_a_pem_and_defaults_to_one_derived_from_secret_key():
+    from cryptography.hazmat.primitives import serialization
+
+    seed = bytes(range(32))
+    pem = (
+        Ed25519PrivateKey.from_private_bytes(seed)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
+    expected = _other_keys().public.key_id
+    for text in (base64.b64encode(seed).decode(), pem, pem.replace("\n", "\\n")):  # one-line PEM as in .env files
+        assert keys_from_config({"AUDIT_SIGNING_KEY": text}).public.key_id == expected
+    derived = keys_from_config({"SECRET_KEY": "s1"}).public.key_id
+    assert (
+        derived
+        == keys_from_config({"SECRET_KEY": "s1"}).public.key_id
+        != keys_from_config({"SECRET_KEY": "s2"}).public.key_id
+    )
