@@ -11,7 +11,7 @@ chained event, such as a call's results.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -297,7 +297,7 @@ def _hashes_at(session: Session, seqs: set[int]) -> dict[int, str]:
 
 def verify_with_checkpoints(
     session: Session,
-    given: list[tuple[str, object]] = (),
+    given: Sequence[tuple[str, object]] = (),
     trusted: dict[str, PublicKey] | None = None,
 ) -> CheckpointReport:
     """Verify the chain, then every stored checkpoint and every `given` one ((source name, parsed JSON)).
