@@ -47,6 +47,11 @@ def from_environment(instance_path: Path) -> dict:
         # Keys the voter keys (participatory/accounts/voter_keys.py); empty: derived from SECRET_KEY.
         # Set it once for good: changing it while a vote is open gives its voters new keys.
         "VOTER_KEY_SECRET": os.environ.get("VOTER_KEY_SECRET", ""),
+        # Ed25519 key signing the audit log's checkpoints (participatory/audit/signing.py): base64 of the
+        # raw 32-byte seed or a PEM; required in production, elsewhere derived from SECRET_KEY.
+        "AUDIT_SIGNING_KEY": os.environ.get("AUDIT_SIGNING_KEY", ""),
+        # Public keys (base64, comma separated) of earlier signing keys, whose checkpoints still verify.
+        "AUDIT_RETIRED_PUBLIC_KEYS": os.environ.get("AUDIT_RETIRED_PUBLIC_KEYS", ""),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
@@ -157,3 +162,20 @@ def check(config: dict) -> None:
         raise ConfigError("VOTING_MIN_DAYS must be at least 1 (a call's vote lasts at least a day)")
     if int(config.get("JOBS_FAILURE_TTL", 1)) <= 0:
         raise ConfigError("JOBS_FAILURE_TTL must be a positive number of seconds (failed jobs must expire)")
+    _check_audit_keys(config)
+
+
+def _check_audit_keys(config: dict) -> None:
+    """A malformed key fails at start, not at the first publication; production needs a real one, since
+    a key derived from SECRET_KEY is as secret as a value every app server and worker already holds."""
+    from participatory.audit.signing import BadKey, keys_from_config
+
+    if config.get("ENV_NAME") == "production" and not (config.get("AUDIT_SIGNING_KEY") or "").strip():
+        raise ConfigError(
+            "AUDIT_SIGNING_KEY must be set in production (base64 of 32 random bytes, e.g. "
+            'python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())")'
+        )
+    try:
+        keys_from_config(config)
+    except BadKey as exc:
+        raise ConfigError(f"AUDIT_SIGNING_KEY or AUDIT_RETIRED_PUBLIC_KEYS cannot be read: {exc}") from exc

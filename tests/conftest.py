@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -99,9 +100,34 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+@contextmanager
+def triggers_off(conn):
+    """Run with the append-only triggers off on `conn`, as the database's owner can (the tests' cleanup,
+    and the tests that play an attacker with database access); production code never does this.
+
+    PostgreSQL: `session_replication_role = replica` for this transaction only (SET LOCAL) skips
+    ordinary triggers, TRUNCATE ones included. SQLite has no such switch: the triggers are dropped
+    and created again from their own DDL, even when the body fails.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        yield conn
+        conn.execute(sa.text("SET LOCAL session_replication_role = origin"))
+        return
+    triggers = conn.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+    for name, _ in triggers:
+        conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
+    try:
+        yield conn
+    finally:
+        for _, ddl in triggers:
+            conn.execute(sa.text(ddl))
+
+
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
-    """Empty every non-reference table after each test that used the database."""
+    """Empty every non-reference table after each test that used the database (the audit log too,
+    past its append-only triggers: see triggers_off)."""
     yield
     if "app" not in request.fixturenames:
         return
@@ -109,7 +135,7 @@ def _clean_tables(request):
     with application.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn, triggers_off(conn):
             if conn.dialect.name == "postgresql":
                 names = ", ".join(f'"{t.name}"' for t in tables)
                 conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -7,6 +7,8 @@ import pytest
 from participatory import create_app
 from participatory.config import ConfigError
 
+AUDIT_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="  # base64 of bytes 0..31: a well-formed seed
+
 
 def test_factory_builds_from_overrides(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "TESTING": True})
@@ -43,5 +45,24 @@ def test_production_refuses_missing_or_default_secret(monkeypatch, secret):
 def test_production_with_a_real_secret_uses_secure_cookies(monkeypatch):
     monkeypatch.setenv("PARTICIPATORY_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", AUDIT_KEY)
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PARTICIPATORY_ENV": "production", "AUDIT_SIGNING_KEY": ""}, "AUDIT_SIGNING_KEY must be set"),
+        ({"AUDIT_SIGNING_KEY": "not base64!"}, "cannot be read"),
+        ({"AUDIT_SIGNING_KEY": "AAEC"}, "32 bytes"),
+        ({"AUDIT_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----"}, "PEM"),
+        ({"AUDIT_RETIRED_PUBLIC_KEYS": AUDIT_KEY + ",AAEC"}, "32 bytes"),
+    ],
+)
+def test_audit_signing_key_is_required_in_production_and_checked_everywhere(monkeypatch, env, message):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app()

@@ -263,17 +263,18 @@ def _operations() -> dict[str, tuple[str, dict]]:
         ),
     }
     from participatory.api import (
+        audit,  # the audit checkpoints' operations live beside their routes
         donations,  # crowdfunding's operations live beside its routes
         openapi_calls,  # imports the helpers above
     )
 
-    return ops | openapi_calls.operations() | donations.operations()
+    return ops | openapi_calls.operations() | donations.operations() | audit.operations()
 
 
 def _donation_schemas() -> dict:
-    from participatory.api import donations
+    from participatory.api import audit, donations
 
-    return donations.schemas()
+    return donations.schemas() | audit.schemas()
 
 
 def document() -> dict:
@@ -302,7 +303,9 @@ def document() -> dict:
             },
         },
         "servers": [{"url": "/api/v1"}],
-        "tags": [{"name": t} for t in ("constituencies", "calls", "exports", "donations", "open data", "meta")],
+        "tags": [
+            {"name": t} for t in ("constituencies", "calls", "exports", "donations", "audit", "open data", "meta")
+        ],
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": SCHEMAS | openapi_calls.SCHEMAS | _donation_schemas()},
     }

@@ -1,5 +1,5 @@
-"""The append-only, hash-chained audit log, the events waiting to be chained into it, and the
-files of published results (frozen at publication, their hashes in the log)."""
+"""The append-only, hash-chained audit log, the events waiting to be chained into it, its signed
+checkpoints, and the files of published results (frozen at publication, their hashes in the log)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class PublishedFile(db.Model):
 
     Served as stored by every route and `flask export call`, so nothing done after publication
     (moderation, account deletion, an import) can change it; its SHA-256 is in the audit log's
-    `call.files_published` event. The database refuses UPDATE (migration 0010).
+    `call.files_published` event. The database refuses UPDATE (migration 0011).
     """
 
     __tablename__ = "published_file"
@@ -64,3 +64,22 @@ class PublishedFile(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditCheckpoint(db.Model):
+    """A signed statement "the log had `seq` events, ending with `head_hash`, at `at`".
+
+    Published so that auditors keep copies: cutting or rebuilding the log then contradicts a
+    signature made with a key the database never holds (see signing.py, checkpoints.py).
+    Append-only like the log (triggers in migration 0014). No foreign key to audit_event on
+    purpose: a checkpoint must outlive the events it vouches for, to show they went missing.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))  # base64 of the 64-byte Ed25519 signature

@@ -147,8 +147,9 @@ def verify_chain(events: Iterable[Mapping]) -> Verification:
 
     Catches an edited event (its hash no longer matches), a removed or reordered one
     (seq gap or broken link) and a rewritten hash (the next link breaks). Deleting the
-    newest events is only visible against a head published earlier: results pages
-    and export manifests carry it for that reason.
+    newest events, or rebuilding the whole chain, is only visible against a head
+    published earlier: the signed checkpoints (checkpoints.py), which
+    services.verify_with_checkpoints checks.
     """
     prev, expected_seq, count = GENESIS, 1, 0
     for event in events:

@@ -11,14 +11,15 @@ chained event, such as a call's results.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from participatory.audit.models import AuditEvent, PendingAuditEvent
+from participatory.audit import checkpoints
+from participatory.audit.models import AuditCheckpoint, AuditEvent, PendingAuditEvent
 from participatory.audit.rules import (
     BODY_FIELDS,
     FIELD_LIMITS,
@@ -31,6 +32,7 @@ from participatory.audit.rules import (
     export_line,
     verify_chain,
 )
+from participatory.audit.signing import Keys, PublicKey, current_keys
 
 SYSTEM = "system"
 AUDIT_LOCK_KEY = 0x41554454  # "AUDT"
@@ -40,18 +42,23 @@ SEAL_BATCH = 5000  # pending events chained per statement: the lock is held for 
 __all__ = [
     "SYSTEM",
     "AuditDetailsError",
+    "CheckpointReport",
     "EventFilter",
     "Verification",
     "actor_of",
+    "checkpoint_document",
+    "checkpoint_list",
     "distinct_values",
     "export_lines",
     "filtered_events",
     "head",
     "head_hash",
+    "make_checkpoint",
     "pending_count",
     "record",
     "seal",
     "verify",
+    "verify_with_checkpoints",
 ]
 
 
@@ -223,3 +230,104 @@ def filtered_events(session: Session, where: EventFilter, *, page: int, per_page
 def distinct_values(session: Session, column) -> list[str]:
     """Known actions or object types, for the filter drop-downs."""
     return list(session.scalars(select(column).distinct().order_by(column)))
+
+
+# --- checkpoints: the head, signed with a key the database does not hold ------------------------------------------
+
+
+def make_checkpoint(session: Session, now: datetime, keys: Keys | None = None) -> AuditCheckpoint | None:
+    """Sign the current head (seq, hash, now) and store it; None on an empty log.
+
+    Taken under the chain's lock, so the head is the newest committed one and stays it until the
+    commit. Idempotent while the log has not moved: the newest checkpoint is returned again, so a
+    publication and the daily cron in the same minute make one checkpoint, not two.
+    """
+    _lock(session)
+    seq, digest = head(session)
+    if seq == 0:
+        return None
+    newest = session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1))
+    if newest is not None and newest.seq == seq:
+        return newest
+    keys = keys or current_keys()
+    at = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+    document = checkpoints.payload(seq, digest, at, keys.public.key_id)
+    checkpoint = AuditCheckpoint(
+        seq=seq, head_hash=digest, at=at, key_id=keys.public.key_id, signature=keys.sign(checkpoints.message(document))
+    )
+    session.add(checkpoint)
+    session.flush()
+    return checkpoint
+
+
+def checkpoint_document(checkpoint: AuditCheckpoint) -> dict:
+    """The published form of a stored checkpoint (what auditors download and keep)."""
+    document = checkpoints.payload(checkpoint.seq, checkpoint.head_hash, checkpoint.at, checkpoint.key_id)
+    return {**document, "signature": checkpoint.signature}
+
+
+def checkpoint_list(session: Session, *, newest_first: bool = False, limit: int | None = None) -> list[AuditCheckpoint]:
+    order = AuditCheckpoint.seq.desc() if newest_first else AuditCheckpoint.seq
+    return list(session.scalars(select(AuditCheckpoint).order_by(order).limit(limit)))
+
+
+@dataclass(frozen=True)
+class CheckpointReport:
+    """The chain's verification and, for every checkpoint checked, what is wrong with the log."""
+
+    chain: Verification
+    checked: int  # checkpoints checked (stored and given)
+    problems: list[str]
+    newest: dict | None  # the newest stored checkpoint's document
+    last_seq: int
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and not self.problems
+
+
+def _hashes_at(session: Session, seqs: set[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    ordered = sorted(seqs)
+    for start in range(0, len(ordered), 500):  # well under SQLite's bound-parameter limit
+        chunk = ordered[start : start + 500]
+        found.update(session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(chunk))).all())
+    return found
+
+
+def verify_with_checkpoints(
+    session: Session,
+    given: Sequence[tuple[str, object]] = (),
+    trusted: dict[str, PublicKey] | None = None,
+) -> CheckpointReport:
+    """Verify the chain, then every stored checkpoint and every `given` one ((source name, parsed JSON)).
+
+    Each checkpoint must be well formed and signed by a trusted key (default: the configured key and
+    the retired ones), and the log must hold its event with its hash: a log that ends before a
+    checkpoint lost its newest events; a different hash at that event means the log was rebuilt.
+    A valid given checkpoint that is not stored means stored checkpoints were deleted.
+    """
+    chain = verify(session)
+    trusted = trusted if trusted is not None else current_keys().trusted()
+    stored = checkpoint_list(session)
+    documents = [(f"stored checkpoint at sequence {c.seq}", checkpoint_document(c), True) for c in stored]
+    documents += [(source, doc, False) for source, doc in given]
+    problems: list[str] = []
+    valid: list[tuple[str, dict, bool]] = []
+    for source, document, is_stored in documents:
+        problem = checkpoints.malformed(document) or checkpoints.signature_problem(document, trusted)
+        if problem:
+            problems.append(f"{source}: {problem}")
+        else:
+            valid.append((source, document, is_stored))
+    last_seq = head(session)[0]
+    log = checkpoints.LogState(last_seq, _hashes_at(session, {d["seq"] for _, d, _ in valid}))
+    stored_heads = {(c.seq, c.head_hash) for c in stored}
+    for source, document, is_stored in valid:
+        problem = checkpoints.log_problem(document, log)
+        if problem:
+            problems.append(f"{source}: {problem}")
+        if not is_stored and (document["seq"], document["head"]) not in stored_heads:
+            problems.append(f"{source}: this signed checkpoint is missing from the stored checkpoints (deleted)")
+    newest = checkpoint_document(stored[-1]) if stored else None
+    return CheckpointReport(chain, len(documents), problems, newest, last_seq)

@@ -14,12 +14,14 @@ from participatory.audit.forms import AuditFilterForm
 from participatory.audit.models import AuditEvent
 from participatory.audit.services import (
     EventFilter,
+    checkpoint_list,
     distinct_values,
     export_lines,
     filtered_events,
     head,
     pending_count,
 )
+from participatory.audit.signing import current_keys
 from participatory.calls.models import Call, CallResult
 from participatory.crowdfunding.models import Candidacy, Election
 from participatory.crowdfunding.services.ledger import totals
@@ -27,6 +29,7 @@ from participatory.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
+CHECKPOINTS_SHOWN = 10  # the newest; the API lists them all
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -49,7 +52,9 @@ def log():
         distinct_values(db.session, AuditEvent.action), distinct_values(db.session, AuditEvent.object_type)
     )
     if request.args and not form.validate():
-        return render_template("audit/log.html", form=form, events=[], total=0, page=1, pages=1, head=audit_head()), 400
+        return render_template(
+            "audit/log.html", form=form, events=[], total=0, page=1, pages=1, head=audit_head(), **_checkpoints()
+        ), 400
     where = EventFilter(
         action=form.action.data or "",
         object_type=form.object_type.data or "",
@@ -71,7 +76,16 @@ def log():
         head=audit_head(),
         pending=pending_count(db.session),
         page_url=_page_url,
+        **_checkpoints(),
     )
+
+
+def _checkpoints() -> dict:
+    """The newest signed checkpoints and the key that verifies them, for the log page."""
+    return {
+        "checkpoints": checkpoint_list(db.session, newest_first=True, limit=CHECKPOINTS_SHOWN),
+        "public_key": current_keys().public,
+    }
 
 
 def _page_url(page: int) -> str:

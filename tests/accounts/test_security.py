@@ -199,6 +199,7 @@ def production(monkeypatch, database_url):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     monkeypatch.setenv("PARTICIPATORY_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
     return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,

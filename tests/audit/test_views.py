@@ -116,3 +116,19 @@ def test_calls_and_ledgers_pages(app, now):
     client = _client(app, users["auditor"])
     assert client.get("/audit/appels").status_code == 200
     assert client.get("/audit/registres").status_code == 200
+
+
+def test_the_log_page_lists_the_signed_checkpoints_and_the_public_key(app, now):
+    from participatory.audit.services import make_checkpoint
+    from participatory.audit.signing import current_keys
+
+    users = _setup(app, now)
+    client = _client(app, users["auditor"])
+    assert "Aucun point de contrôle" in client.get("/audit/").get_data(as_text=True)
+    with app.app_context():
+        make_checkpoint(db.session, now)
+        db.session.commit()
+        public = current_keys().public.b64
+    page = client.get("/audit/").get_data(as_text=True)
+    assert public in page and 'href="/api/v1/audit/checkpoints/3.json"' in page
+    assert "Aucun point de contrôle" not in page

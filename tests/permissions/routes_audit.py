@@ -1,5 +1,6 @@
 """Issue 7 routes: the auditors' pages (audit.read) and the open-data API (everyone)."""
 
+from participatory.audit.services import checkpoint_list
 from tests.builders import make_closed_call
 from tests.permissions.framework import ROLES, Case, everyone
 
@@ -8,6 +9,7 @@ EXPORT_CODE = "2A-01"  # not HERE/OTHER, so the calls domain's own fixtures keep
 
 def build(world):
     make_closed_call(world.session, world.now, EXPORT_CODE, proposals=3, voters=4)
+    world.ids["checkpoint_seq"] = checkpoint_list(world.session, newest_first=True, limit=1)[0].seq  # its publication's
 
 
 def auditors_only() -> dict[str, int]:
@@ -28,4 +30,12 @@ CASES = [
     Case("api.national_results_csv", "GET", "/api/v1/national/results.csv", everyone(200)),
     Case("api.datapackage_json", "GET", "/api/v1/datapackage.json", everyone(200)),
     Case("api.openapi", "GET", "/api/v1/openapi.json", everyone(200)),
+    Case("api.audit_checkpoints", "GET", "/api/v1/audit/checkpoints", everyone(200)),
+    Case(
+        "api.audit_checkpoint",
+        "GET",
+        lambda world: f"/api/v1/audit/checkpoints/{world.ids['checkpoint_seq']}.json",
+        everyone(200),
+    ),
+    Case("api.audit_public_key", "GET", "/api/v1/audit/public-key", everyone(200)),
 ]

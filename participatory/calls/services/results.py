@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 import participatory.tally as engine
 from constituencies.models import Constituency
 from participatory.audit.exports import freeze_files
-from participatory.audit.services import SYSTEM, record
+from participatory.audit.services import SYSTEM, make_checkpoint, record
 from participatory.calls import rules
 from participatory.calls.models import Ballot, BallotItem, Call, CallResult
 from participatory.calls.services.ballots import forget_voter_keys
@@ -142,6 +142,7 @@ def close_call(session: Session, call_id: int, now: datetime) -> CallResult | No
         },
     )
     freeze_files(session, call, result, now)
+    make_checkpoint(session, now)  # the published head (files included), signed: cutting the log later contradicts it
     return result
 
 
