@@ -97,13 +97,15 @@ def test_a_checkpoint_signs_the_head_and_is_made_once_per_head(session, now):
     assert newer["seq"] == 5 and [c.seq for c in checkpoint_list(session)] == [3, 5]
 
 
-def test_publishing_results_makes_a_checkpoint_of_the_results_event(session, now):
+def test_publishing_results_makes_a_checkpoint_covering_the_results_and_their_files(session, now):
     from tests.builders import make_closed_call
 
     make_closed_call(session, now, proposals=3, voters=4)
     results = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "call.results_computed"))
+    files = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "call.files_published"))
     newest = checkpoint_list(session, newest_first=True, limit=1)[0]
-    assert (newest.seq, newest.head_hash) == (results.seq, results.hash) == head(session)
+    assert results.seq < files.seq
+    assert (newest.seq, newest.head_hash) == (files.seq, files.hash) == head(session)
 
 
 def test_checkpoint_command_seals_signs_and_writes_the_file(app, session, now, tmp_path):

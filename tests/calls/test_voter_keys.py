@@ -88,6 +88,7 @@ def test_production_refuses_a_short_voter_key_secret():
     production = {
         "ENV_NAME": "production",
         "SECRET_KEY": "s" * 40,
+        "AUDIT_SIGNING_KEY": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",  # 32 bytes, base64
         "SESSION_COOKIE_SECURE": True,
         "SESSION_COOKIE_HTTPONLY": True,
     }
