@@ -100,6 +100,22 @@ def retitle_the_call(session, world, now):
     call_services.update_call(session, world.mp, now, world.call, replace(settings, title="Nouveau titre", **dates))
 
 
+@pytest.fixture(autouse=True)
+def _constituencies_put_back(app):
+    """The constituencies are reference data kept between tests: undo what an attack changed in them."""
+    with app.app_context():
+        kept = db.session.execute(select(Constituency.code, Constituency.name, Constituency.registered_voters)).all()
+        db.session.remove()
+    yield
+    with app.app_context():
+        for code, name, voters in kept:
+            db.session.execute(
+                sa.update(Constituency).where(Constituency.code == code).values(name=name, registered_voters=voters)
+            )
+        db.session.commit()
+        db.session.remove()
+
+
 ATTACKS = [hide_a_winner, edit_a_proposal, delete_a_voter, close_again, import_new_boundaries, retitle_the_call]
 
 
