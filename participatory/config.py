@@ -84,6 +84,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@participatory.localhost"),
         # Where .eml files go without SMTP (empty: instance/outbox/), e.g. a scratch folder for benchmarks.
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", ""),
+        # Where proposal images are stored (empty: instance/uploads/); shared storage with several servers.
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", ""),
+        # Proposals one person may have in one call (withdrawn ones do not count); bounds image storage too.
+        "PROPOSALS_PER_AUTHOR": int(os.environ.get("PROPOSALS_PER_AUTHOR", "5") or 5),
         # Rate limits (Flask-Limiter syntax, ";" separates several); see participatory/accounts/ratelimits.py.
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;100 per day"),  # per address
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),  # failures per email

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -37,6 +36,7 @@ from participatory.accounts.rules import (
     password_problem,
     text_problem,
 )
+from participatory.forms import Form
 
 REQUIRED = _l("Ce champ est obligatoire.")
 DISPLAY_NAME_LABEL = _l("Nom affiché publiquement (un pseudonyme convient)")
@@ -124,13 +124,13 @@ def new_password_fields():
     return password, confirm
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     email = email_field()
     display_name = name_field(DISPLAY_NAME_LABEL, DISPLAY_NAME_MAX, autocomplete="nickname")
     password, password_confirm = new_password_fields()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(
         _l("Mot de passe"),
@@ -139,15 +139,15 @@ class LoginForm(FlaskForm):
     )
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = email_field()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password, password_confirm = new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Mot de passe actuel"),
         validators=[DataRequired(REQUIRED), PasswordLength()],
@@ -156,7 +156,7 @@ class ChangePasswordForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = name_field(DISPLAY_NAME_LABEL, DISPLAY_NAME_MAX, autocomplete="nickname")
 
 
@@ -190,7 +190,7 @@ class Coordinate:
 MAP, ABROAD = "map", "abroad"
 
 
-class ResidenceForm(FlaskForm):
+class ResidenceForm(Form):
     """Two ways in one form: a map point (lat/lon) or, abroad, the country of residence."""
 
     mode = HiddenField(default=MAP)
@@ -230,7 +230,7 @@ class Postcode:
             raise StopValidation(str(_l("Un code postal français a 5 chiffres.")))
 
 
-class LetterRequestForm(FlaskForm):
+class LetterRequestForm(Form):
     recipient = name_field(_l("Nom et prénom du destinataire"), 120, autocomplete="name")
     street = name_field(_l("Numéro et voie"), 200, autocomplete="address-line1")
     complement = name_field(_l("Complément d'adresse (facultatif)"), 200, required=False, autocomplete="address-line2")
@@ -247,7 +247,7 @@ class LetterRequestForm(FlaskForm):
         self.abroad = abroad
 
 
-class LetterCodeForm(FlaskForm):
+class LetterCodeForm(Form):
     code = StringField(
         _l("Code reçu par courrier"),
         filters=[_clean],
@@ -256,7 +256,7 @@ class LetterCodeForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         _l("Mot de passe"),
         validators=[DataRequired(REQUIRED), PasswordLength()],
@@ -268,11 +268,11 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """Only the CSRF token: sign-out, resend confirmation, revoke."""
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     role = SelectField(
         _l("Rôle"),
         choices=[SelectChoice(r, ROLE_LABELS[r]) for r in GRANTABLE_ROLES],
@@ -283,7 +283,7 @@ class GrantForm(FlaskForm):
     )
 
 
-class AssignMPForm(FlaskForm):
+class AssignMPForm(Form):
     email = email_field(_l("Adresse électronique du député"))
 
 
@@ -335,7 +335,7 @@ class InRange:
             )
 
 
-class LetterBatchForm(FlaskForm):
+class LetterBatchForm(Form):
     letters = IdListField(_l("Demandes"), choices=[], coerce=int)
     validity_days = WholeNumberField(
         _l("Validité du code (jours)"),

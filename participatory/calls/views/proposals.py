@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -87,7 +87,14 @@ def propose(call_id: int):
     except images.ImageError:
         return render_template("calls/proposal_form.html", **context), 400
     try:
-        proposal = services.submit(db.session, current_user, clock.now(), call, _input(form))
+        proposal = services.submit(
+            db.session,
+            current_user,
+            clock.now(),
+            call,
+            _input(form),
+            max_per_author=current_app.config["PROPOSALS_PER_AUTHOR"],
+        )
     except CallError as error:
         return refused(error, "calls/proposal_form.html", **context)
     if image is not None:
