@@ -37,6 +37,7 @@ from participatory.accounts.rules import (
     text_problem,
 )
 from participatory.forms import Form
+from participatory.routing import MAX_ID
 
 REQUIRED = _l("Ce champ est obligatoire.")
 DISPLAY_NAME_LABEL = _l("Nom affiché publiquement (un pseudonyme convient)")
@@ -292,7 +293,9 @@ class IdListField(SelectMultipleField):
 
     def process_formdata(self, valuelist) -> None:
         try:
-            self.data = [int(v) for v in valuelist]
+            self.data = [int(v) for v in valuelist if v.isascii() and len(v) <= 10]
+            if len(self.data) != len(valuelist) or not all(0 < v <= MAX_ID for v in self.data):
+                raise ValueError
         except ValueError:
             self.data = []
             raise ValueError(str(_l("Sélection non valide : rechargez la page."))) from None

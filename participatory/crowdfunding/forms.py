@@ -133,4 +133,8 @@ class DonationForm(Form):
             if self.amount_other.data is None:
                 return None
             return int((self.amount_other.data * 100).to_integral_value())
-        return int(self.amount_choice.data) if (self.amount_choice.data or "").isdigit() else None
+        return (
+            int(self.amount_choice.data)
+            if (self.amount_choice.data or "").isascii() and self.amount_choice.data.isdigit()
+            else None
+        )

@@ -31,7 +31,7 @@ def vote_limit() -> str:
 
 def _chosen() -> list[int] | None:
     values = request.form.getlist("projects")
-    if not all(v.isdigit() and len(v) < 10 for v in values):
+    if not all(v.isascii() and v.isdigit() and len(v) < 10 for v in values):
         return None
     return [int(v) for v in values]
 
