@@ -39,7 +39,7 @@
         style: (feature) => styleOf(feature.properties.code),
         onEachFeature: (feature, lyr) => {
           layers[feature.properties.code] = lyr;
-          lyr.bindTooltip(feature.properties.name, { sticky: true });
+          lyr.bindTooltip(PBMap.label(feature.properties.name), { sticky: true });
         },
       }).addTo(map);
       // Mainland France first; overseas shapes stay reachable by panning or the list.
