@@ -54,6 +54,7 @@ def _image(form: forms.ProposalForm) -> images.CleanImage | None:
     except images.ImageError as error:
         messages = {
             "too_large": _("L'image dépasse 5 Mo."),
+            "too_many_pixels": _("L'image a trop de pixels : 24 mégapixels au plus pour un JPEG, 12 pour un PNG."),
             "not_an_image": _("Le fichier n'est pas une image lisible."),
             "bad_format": _("Seules les images JPEG et PNG sont acceptées."),
         }
