@@ -8,7 +8,11 @@ query is tried (it used to reach the driver and end in a 500).
 
 from __future__ import annotations
 
-from werkzeug.routing import IntegerConverter, ValidationError
+from flask import abort, request
+from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
+
+from participatory.text import forbidden_character
 
 MAX_ID = 2**31 - 1
 
@@ -25,6 +29,25 @@ class BoundedIntConverter(IntegerConverter):
         return super().to_python(value)
 
 
+class TextConverter(UnicodeConverter):
+    """A path segment with a control character (a NUL PostgreSQL cannot even compare) names nothing: 404."""
+
+    def to_python(self, value: str) -> str:
+        if forbidden_character(value) is not None:
+            raise ValidationError()
+        return value
+
+
+def refuse_control_characters_in_query() -> None:
+    """Query parameters are one-line text everywhere: a NUL, a line break or a lone surrogate is a 400."""
+    for key, value in request.args.items(multi=True):
+        if forbidden_character(key) is not None or forbidden_character(value) is not None:
+            abort(400, description=_("L'adresse contient un caractère de contrôle interdit."))
+
+
 def register_converters(app) -> None:
     """Before any blueprint: each rule binds its converter when it is added."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters["default"] = TextConverter
+    app.url_map.converters["string"] = TextConverter
+    app.before_request(refuse_control_characters_in_query)

@@ -7,12 +7,14 @@ Run on SQLite and PostgreSQL (TEST_DATABASE_URL): SQLite refuses ints past 2â¶Â
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 import pytest
 
 from participatory.accounts.rules import ADMIN, MP
 from participatory.i18n import safe_next
 from participatory.routing import MAX_ID
+from participatory.text import forbidden_character
 from tests.accounts.conftest import make_account, sign_in
 
 TOO_BIG = [str(MAX_ID + 1), str(2**32), str(2**63 - 1), str(2**63), str(2**64), "9" * 19, "1" * 60, "7" * 5000]
@@ -83,14 +85,19 @@ NEXT = [
 
 @pytest.mark.parametrize("value", NEXT)
 def test_a_next_parameter_with_control_characters_falls_back_home(app, value):
+    """Control characters are refused for every query (400); other hostile targets go home."""
     response = app.test_client().get(f"/lang/fr?next={value}")
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    if response.status_code == 400:
+        assert forbidden_character(unquote(value)) is not None
+    else:
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert safe_next(unquote(value)) == "/"  # and the function itself, for any other caller
 
 
 @pytest.mark.parametrize("value", NEXT)
 def test_signing_in_again_with_a_hostile_next_goes_home(app, admin_client, value):
     response = admin_client.get(f"/compte/connexion?next={value}")
-    assert response.status_code == 302 and response.headers["Location"] in ("/", "/compte")
+    assert response.status_code == 400 or response.headers["Location"] in ("/", "/compte")
 
 
 @pytest.mark.parametrize("value", ["/appels", "/appels?phase=voting", "/propositions/3#x"])
@@ -123,3 +130,28 @@ def test_query_numbers_in_other_scripts_are_not_a_500(app, admin_client, value):
         400,
         404,
     )
+
+
+def text_routes(app) -> list[str]:
+    return sorted(
+        r.rule
+        for r in app.url_map.iter_rules()
+        if "GET" in r.methods and any(type(c).__name__ == "TextConverter" for c in r._converters.values())
+    )
+
+
+@pytest.mark.parametrize("value", ["%00", "a%00b", "33-04%0A", "%0D%0A", "%1B", "%E2%80%AE", "%E2%80%A8"])
+def test_text_path_segments_with_control_characters_are_404(app, admin_client, value):
+    routes = text_routes(app)
+    assert len(routes) > 5
+    for rule in routes:
+        path = re.sub(r"<int:[^>]+>", "1", rule)
+        path = re.sub(r"<(?:string:|path:)?[a-z_]+>", value, path)
+        assert admin_client.get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("value", ["%00", "a%00b", "x%0Ay", "%1B[31m", "%E2%80%AE"])
+@pytest.mark.parametrize("url", ["/appels?q={}", "/appels?departement={}", "/api/v1/calls?phase={}", "/?{}=1"])
+def test_query_parameters_with_control_characters_are_a_400(app, admin_client, url, value):
+    response = admin_client.get(url.format(value))
+    assert response.status_code == 400
