@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -27,8 +28,13 @@ def polygonal(geometry: object, position: int) -> BaseGeometry:
         raise BoundaryFileError(f"{where}: geometry type {kind!r}, expected Polygon or MultiPolygon")
     try:
         geom = shape(geometry)
-    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        finite = bool(np.isfinite(shapely.get_coordinates(geom)).all())
+    except (ValueError, TypeError, AttributeError, IndexError, GEOSException) as exc:
         raise BoundaryFileError(f"{where}: unreadable coordinates ({exc})") from None
+    except RecursionError:
+        raise BoundaryFileError(f"{where}: unreadable coordinates (nested too deeply)") from None
+    if not finite:
+        raise BoundaryFileError(f"{where}: coordinates that are not finite numbers (NaN or infinite)")
     if not geom.is_valid:
         geom = _only_polygons(shapely.make_valid(geom))
     if geom.is_empty:

@@ -31,6 +31,8 @@ class ImportReport:
     schema: str
     with_geometry: int
     without_geometry: int
+    replaced: int = 0  # boundaries of the file (all of them, or with --partial only these)
+    kept: tuple[str, ...] = ()  # --partial: constituencies whose boundary was kept as it was
 
 
 def sync_catalogue(session: Session, path: Path = CATALOGUE) -> int:
@@ -75,11 +77,17 @@ def read_source(path_or_url: str, timeout: float = 30.0) -> bytes:
     return path.read_bytes()
 
 
+def _not_a_number(name: str):
+    raise BoundaryFileError(f"{name} is not a number (JSON has no NaN or Infinity)")
+
+
 def _features(raw: bytes) -> list:
     try:
-        document = json.loads(raw.decode("utf-8-sig"))
+        document = json.loads(raw.decode("utf-8-sig"), parse_constant=_not_a_number)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BoundaryFileError(f"not a JSON file: {exc}") from None
+    except RecursionError:
+        raise BoundaryFileError("not a GeoJSON file: nested too deeply") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise BoundaryFileError("not a GeoJSON FeatureCollection")
     features = document.get("features")
@@ -94,10 +102,15 @@ def import_boundaries(
     source: str,
     now: datetime,
     progress: Callable[[Iterable], Iterable] = lambda items: items,
+    *,
+    partial: bool = False,
 ) -> ImportReport:
     """Validate a whole GeoJSON file, then replace every boundary with its shapes.
 
-    Everything is checked before the first write, so a bad file changes nothing.
+    Everything is checked before the first write, so a bad file changes nothing. A file
+    that leaves out constituencies which have a boundary now is refused (one stray feature
+    would wipe the other 565) unless `partial`: then only the file's boundaries are
+    replaced and the others kept.
     """
     features = _features(raw)
     known = set(session.scalars(select(Constituency.code)))
@@ -119,9 +132,18 @@ def import_boundaries(
         schemas.add(fc.schema)
     if len(schemas) > 1:
         raise BoundaryFileError("the file mixes the 2012 and the official schemas")
-    session.execute(
-        update(Constituency).values(geometry_wkb=None, display_geojson=None, label_lat=None, label_lon=None)
-    )
+    having = set(session.scalars(select(Constituency.code).where(Constituency.geometry_wkb.is_not(None))))
+    left_out = sorted(having - set(parsed))
+    if left_out and not partial:
+        sample = ", ".join(left_out[:5]) + (", …" if len(left_out) > 5 else "")
+        raise BoundaryFileError(
+            f"the file has {len(parsed)} boundaries and leaves out {len(left_out)} constituencies that have one now "
+            f"({sample}); to replace only those in the file and keep the others, pass --partial"
+        )
+    if not partial:
+        session.execute(
+            update(Constituency).values(geometry_wkb=None, display_geojson=None, label_lat=None, label_lon=None)
+        )
     for code, (wkb, display, lat, lon) in parsed.items():
         session.execute(
             update(Constituency)
@@ -131,7 +153,14 @@ def import_boundaries(
     schema = schemas.pop()
     session.add(BoundaryImport(source=source[:500], schema=schema, features=len(parsed), imported_at=now))
     session.flush()
-    return ImportReport(schema=schema, with_geometry=len(parsed), without_geometry=len(known) - len(parsed))
+    with_geometry = len(parsed) + (len(left_out) if partial else 0)
+    return ImportReport(
+        schema=schema,
+        with_geometry=with_geometry,
+        without_geometry=len(known) - with_geometry,
+        replaced=len(parsed),
+        kept=tuple(left_out) if partial else (),
+    )
 
 
 def boundaries_loaded(session: Session) -> bool:

@@ -24,11 +24,18 @@ def build_app(config: dict | None = None) -> Flask:
     register_config(app, config)
     register_extensions(app)
     register_i18n(app)
+    register_converters(app)
     register_blueprints(app)
     register_cli(app)
     register_security_headers(app)
     register_errors(app)
     return app
+
+
+def register_converters(app: Flask) -> None:
+    from participatory.routing import register_converters as bounded_ids
+
+    bounded_ids(app)
 
 
 def register_config(app: Flask, overrides: dict | None) -> None:

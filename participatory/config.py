@@ -96,6 +96,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@participatory.localhost"),
         # Where .eml files go without SMTP (empty: instance/outbox/), e.g. a scratch folder for benchmarks.
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", ""),
+        # Where proposal images are stored (empty: instance/uploads/); shared storage with several servers.
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", ""),
+        # Proposals one person may have in one call (withdrawn ones do not count); bounds image storage too.
+        "PROPOSALS_PER_AUTHOR": int(os.environ.get("PROPOSALS_PER_AUTHOR", "5") or 5),
         # Rate limits (Flask-Limiter syntax, ";" separates several); see participatory/accounts/ratelimits.py.
         # Sign-in counts failures only, and spares the browsers that signed in to the account before
         # (see the scheme in participatory/accounts/ratelimits.py and the README).

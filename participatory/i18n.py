@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, has_request_context, redirect, request
 
+from participatory.text import forbidden_character
+
 bp = Blueprint("i18n", __name__)
 COOKIE = "lang"
 
@@ -21,10 +23,15 @@ def safe_next(target: str | None) -> str:
     """A local path to go back to; anything pointing elsewhere becomes the home page."""
     if not target:
         return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if forbidden_character(target) is not None or "\\" in target:
+        return "/"  # a header cannot carry a line break; browsers read "\\" as "/"
+    if not target.startswith("/") or target.startswith("//"):
         return "/"
-    return target
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. an unclosed "[" read as an IPv6 host
+        return "/"
+    return "/" if parts.scheme or parts.netloc else target
 
 
 @bp.get("/lang/<code>")

@@ -48,7 +48,8 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to
-    message["Subject"] = mail.subject
+    # A header is one line: text stored before titles were checked must not make every message fail.
+    message["Subject"] = " ".join(mail.subject.split())
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.split("@")[-1])
     message.set_content(mail.body)

@@ -15,6 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "data" / "constituencies.csv"
+sys.path.insert(0, str(ROOT))
+from participatory import csvfiles  # noqa: E402
 
 # Department names as written by the Ministry of the Interior (with accents),
 # keyed by the codes used in the shared files (overseas: Z-codes; abroad: ZZ).
@@ -160,7 +162,7 @@ def main() -> int:
         return 1
     OUT.parent.mkdir(exist_ok=True)
     with open(OUT, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer = csvfiles.dict_writer(fh, list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     print(f"wrote {len(rows)} constituencies to {OUT.relative_to(ROOT)}")

@@ -66,3 +66,18 @@ def test_audit_signing_key_is_required_in_production_and_checked_everywhere(monk
         monkeypatch.setenv(key, value)
     with pytest.raises(ConfigError, match=message):
         create_app()
+
+
+def test_upload_dir_and_proposal_limit_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "shared-uploads"))
+    monkeypatch.setenv("PROPOSALS_PER_AUTHOR", "3")
+    app = create_app()
+    assert app.config["UPLOAD_DIR"] == str(tmp_path / "shared-uploads")
+    assert app.config["PROPOSALS_PER_AUTHOR"] == 3
+    from participatory.calls.views import upload_dir
+
+    with app.app_context():
+        assert upload_dir() == tmp_path / "shared-uploads"
+    monkeypatch.delenv("UPLOAD_DIR")
+    with create_app().app_context():
+        assert upload_dir().parts[-2:] == ("instance", "uploads")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -37,6 +36,8 @@ from participatory.accounts.rules import (
     password_problem,
     text_problem,
 )
+from participatory.forms import Form
+from participatory.routing import MAX_ID
 
 REQUIRED = _l("Ce champ est obligatoire.")
 DISPLAY_NAME_LABEL = _l("Nom affiché publiquement (un pseudonyme convient)")
@@ -124,13 +125,13 @@ def new_password_fields():
     return password, confirm
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     email = email_field()
     display_name = name_field(DISPLAY_NAME_LABEL, DISPLAY_NAME_MAX, autocomplete="nickname")
     password, password_confirm = new_password_fields()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(
         _l("Mot de passe"),
@@ -139,15 +140,15 @@ class LoginForm(FlaskForm):
     )
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = email_field()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password, password_confirm = new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Mot de passe actuel"),
         validators=[DataRequired(REQUIRED), PasswordLength()],
@@ -156,7 +157,7 @@ class ChangePasswordForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = name_field(DISPLAY_NAME_LABEL, DISPLAY_NAME_MAX, autocomplete="nickname")
 
 
@@ -190,7 +191,7 @@ class Coordinate:
 MAP, ABROAD = "map", "abroad"
 
 
-class ResidenceForm(FlaskForm):
+class ResidenceForm(Form):
     """Two ways in one form: a map point (lat/lon) or, abroad, the country of residence."""
 
     mode = HiddenField(default=MAP)
@@ -230,7 +231,7 @@ class Postcode:
             raise StopValidation(str(_l("Un code postal français a 5 chiffres.")))
 
 
-class LetterRequestForm(FlaskForm):
+class LetterRequestForm(Form):
     recipient = name_field(_l("Nom et prénom du destinataire"), 120, autocomplete="name")
     street = name_field(_l("Numéro et voie"), 200, autocomplete="address-line1")
     complement = name_field(_l("Complément d'adresse (facultatif)"), 200, required=False, autocomplete="address-line2")
@@ -247,7 +248,7 @@ class LetterRequestForm(FlaskForm):
         self.abroad = abroad
 
 
-class LetterCodeForm(FlaskForm):
+class LetterCodeForm(Form):
     code = StringField(
         _l("Code reçu par courrier"),
         filters=[_clean],
@@ -256,7 +257,7 @@ class LetterCodeForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         _l("Mot de passe"),
         validators=[DataRequired(REQUIRED), PasswordLength()],
@@ -268,11 +269,11 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """Only the CSRF token: sign-out, resend confirmation, revoke."""
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     role = SelectField(
         _l("Rôle"),
         choices=[SelectChoice(r, ROLE_LABELS[r]) for r in GRANTABLE_ROLES],
@@ -283,7 +284,7 @@ class GrantForm(FlaskForm):
     )
 
 
-class AssignMPForm(FlaskForm):
+class AssignMPForm(Form):
     email = email_field(_l("Adresse électronique du député"))
 
 
@@ -292,7 +293,9 @@ class IdListField(SelectMultipleField):
 
     def process_formdata(self, valuelist) -> None:
         try:
-            self.data = [int(v) for v in valuelist]
+            self.data = [int(v) for v in valuelist if v.isascii() and len(v) <= 10]
+            if len(self.data) != len(valuelist) or not all(0 < v <= MAX_ID for v in self.data):
+                raise ValueError
         except ValueError:
             self.data = []
             raise ValueError(str(_l("Sélection non valide : rechargez la page."))) from None
@@ -335,7 +338,7 @@ class InRange:
             )
 
 
-class LetterBatchForm(FlaskForm):
+class LetterBatchForm(Form):
     letters = IdListField(_l("Demandes"), choices=[], coerce=int)
     validity_days = WholeNumberField(
         _l("Validité du code (jours)"),

@@ -4,7 +4,6 @@ window of a DL envelope) or a CSV for a mail-merge service. Built in memory, nev
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +13,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
+from participatory import csvfiles
 from participatory.accounts.abroad import country_name
-from participatory.accounts.rules import PARIS, csv_safe
+from participatory.accounts.rules import PARIS
 from participatory.accounts.services.letters import PrintableLetter
 
 # A Unicode TrueType font so that every name prints (the PDF core fonts stop at Latin-1).
@@ -114,13 +114,13 @@ CSV_COLUMNS = ("reference", "recipient", "street", "complement", "postcode", "ci
 
 def render_csv(letters: list[PrintableLetter], context: LetterContext) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvfiles.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for letter in letters:
         country = country_name(letter.country, context.locale) if letter.country else "France"
         writer.writerow(
             [
-                csv_safe(str(v))
+                str(v)
                 for v in (
                     letter.letter_id,
                     letter.recipient,

@@ -286,11 +286,3 @@ def letter_redeem_problem(*, status: str, expires_at: datetime | None, now: date
     if expires_at is None or utc(now) > utc(expires_at):
         return _l("Ce code a expiré : demandez un nouveau courrier.")
     return None
-
-
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: str) -> str:
-    """Cell text that a spreadsheet will not run as a formula."""
-    return "'" + value if value.startswith(CSV_FORMULA_PREFIXES) else value

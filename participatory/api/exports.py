@@ -18,7 +18,7 @@ def _year() -> int | None:
     raw = request.args.get("year")
     if raw is None:
         return None
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or not 2000 <= int(raw) <= 2100:
         abort(400, description="year must be a year between 2000 and 2100")
     return int(raw)
 

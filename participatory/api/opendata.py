@@ -3,14 +3,13 @@ Frictionless `datapackage.json` that describes them (and the donation aggregates
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
-from participatory import clock
+from participatory import clock, csvfiles
 from participatory.api.caching import cached_json, cached_response
 from participatory.api.views import bp
 from participatory.calls import rules as call_rules
@@ -54,7 +53,7 @@ def _stamp(moment: datetime) -> str:
 
 def _csv(fields: tuple, rows: list[tuple]) -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvfiles.writer(buffer, lineterminator="\n")
     writer.writerow([name for name, _, _ in fields])
     writer.writerows([("" if v is None else str(v).lower() if isinstance(v, bool) else v) for v in row] for row in rows)
     return buffer.getvalue()

@@ -26,7 +26,6 @@ recompute the published winners from it.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -36,6 +35,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from participatory import csvfiles
 from participatory.audit.models import AuditEvent, PublishedFile
 from participatory.audit.services import SYSTEM, record
 from participatory.calls import rules as call_rules
@@ -114,7 +114,7 @@ def _stamp(moment: datetime) -> str:
 
 def _csv(columns: tuple[str, ...], rows: list[dict]) -> bytes:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer = csvfiles.dict_writer(buffer, columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
     return buffer.getvalue().encode("utf-8")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
+from participatory.forms import Form
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

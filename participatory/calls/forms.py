@@ -8,14 +8,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
-    FloatField,
     IntegerField,
     RadioField,
     SelectField,
@@ -26,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from participatory.accounts.rules import VERIFICATION_LEVELS
 from participatory.calls import rules
+from participatory.forms import MAX_EUROS, FiniteDecimalField, FiniteFloatField, Form
 
 PARIS = ZoneInfo("Europe/Paris")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -93,14 +91,14 @@ def paris(moment: datetime) -> datetime:
     return rules.aware(moment).astimezone(PARIS).replace(tzinfo=None)
 
 
-class CallForm(FlaskForm):
+class CallForm(Form):
     year = IntegerField(_l("Année"), validators=[InputRequired(), NumberRange(2000, 2100)])
     title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=160)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
-    budget = DecimalField(
+    budget = FiniteDecimalField(
         _l("Budget (€)"),
         default=Decimal(rules.DEFAULT_BUDGET_CENTS) / 100,
-        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal(100_000_000))],
+        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_EUROS)],
         **MONEY,
     )
     proposals_open_at = DateTimeLocalField(
@@ -133,38 +131,40 @@ class CallForm(FlaskForm):
     )
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=120)])
     summary = StringField(_l("Résumé"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=20000)])
     category = SelectField(_l("Catégorie"), choices=list(CATEGORY_LABELS.items()))
-    estimated_cost = DecimalField(
-        _l("Coût estimé (€)"), validators=[InputRequired(), NumberRange(min=Decimal("0.01"))], **MONEY
+    estimated_cost = FiniteDecimalField(
+        _l("Coût estimé (€)"), validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_EUROS)], **MONEY
     )
-    lat = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
-    lon = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+    lat = FiniteFloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    lon = FiniteFloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     image = FileField(_l("Image (JPEG ou PNG, 5 Mo au plus ; facultative)"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     decision = RadioField(_l("Décision"), choices=list(DECISION_LABELS.items()), validators=[InputRequired()])
-    final_cost = DecimalField(_l("Coût final (€)"), validators=[Optional(), NumberRange(min=Decimal("0.01"))], **MONEY)
+    final_cost = FiniteDecimalField(
+        _l("Coût final (€)"), validators=[Optional(), NumberRange(min=Decimal("0.01"), max=MAX_EUROS)], **MONEY
+    )
     reason = TextAreaField(_l("Motif (public ; obligatoire si non réalisable)"), validators=[Length(max=5000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Motif"), validators=[DataRequired(), Length(max=2000)])
 
 
-class ImplementationForm(FlaskForm):
+class ImplementationForm(Form):
     status = SelectField(_l("Statut"), choices=list(STATUS_LABELS.items()))
     happened_on = DateField(_l("Date"), validators=[InputRequired()])
     note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(Form):
     code = StringField(_l("Code de reçu"), validators=[DataRequired(), Length(max=40)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button-only form (vote, cancel, withdraw): CSRF protection and nothing else."""

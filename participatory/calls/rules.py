@@ -60,7 +60,8 @@ FEASIBLE, INFEASIBLE = "feasible", "infeasible"
 IMPLEMENTATION_STATUSES = ("planned", "in_progress", "done", "cancelled")
 
 DEFAULT_BUDGET_CENTS = 13_000_000  # 130,000 €, the old réserve parlementaire
-MAX_BUDGET_CENTS = 100_000_000_00  # 100 M€: anything above is a typing error
+# 20 M€: above is a typing error, and cents must fit the 32-bit integer columns (2 147 483 647).
+MAX_BUDGET_CENTS = 20_000_000_00
 TALLY_RULES = RULES  # greedy, equal-shares, equal-shares-completed
 DEFAULT_RULE = EQUAL_SHARES_COMPLETED
 # equal-shares-completed raises every voter's share by one euro at a time.

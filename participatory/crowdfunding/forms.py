@@ -8,12 +8,10 @@ from decimal import Decimal
 import pycountry
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     EmailField,
     RadioField,
     SelectField,
@@ -32,6 +30,7 @@ from wtforms.validators import (
 )
 
 from participatory.crowdfunding import rules
+from participatory.forms import FiniteDecimalField, Form
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -50,7 +49,7 @@ def _reading_order(name: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-class ElectionForm(FlaskForm):
+class ElectionForm(Form):
     name = StringField(_l("Nom de l'élection"), validators=[DataRequired(), Length(max=120)])
     first_round = DateField(_l("Date du premier tour"), validators=[DataRequired()])
     second_round = DateField(_l("Date du second tour"), validators=[Optional()])
@@ -66,7 +65,7 @@ class ElectionForm(FlaskForm):
     )
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     constituency_code = StringField(
         _l("Circonscription (code, ex. 33-04)"), validators=[DataRequired(), Regexp(r"^[0-9A-Za-z]{2}-[0-9]{2}$")]
     )
@@ -91,19 +90,19 @@ class ApplicationForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = SelectField(
         _l("Décision"), choices=[("approve", _l("Valider")), ("reject", _l("Refuser"))], validators=[InputRequired()]
     )
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     account_id = StringField(
         _l("Identifiant du compte Stripe du mandataire"), validators=[DataRequired(), Length(max=64)]
     )
 
 
-class RefundForm(FlaskForm):
+class RefundForm(Form):
     reason = SelectField(
         _l("Motif"),
         choices=[
@@ -114,16 +113,16 @@ class RefundForm(FlaskForm):
     )
 
 
-class LegalTextForm(FlaskForm):
+class LegalTextForm(Form):
     body = TextAreaField(_l("Texte"), validators=[DataRequired(), Length(max=20000)])
 
 
 PRESETS = [(str(c), f"{c // 100} €") for c in rules.PRESET_AMOUNTS_CENTS] + [("other", _l("Autre montant"))]
 
 
-class DonationForm(FlaskForm):
+class DonationForm(Form):
     amount_choice = RadioField(_l("Montant"), choices=PRESETS, default="2000", validators=[InputRequired()])
-    amount_other = DecimalField(
+    amount_other = FiniteDecimalField(
         _l("Autre montant (en euros)"),
         places=2,
         validators=[
@@ -172,4 +171,8 @@ class DonationForm(FlaskForm):
             if self.amount_other.data is None:
                 return None
             return int((self.amount_other.data * 100).to_integral_value())
-        return int(self.amount_choice.data) if (self.amount_choice.data or "").isdigit() else None
+        return (
+            int(self.amount_choice.data)
+            if (self.amount_choice.data or "").isascii() and self.amount_choice.data.isdigit()
+            else None
+        )

@@ -31,6 +31,33 @@ class InvalidSignature(Exception):
     """A webhook whose signature is missing, wrong or too old."""
 
 
+class MalformedEvent(Exception):
+    """A correctly signed webhook whose content is not a Stripe event we can store (a 400, never a 500)."""
+
+
+def event_problem(event: object) -> str | None:
+    """Why a signed event cannot be applied: the shape `handle_event` reads, and text a database can store."""
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        return "not a Stripe event"
+    if not event["id"] or len(event["id"]) > 255 or len(event["type"]) > 80:
+        return "id or type of a wrong length"
+    data = event.get("data")
+    if data is not None and not isinstance(data, dict):
+        return "data is not an object"
+    obj = (data or {}).get("object")
+    if obj is not None and not isinstance(obj, dict):
+        return "data.object is not an object"
+    if event.get("account") is not None and not isinstance(event["account"], str):
+        return "account is not a string"
+    try:
+        json.dumps(event, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "text with a lone surrogate (not valid Unicode)"
+    except (ValueError, RecursionError):
+        return "nested too deeply"
+    return None
+
+
 @dataclass(frozen=True)
 class Intent:
     id: str
@@ -141,9 +168,13 @@ def verify_webhook(payload: bytes, signature_header: str | None, secret: str, to
     try:
         text = payload.decode("utf-8")
         stripe.WebhookSignature.verify_header(text, signature_header, secret, tolerance)
-        event = json.loads(text)
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as exc:
         raise InvalidSignature(str(exc)) from exc
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
-        raise InvalidSignature("not a Stripe event")
+    try:
+        event = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # signed, but not JSON we can read (e.g. nested too deeply)
+        raise MalformedEvent("not JSON, or nested too deeply") from exc
+    problem = event_problem(event)
+    if problem:
+        raise MalformedEvent(problem)
     return event

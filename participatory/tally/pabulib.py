@@ -32,7 +32,10 @@ import numpy as np
 from participatory.tally.model import SUPPORTED_VOTE_TYPES, Amount, Ballots, Election, Project, TallyError
 
 SECTIONS = ("meta", "projects", "votes")
-_NUMBER = re.compile(r"\d+(\.\d+)?|\d+/\d+")
+_NUMBER = re.compile(r"\d+(\.\d+)?|\d+/\d+", re.ASCII)
+# Amounts beyond this are not budgets but attacks or typing errors; the engine's arrays are 64-bit.
+MAX_AMOUNT = 10**15
+MAX_DIGITS = 30  # read before converting: Python refuses (with a traceback) ints of 4,300 digits
 _RESERVED_VOTE = ("voter_id", "vote")
 
 
@@ -53,11 +56,15 @@ def parse_amount(text: str, what: str, line: int | None) -> Amount:
     """An exact amount from ``4000``, ``4000.0``, ``4000,50`` or ``81/2``."""
     s = text.strip().replace(",", ".")
     if not _NUMBER.fullmatch(s):
-        raise PabulibError(f"{what} is not a non-negative number: {text!r}", line)
+        raise PabulibError(f"{what} is not a non-negative number: {text[:40]!r}", line)
+    if len(s) > MAX_DIGITS:
+        raise PabulibError(f"{what} is too large or too precise ({len(s)} characters)", line)
     try:
         value = Fraction(s)
     except ZeroDivisionError:
         raise PabulibError(f"{what} divides by zero: {text!r}", line) from None
+    if value > MAX_AMOUNT:
+        raise PabulibError(f"{what} is too large: {text.strip()} (at most {MAX_AMOUNT:,})", line)
     return value.numerator if value.denominator == 1 else value
 
 
@@ -235,8 +242,11 @@ class _VoteReader:
         self.extra: dict[str, list[str]] = {h: [] for _, h in self.extra_cols}
         self.seen_ids: set[str] = set()
         self.skipped: list[int] = []  # ballot numbers before which a blank line was skipped
-        # The vote field of every line of a block, in one regex pass.
+        # The vote field of every line of a block, in one regex pass; the voter id the same way.
         self.vote_field = re.compile("^" + "[^;\n]*;" * self.vote_col + "([^;\n]*)", re.MULTILINE)
+        self.id_field = (
+            re.compile("^" + "[^;\n]*;" * self.id_col + "([^;\n]*)", re.MULTILINE) if self.id_col is not None else None
+        )
 
     def read(self, lines: _Lines) -> None:
         line_no = lines.count
@@ -273,7 +283,8 @@ class _VoteReader:
             and block.count(";") == count * (self.width - 1)
         ):
             votes = self.vote_field.findall(block)
-        if votes is not None and len(votes) == count:
+        fresh = self._fresh_ids(block, count) if votes is not None and len(votes) == count else None
+        if fresh is not None:
             filled = [v for v in votes if v]
             tokens = ",".join(filled).split(",") if filled else []
             if "" not in tokens:
@@ -282,6 +293,7 @@ class _VoteReader:
                 except KeyError:
                     pass  # an unknown id, or spaces around ids: the line path sorts it out
                 else:
+                    self.seen_ids |= fresh
                     self.indices.extend(ids)
                     total = self.indptr[-1]
                     for v in votes:
@@ -293,6 +305,15 @@ class _VoteReader:
             line_no += 1
             self.line(line, line_no)
         return line_no
+
+    def _fresh_ids(self, block: str, count: int) -> set[str] | None:
+        """The block's voter ids when all are new, else None (the line path names the repeated one)."""
+        if self.id_field is None:
+            return set()
+        # [:count]: "^" also matches after the block's last newline, an empty match that is no line.
+        found = self.id_field.findall(block)[:count]
+        ids = set(found) if " " not in block else {v.strip() for v in found}
+        return ids if len(ids) == count and self.seen_ids.isdisjoint(ids) else None
 
     def line(self, line: str, line_no: int) -> None:
         fields = _quoted_row(line, line_no) if '"' in line else line.split(";")
@@ -312,12 +333,13 @@ class _VoteReader:
                 del self.indices[start:]
                 self.indices.extend(_slow_ballot(vote, self.position, line_no))
         self.indptr.append(len(self.indices))
+        if self.id_col is not None:
+            vid = fields[self.id_col].strip()
+            if vid in self.seen_ids:
+                raise PabulibError(f"duplicate voter_id {vid[:40]!r}", line_no)
+            self.seen_ids.add(vid)
         if self.details:
             if self.id_col is not None:
-                vid = fields[self.id_col].strip()
-                if vid in self.seen_ids:
-                    raise PabulibError(f"duplicate voter_id {vid!r}", line_no)
-                self.seen_ids.add(vid)
                 self.voter_ids.append(vid)
             for i, h in self.extra_cols:
                 self.extra[h].append(fields[i].strip())
@@ -350,6 +372,12 @@ def _read_votes(
     first_line = lines.count + 1
     reader.read(lines)
     ballots = reader.ballots(vote_type, first_line)
+    reader.seen_ids = set()
+    for key, actual, what in (("num_votes", len(ballots), "ballots"), ("num_projects", len(projects), "projects")):
+        if key in meta:
+            stated = meta[key].strip()
+            if not (stated.isascii() and stated.isdigit() and len(stated) <= 12) or int(stated) != actual:
+                raise PabulibError(f"META {key} is {stated[:20]!r} but the file has {actual} {what}", meta_line[key])
     budget = parse_amount(meta["budget"], "budget", meta_line["budget"])
     try:
         return Election(

@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping
 from typing import IO
 
+from participatory import csvfiles
 from participatory.tally.model import Amount, Ballots, Election, TallyError
 
 _RESERVED_PROJECT = ("project_id", "cost", "name")
@@ -73,7 +74,7 @@ def pabulib_string(election: Election, *, meta: Mapping[str, str] | None = None)
 
 
 def _write(election: Election, f: IO[str], extra_meta: Mapping[str, str] | None) -> None:
-    writer = csv.writer(f, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csvfiles.interchange_writer(f, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     assert isinstance(election.ballots, Ballots)
     n = len(election.ballots)
     meta = {**election.meta, **(extra_meta or {})}

@@ -13,5 +13,12 @@ window.PBMap = (function () {
   const highlight = { color: "#b3001b", weight: 3, fillColor: "#ff8c94", fillOpacity: 0.55 };
   // Accent- and case-insensitive text for the list searches that stand in for the map.
   const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  return { create: create, style: style, highlight: highlight, fold: fold };
+  // Map labels are text: names and titles come from data (a proposal title is anyone's input),
+  // and Leaflet inserts a string tooltip or popup as HTML. A text node never becomes markup.
+  function label(text) {
+    const span = document.createElement("span");
+    span.textContent = String(text);
+    return span;
+  }
+  return { create: create, style: style, highlight: highlight, fold: fold, label: label };
 })();

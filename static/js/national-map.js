@@ -39,7 +39,7 @@
         style: (feature) => styleOf(feature.properties.code),
         onEachFeature: (feature, lyr) => {
           layers[feature.properties.code] = lyr;
-          lyr.bindTooltip(feature.properties.name, { sticky: true });
+          lyr.bindTooltip(PBMap.label(feature.properties.name), { sticky: true });
         },
       }).addTo(map);
       // Mainland France first; overseas shapes stay reachable by panning or the list.
@@ -77,7 +77,7 @@
       const info = !call ? legend.dataset.msgNoCall
         : legend.dataset["phase" + call.phase.charAt(0).toUpperCase() + call.phase.slice(1)]
           + " · " + legend.dataset.msgParticipation + " " + (call.participation * 100).toFixed(1) + " %";
-      layer.setTooltipContent(name + " — " + info);
+      layer.setTooltipContent(PBMap.label(name + " — " + info));
     });
     legend.querySelectorAll("input[name=map-colour]").forEach((input) => input.addEventListener("change", () => {
       mode = input.value;

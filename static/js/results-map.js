@@ -20,7 +20,8 @@
         radius: p.selected ? 9 : 6, weight: 2,
         color: p.selected ? "#b3001b" : "#495057", fillColor: p.selected ? "#ff8c94" : "#adb5bd", fillOpacity: 0.9,
       }).addTo(map);
-      marker.bindTooltip(p.title + " (" + (p.selected ? el.dataset.labelWinner : el.dataset.labelOther) + ", " + p.votes + ")");
+      const status = p.selected ? el.dataset.labelWinner : el.dataset.labelOther;
+      marker.bindTooltip(PBMap.label(p.title + " (" + status + ", " + p.votes + ")"));
     });
     if (bounds) map.fitBounds(bounds, { padding: [10, 10] });
     el.dataset.ready = "yes";

@@ -23,6 +23,11 @@ ODDITIES = {
     "zero width": "ab\u200bcd",
     "bom": "\ufeffabcd",
     "nul": "ab\x00cd",
+    "line break": "ab\ncd",
+    "carriage return": "ab\rcd",
+    "escape": "ab\x1bcd",
+    "line separator": "ab\u2028cd",
+    "paragraph separator": "ab\u2029cd",
 }
 
 

@@ -21,7 +21,6 @@ from participatory.accounts.rules import (
     TOKEN_USED,
     TOKEN_VALID,
     coordinates_problem,
-    csv_safe,
     email_problem,
     format_letter_code,
     grant_problem,
@@ -224,20 +223,6 @@ def test_letter_expiry_is_the_end_of_the_printed_day_in_paris():
     expiry = letter_expiry(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), 30)  # already the 23rd in Paris
     local = expiry.astimezone(PARIS)
     assert (local.date().isoformat(), local.hour, local.minute) == ("2026-12-23", 23, 59)
-
-
-@pytest.mark.parametrize(
-    ("value", "cell"),
-    [
-        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
-        ("+33", "'+33"),
-        ("-1", "'-1"),
-        ("@SUM", "'@SUM"),
-        ("Ana", "Ana"),
-    ],
-)
-def test_csv_cells_are_not_formulas(value, cell):
-    assert csv_safe(value) == cell
 
 
 @pytest.mark.parametrize(

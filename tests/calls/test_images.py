@@ -89,3 +89,88 @@ def test_upload_through_the_form_is_checked_by_content_not_name(app, session, no
     assert "Le fichier n'est pas une image lisible." in html.unescape(response.get_data(as_text=True))
     assert session.query(Proposal).count() == 0
     assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def _header_only(fmt: str, size: tuple[int, int]) -> bytes:
+    """A real file of that many pixels, small on disk (one colour compresses to almost nothing)."""
+    out = io.BytesIO()
+    Image.new("L" if fmt == "PNG" else "RGB", size, 0).save(out, fmt, **({"quality": 10} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "size", "accepted"),
+    [
+        ("PNG", (6300, 6300), False),  # the 150 KB file that cost 1.5 s and 200 MB
+        ("PNG", (4001, 3000), False),
+        ("PNG", (12_000_001, 1), False),
+        ("PNG", (1, 20_000), True),
+        ("PNG", (4000, 3000), True),
+        ("JPEG", (6001, 4000), False),
+        ("JPEG", (6000, 4000), True),
+        ("JPEG", (65_000, 400), False),
+    ],
+)
+def test_pixels_are_bounded_before_decoding(fmt, size, accepted):
+    raw = _header_only(fmt, size)
+    if accepted:
+        clean = images.reencode(raw)
+        assert max(Image.open(io.BytesIO(clean.data)).size) <= images.MAX_SIDE
+    else:
+        with pytest.raises(images.ImageError) as error:
+            images.reencode(raw)
+        assert str(error.value) == "too_many_pixels"
+
+
+def test_large_jpegs_are_decoded_scaled_down():
+    """Draft mode: the decoder itself halves a 6000x4000 JPEG at least once, so far less memory is touched."""
+    probe = Image.open(io.BytesIO(_header_only("JPEG", (6000, 4000))))
+    probe.draft("RGB", (images.MAX_SIDE, images.MAX_SIDE))
+    assert probe.size[0] <= 3000
+
+
+def _jpeg_with_everything() -> bytes:
+    from PIL import ImageCms
+
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.new("RGB", (64, 48), "blue").save(
+        out, "JPEG", comment=b"SecretComment", exif=exif, icc_profile=icc, dpi=(300, 300)
+    )
+    return out.getvalue()
+
+
+def _png_with_everything() -> bytes:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "SecretComment")
+    info.add_itxt("Author", "SecretAuthor")
+    info.add_text("Software", "SecretSoftware", zip=True)
+    out = io.BytesIO()
+    Image.new("RGBA", (64, 48), "blue").save(out, "PNG", pnginfo=info, dpi=(300, 300))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("raw", [_jpeg_with_everything(), _png_with_everything()], ids=["jpeg", "png"])
+def test_comments_text_chunks_icc_and_exif_do_not_survive(raw):
+    assert b"Secret" in raw or b"x\x9c" in raw
+    clean = images.reencode(raw)
+    assert b"Secret" not in clean.data
+    reopened = Image.open(io.BytesIO(clean.data))
+    assert not reopened.getexif()
+    leftover = set(reopened.info) - {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi"}
+    assert leftover == set(), reopened.info
+    assert "comment" not in reopened.info and "icc_profile" not in reopened.info
+
+
+@pytest.mark.parametrize(("orientation", "size"), [(1, (60, 40)), (3, (60, 40)), (6, (40, 60)), (8, (40, 60))])
+def test_the_exif_orientation_is_applied_then_dropped(orientation, size):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), "red").save(out, "JPEG", exif=exif)
+    reopened = Image.open(io.BytesIO(images.reencode(out.getvalue()).data))
+    assert reopened.size == size and not reopened.getexif()

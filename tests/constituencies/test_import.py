@@ -41,12 +41,12 @@ def test_shared_2012_file_gives_566_polygons_and_11_without(session):
 
 def test_official_schema_fixture_imports_and_repairs(app, restore_shared_boundaries):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["constituencies", "import", str(OFFICIAL)])
+    result = runner.invoke(args=["constituencies", "import", str(OFFICIAL), "--partial"])
     assert result.exit_code == 0, result.output
-    assert "Imported 4 boundaries (official schema)" in result.output
+    assert "Replaced 4 boundaries (official schema); kept 562 as they were" in result.output
     with app.app_context():
         coded = dict(db.session.execute(select(Constituency.code, Constituency.geometry_wkb)).all())
-        assert {c for c, g in coded.items() if g is not None} == {"33-04", "2A-01", "ZA-02", "75-18"}
+        assert {"33-04", "2A-01", "ZA-02", "75-18"} <= {c for c, g in coded.items() if g is not None}
         import shapely
 
         bowtie = shapely.from_wkb(coded["75-18"])  # self-intersecting in the file, repaired on import
@@ -165,3 +165,83 @@ def test_bootstrap_without_any_source_still_lists_577(app, tmp_path, monkeypatch
 def test_bootstrap_keeps_loaded_boundaries(app):
     result = app.test_cli_runner().invoke(args=["constituencies", "bootstrap"])
     assert result.exit_code == 0 and "already loaded" in result.output
+
+
+SQUARE = [[[0, 45], [1, 45], [1, 46], [0, 45]]]
+
+
+def _polygon(coordinates):
+    return {"type": "Polygon", "coordinates": coordinates}
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+HOSTILE_FILES = [
+    (
+        "nan-literal",
+        collection(feature({"code_dpt": "33", "num_circ": "4"}, _polygon(SQUARE))).replace("45]", "NaN]", 1),
+        "NaN is not a number",
+    ),
+    (
+        "infinity-literal",
+        collection(feature({"code_dpt": "33", "num_circ": "4"})).replace("[0, 45]", "[Infinity, 45]", 1),
+        "Infinity is not a number",
+    ),
+    (
+        "minus-infinity",
+        collection(feature({"code_dpt": "33", "num_circ": "4"})).replace("[0, 45]", "[-Infinity, 45]", 1),
+        "-Infinity is not a number",
+    ),
+    (
+        "overflowing-number",
+        collection(feature({"code_dpt": "33", "num_circ": "4"})).replace("[1, 45]", "[1e999, 45]", 1),
+        "feature 1: coordinates that are not finite numbers",
+    ),
+    ("deep-json", '{"type": "FeatureCollection", "features": ' + _nested(200_000) + "}", "nested too deeply"),
+    (
+        "deep-coordinates",
+        collection(feature({"code_dpt": "33", "num_circ": "4"}, _polygon(json.loads(_nested(500))))),
+        "feature 1: unreadable coordinates",
+    ),
+    ("huge-number", collection(feature({"code_dpt": "33", "num_circ": "9" * 5000})), "is not a number"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), HOSTILE_FILES, ids=[m[0] for m in HOSTILE_FILES])
+def test_non_finite_or_deeply_nested_files_are_a_clear_error_and_change_nothing(app, tmp_path, name, content, message):
+    path = tmp_path / f"{name}.geojson"
+    path.write_text(content)
+    with app.app_context():
+        before = snapshot(db.session)
+    result = app.test_cli_runner().invoke(args=["constituencies", "import", str(path), "--partial"])
+    assert result.exit_code == 1  # a ClickException: a message, no traceback
+    assert message in result.output and "Nothing was changed" in result.output
+    assert "Traceback" not in result.output
+    with app.app_context():
+        assert snapshot(db.session) == before
+
+
+@requires_shared
+@pytest.mark.parametrize("codes", [["33-04"], ["33-04", "75-18", "2A-01"]])
+def test_a_file_that_leaves_constituencies_out_needs_partial(app, tmp_path, codes, restore_shared_boundaries):
+    features = [feature({"code_dpt": c.split("-")[0], "num_circ": c.split("-")[1]}) for c in codes]
+    path = tmp_path / "part.geojson"
+    path.write_text(collection(*features))
+    with app.app_context():
+        before = snapshot(db.session)
+    refused = app.test_cli_runner().invoke(args=["constituencies", "import", str(path)])
+    assert refused.exit_code != 0 and "--partial" in refused.output and "Nothing was changed" in refused.output
+    assert f"leaves out {566 - len(codes)} constituencies" in refused.output
+    with app.app_context():
+        assert snapshot(db.session) == before
+    done = app.test_cli_runner().invoke(args=["constituencies", "import", str(path), "--partial"])
+    assert done.exit_code == 0, done.output
+    assert f"Replaced {len(codes)} boundaries" in done.output and f"kept {566 - len(codes)} as they were" in done.output
+    with app.app_context():
+        after = dict(db.session.execute(select(Constituency.code, Constituency.geometry_wkb)).all())
+        old = dict(before[0])
+        assert sum(1 for g in after.values() if g is not None) == 566
+        assert all(after[c] != old[c] for c in codes)
+        assert all(after[c] == old[c] for c in old if c not in codes)

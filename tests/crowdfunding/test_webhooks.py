@@ -331,3 +331,35 @@ def test_events_of_payment_intents_that_are_not_ours_are_kept_but_change_nothing
     session.expire_all()
     kept = session.get(StripeEvent, "evt_other")
     assert kept.deferred["object"] == {"amount": 5000, "currency": "eur", "refunded": True, "amount_refunded": 5000}
+
+
+def _signed_raw(payload: str) -> tuple[bytes, dict]:
+    import stripe
+
+    ts = int(time.time())
+    signature = stripe.WebhookSignature._compute_signature(f"{ts}.{payload}", WEBHOOK_SECRET)
+    return payload.encode(), {"Stripe-Signature": f"t={ts},v1={signature}"}
+
+
+HOSTILE_EVENTS = {
+    "data is a list": '{"id": "evt_1", "type": "payment_intent.succeeded", "data": [1, 2]}',
+    "data is a string": '{"id": "evt_1", "type": "payment_intent.succeeded", "data": "x"}',
+    "data is a number": '{"id": "evt_1", "type": "payment_intent.succeeded", "data": 3}',
+    "data.object is a list": '{"id": "evt_1", "type": "charge.refunded", "data": {"object": ["pi_1"]}}',
+    "lone surrogate in the id": '{"id": "evt_\\ud800", "type": "payment_intent.succeeded", "data": {}}',
+    "lone surrogate in the type": '{"id": "evt_1", "type": "payment_intent.\\udfff", "data": {}}',
+    "lone surrogate in the object": '{"id": "evt_1", "type": "x.y", "data": {"object": {"id": "pi_\\ud83d"}}}',
+    "empty id": '{"id": "", "type": "payment_intent.succeeded", "data": {}}',
+    "id too long": '{"id": "' + "e" * 300 + '", "type": "x", "data": {}}',
+    "account is a number": '{"id": "evt_1", "type": "x", "account": 7, "data": {}}',
+    "deep nesting": '{"id": "evt_1", "type": "x", "data": {"object": ' + "[" * 100_000 + "]" * 100_000 + "}}",
+}
+
+
+@pytest.mark.parametrize("payload", HOSTILE_EVENTS.values(), ids=HOSTILE_EVENTS.keys())
+def test_signed_events_of_a_wrong_shape_are_a_400_and_change_nothing(client, session, pending, payload):
+    body, headers = _signed_raw(payload)
+    response = client.post("/stripe/webhook", data=body, headers=headers)
+    assert response.status_code == 400 and response.json["error"].startswith("malformed event")
+    assert events(session) == 0
+    assert reload(pending.id).status == "pending"

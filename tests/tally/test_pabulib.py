@@ -255,3 +255,70 @@ def test_votes_read_by_blocks(tmp_path: Path, monkeypatch, crlf: bool) -> None:
     path.write_bytes((text + "40;a,x\n" + votes).encode())
     with pytest.raises(PabulibError, match="line 51: vote for unknown project 'x'"):
         read_pabulib(path)
+
+
+# -- hostile files: each refused with its line named ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("votes", "line"),
+    [
+        ("1;a\n1;b\n", 12),
+        ("1;a\n2;b\n 1 ;a\n", 13),
+        ("x;a\n" + "".join(f"{v};a\n" for v in range(30)) + "x;b\n", 42),
+        ('1;a\n"1";b\n', 12),
+    ],
+)
+@pytest.mark.parametrize("block", [16, 1 << 16])
+def test_duplicate_voter_ids_are_refused_whatever_the_path(tmp_path: Path, monkeypatch, votes, line, block) -> None:
+    from participatory.tally.pabulib import _VoteReader
+
+    monkeypatch.setattr(_VoteReader, "BLOCK", block)
+    path = tmp_path / "dup.pb"
+    path.write_text(HEAD + votes)
+    for read in (lambda: read_pabulib(path), lambda: parse_pabulib(HEAD + votes)):
+        with pytest.raises(PabulibError) as info:
+            read()
+        assert info.value.line == line and "duplicate voter_id" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("meta", "votes", "message"),
+    [
+        ("num_votes;3", "1;a\n2;b\n", "META num_votes is '3' but the file has 2 ballots"),
+        ("num_votes;1", "1;a\n2;b\n", "META num_votes is '1' but the file has 2 ballots"),
+        ("num_votes;two", "1;a\n2;b\n", "META num_votes is 'two'"),
+        ("num_votes;" + "9" * 5000, "1;a\n", "META num_votes is '99999"),
+        ("num_projects;5", "1;a\n", "META num_projects is '5' but the file has 2 projects"),
+    ],
+)
+def test_meta_counts_that_disagree_with_the_file_name_the_meta_line(meta, votes, message) -> None:
+    text = HEAD.replace("vote_type;approval", f"vote_type;approval\n{meta}") + votes
+    with pytest.raises(PabulibError) as info:
+        parse_pabulib(text)
+    assert info.value.line == 5 and message in info.value.message
+
+
+def test_meta_counts_that_agree_are_fine() -> None:
+    text = HEAD.replace("vote_type;approval", "vote_type;approval\nnum_votes;2\nnum_projects;2") + "1;a\n2;b\n"
+    assert len(parse_pabulib(text).ballots) == 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("budget;10", "budget;" + "9" * 5000, 3, "budget is too large or too precise"),
+        ("budget;10", "budget;1000000000000001", 3, "budget is too large"),
+        ("budget;10", "budget;1/" + "0" * 40, 3, "too large or too precise"),
+        ("a;5", "a;" + "9" * 40, 7, "cost of project a is too large or too precise"),
+        ("a;5", "a;1e999", 7, "cost of project a is not a non-negative number"),
+        ("a;5", "a;١٢", 7, "cost of project a is not a non-negative number"),
+        ("a;5", "a;NaN", 7, "not a non-negative number"),
+        ("a;5", "a;Infinity", 7, "not a non-negative number"),
+        ("a;5", "a;2000000000000000", 7, "cost of project a is too large"),
+    ],
+)
+def test_numbers_too_large_or_not_numbers_name_their_line(old, new, line, message) -> None:
+    with pytest.raises(PabulibError) as info:
+        parse_pabulib(HEAD.replace(old, new) + "1;a\n")
+    assert info.value.line == line and message in info.value.message

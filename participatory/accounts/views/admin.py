@@ -28,7 +28,9 @@ def admin_users():
     if text_problem(q, max_length=100):
         q = ""
     page = request.args.get("page", "1")
-    found = queries.search_users(db.session, q, int(page) if page.isdigit() and len(page) < 7 else 1, PAGE_SIZE)
+    found = queries.search_users(
+        db.session, q, int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1, PAGE_SIZE
+    )
     return render_template("accounts/admin_users.html", found=found, q=q, role_labels=ROLE_LABELS)
 
 

@@ -15,6 +15,7 @@ from participatory.audit.services import actor_of, record
 from participatory.calls import rules
 from participatory.calls.errors import CallError, Conflict, Forbidden, raise_if
 from participatory.calls.models import Call
+from participatory.text import text_problem
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class CallSettings:
         ballot = rules.BallotRules(self.budget_cents, self.min_projects, self.max_projects, self.knapsack)
         if not self.title.strip():
             return "title_required"
+        if text_problem(self.title) or text_problem(self.description, multiline=True):
+            return "control_characters"
         return rules.call_problem(schedule, ballot, self.rule, self.verification_level, self.year)
 
 

@@ -16,6 +16,7 @@ from participatory.calls import rules
 from participatory.calls.errors import CallError, Conflict, Forbidden, raise_if
 from participatory.calls.models import BallotItem, Call, Proposal, ProposalReport
 from participatory.calls.services.calls import phase_of
+from participatory.text import text_problem
 
 RESIDENCE = "residence"  # proposing needs a confirmed email and a declared residence
 
@@ -42,6 +43,9 @@ def _may_propose(user, call: Call, now: datetime) -> None:
 
 def _checked(session: Session, call: Call, data: ProposalInput) -> ProposalInput:
     raise_if(None if data.category in rules.CATEGORIES else "bad_category")
+    one_line = (data.title, data.summary)
+    if any(text_problem(v) for v in one_line) or text_problem(data.description, multiline=True):
+        raise CallError("control_characters")
     raise_if(rules.cost_problem(data.estimated_cost_cents, call.budget_cents))
     constituency = session.get(Constituency, call.constituency_code)
     if constituency is None or constituency.geometry_wkb is None:
@@ -53,10 +57,25 @@ def _checked(session: Session, call: Call, data: ProposalInput) -> ProposalInput
 
 
 def submit(
-    session: Session, user, now: datetime, call: Call, data: ProposalInput, image_name: str | None = None
+    session: Session,
+    user,
+    now: datetime,
+    call: Call,
+    data: ProposalInput,
+    image_name: str | None = None,
+    *,
+    max_per_author: int | None = None,
 ) -> Proposal:
+    """`max_per_author` (the PROPOSALS_PER_AUTHOR setting) bounds one person's live proposals in a call."""
     _may_propose(user, call, now)
     data = _checked(session, call, data)
+    if max_per_author is not None:
+        live = session.scalar(
+            select(func.count())
+            .select_from(Proposal)
+            .where(Proposal.call_id == call.id, Proposal.author_id == user.id, Proposal.withdrawn_at.is_(None))
+        )
+        raise_if("too_many_proposals" if live >= max_per_author else None)
     proposal = Proposal(
         call_id=call.id,
         author_id=user.id,

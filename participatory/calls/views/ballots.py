@@ -23,7 +23,7 @@ from participatory.extensions import db
 
 def _chosen() -> list[int] | None:
     values = request.form.getlist("projects")
-    if not all(v.isdigit() and len(v) < 10 for v in values):
+    if not all(v.isascii() and v.isdigit() and len(v) < 10 for v in values):
         return None
     return [int(v) for v in values]
 

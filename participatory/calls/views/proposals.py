@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -54,6 +54,7 @@ def _image(form: forms.ProposalForm) -> images.CleanImage | None:
     except images.ImageError as error:
         messages = {
             "too_large": _("L'image dépasse 5 Mo."),
+            "too_many_pixels": _("L'image a trop de pixels : 24 mégapixels au plus pour un JPEG, 12 pour un PNG."),
             "not_an_image": _("Le fichier n'est pas une image lisible."),
             "bad_format": _("Seules les images JPEG et PNG sont acceptées."),
         }
@@ -87,7 +88,14 @@ def propose(call_id: int):
     except images.ImageError:
         return render_template("calls/proposal_form.html", **context), 400
     try:
-        proposal = services.submit(db.session, current_user, clock.now(), call, _input(form))
+        proposal = services.submit(
+            db.session,
+            current_user,
+            clock.now(),
+            call,
+            _input(form),
+            max_per_author=current_app.config["PROPOSALS_PER_AUTHOR"],
+        )
     except CallError as error:
         return refused(error, "calls/proposal_form.html", **context)
     if image is not None:

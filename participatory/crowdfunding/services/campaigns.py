@@ -222,7 +222,7 @@ def population_table(path: str) -> dict[str, int]:
     table: dict[str, int] = {}
     with open(path, newline="", encoding="utf-8") as fh:
         for row in csv.reader(fh):
-            if len(row) >= 2 and row[1].strip().isdigit():
+            if len(row) >= 2 and row[1].strip().isascii() and row[1].strip().isdigit():
                 table[row[0].strip().upper()] = int(row[1])
     return table
 

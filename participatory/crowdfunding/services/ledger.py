@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -10,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from participatory import csvfiles
 from participatory.accounts.models import User
 from participatory.accounts.rules import utc
 from participatory.audit.services import actor_of, record
@@ -150,7 +150,7 @@ def _when(moment: datetime | None) -> str:
 def ledger_csv(candidacy: Candidacy, rows: list[Donation]) -> str:
     """R39-1 data for the mandataire's receipts and the CNCCFP, with the Stripe ids to trace each payment."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvfiles.writer(out, lineterminator="\n")
     writer.writerow(LEDGER_COLUMNS)
     for d in sorted(rows, key=lambda d: (d.receipt_number is None, d.receipt_number or 0, d.id)):
         writer.writerow(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from participatory import csvfiles
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.models import Candidacy, Donation, Election
 
@@ -74,7 +74,7 @@ CSV_COLUMNS = (
 
 def national_csv(session: Session) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvfiles.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for candidacy in published_candidacies(session):
         s = summary_dict(candidacy, candidacy_summary(session, candidacy.id))

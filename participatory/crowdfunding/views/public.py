@@ -14,7 +14,7 @@ from participatory import clock, outbox
 from participatory.accounts.policy import allowed
 from participatory.crowdfunding import forms, receipts, rules
 from participatory.crowdfunding.errors import CrowdfundingError
-from participatory.crowdfunding.gateway import GatewayError, InvalidSignature, verify_webhook
+from participatory.crowdfunding.gateway import GatewayError, InvalidSignature, MalformedEvent, verify_webhook
 from participatory.crowdfunding.models import Candidacy, Donation, Election
 from participatory.crowdfunding.services import campaigns, webhooks
 from participatory.crowdfunding.services.donations import Donor, start_donation
@@ -176,6 +176,9 @@ def stripe_webhook():
     except InvalidSignature:
         log.warning("stripe webhook refused: bad or stale signature")
         return jsonify({"error": "invalid signature"}), 400
+    except MalformedEvent as error:
+        log.warning("stripe webhook refused: %s", error)
+        return jsonify({"error": f"malformed event: {error}"}), 400
     now = clock.now()
     try:
         outcome = webhooks.handle_event(
