@@ -98,13 +98,17 @@ def _assert_no_formula(cells: list[str], hostile: list[str]) -> None:
 
 
 def _hostile_call(session, now):
+    from participatory.calls.services.results import close_call
     from tests.builders import make_closed_call
 
-    world = make_closed_call(session, now, proposals=len(HOSTILE) + 1)
+    world = make_closed_call(session, now, proposals=len(HOSTILE) + 1, close=False)
     proposals = session.scalars(select(Proposal).where(Proposal.call_id == world.call.id).order_by(Proposal.id)).all()
     for proposal, title in zip(proposals, HOSTILE, strict=False):
         proposal.title = title  # stored before this fix, or by any other path
     world.call.title = '=WEBSERVICE("http://evil.example")'
+    session.flush()
+    # Published after the titles were written: the files frozen at publication hold them.
+    world.result = close_call(session, world.call.id, now)
     session.commit()
     return world
 
@@ -121,20 +125,20 @@ def test_public_national_csvs_neutralise_titles(client, session, now):
 
 
 def test_audit_export_csvs_neutralise_titles(session, now):
-    from participatory.audit.exports import build_call_export
+    from participatory.audit.exports import published_export
 
     world = _hostile_call(session, now)
-    export = build_call_export(session, world.call)
+    export, _ = published_export(session, world.call, now)
     for name in ("results.csv", "proposals.csv"):
         _assert_no_formula(_cells(export.files[name].decode()), HOSTILE)
 
 
 def test_the_pabulib_export_is_an_interchange_file_kept_verbatim(session, now):
     """pabutools must read the names back unchanged: the .pb file is not a spreadsheet CSV."""
-    from participatory.audit.exports import build_call_export
+    from participatory.audit.exports import published_export
 
     world = _hostile_call(session, now)
-    pb = build_call_export(session, world.call).files["ballots.pb"].decode()
+    pb = published_export(session, world.call, now)[0].files["ballots.pb"].decode()
     assert "=1+1" in pb and "'=1+1" not in pb
 
 
