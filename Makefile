@@ -7,15 +7,21 @@ SHARED_GEOJSON := ../shared/data/constituencies/france-circonscriptions-legislat
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 
-.PHONY: lint setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load
+.PHONY: lint lock setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load
 
 setup: $(VENV)/.installed node_modules/.installed compile-translations
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Every Python package comes from the lock, pinned with its hashes (pip refuses anything else).
+$(VENV)/.installed: requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv --clear $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+# After editing requirements.txt or requirements-dev.txt: recompute both locks from PyPI.
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header
+lock: $(VENV)/.installed
+	$(LOCK) -o requirements.lock requirements.txt
+	$(LOCK) -o requirements-dev.lock requirements-dev.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
