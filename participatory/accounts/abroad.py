@@ -9,6 +9,7 @@ Country names come from the CLDR data shipped with Babel, in the page's language
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 from babel import Locale
 
@@ -43,7 +44,12 @@ def country_name(country: str, locale: str) -> str:
 
 def country_choices(locale: str) -> list[tuple[str, str]]:
     """(ISO code, name) for the select, sorted by name in the page's language."""
-    items = [(code, country_name(code, locale)) for code in COUNTRY_TO_CONSTITUENCY]
+    return sorted_by_name(COUNTRY_TO_CONSTITUENCY, locale)
+
+
+def sorted_by_name(codes: Iterable[str], locale: str) -> list[tuple[str, str]]:
+    """(ISO code, name) of these countries, sorted by their name in `locale`."""
+    items = [(code, country_name(code, locale)) for code in codes]
     return sorted(items, key=lambda item: _sort_key(item[1]))
 
 

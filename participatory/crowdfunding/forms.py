@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal
 
 import pycountry
@@ -29,24 +28,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from participatory.accounts.abroad import country_name, sorted_by_name
 from participatory.crowdfunding import rules
 from participatory.forms import FiniteDecimalField, Form
 
 
 def country_choices() -> list[tuple[str, str]]:
     """Every ISO 3166-1 country, named in the page's language and sorted by that name; France first."""
-    names = get_locale().territories
-    countries = sorted(
-        ((c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries),
-        key=lambda pair: _reading_order(pair[1]),
-    )
-    return [("FR", names.get("FR", "France"))] + [pair for pair in countries if pair[0] != "FR"]
-
-
-def _reading_order(name: str) -> str:
-    """Sort names as people read them: without accents ("Égypte" with the E's)."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    others = sorted_by_name((c.alpha_2 for c in pycountry.countries if c.alpha_2 != "FR"), str(get_locale()))
+    return [("FR", country_name("FR", str(get_locale())))] + others
 
 
 class ElectionForm(Form):
