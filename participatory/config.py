@@ -63,6 +63,11 @@ def from_environment(instance_path: Path) -> dict:
         "JOBS_INLINE": os.environ.get("JOBS_INLINE", "") == "1",
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "participatory"),
         "JOBS_FAILURE_TTL": int(os.environ.get("JOBS_FAILURE_TTL", str(3 * 24 * 3600))),
+        # A running job holds a lease in Redis, renewed every third of JOBS_LEASE_SECONDS by its worker; a job
+        # whose worker died (SIGKILL, power) is put back on the queue by the next worker maintenance, which
+        # runs every JOBS_MAINTENANCE_SECONDS: recovered within their sum (participatory/jobs.py).
+        "JOBS_LEASE_SECONDS": int(os.environ.get("JOBS_LEASE_SECONDS", "15")),
+        "JOBS_MAINTENANCE_SECONDS": int(os.environ.get("JOBS_MAINTENANCE_SECONDS", "15")),
         "CONSTITUENCIES_GEOJSON": os.environ.get("CONSTITUENCIES_GEOJSON", ""),
         # How often the cached lookup index and map shapes check for a newer boundary import.
         "BOUNDARY_CHECK_SECONDS": float(os.environ.get("BOUNDARY_CHECK_SECONDS", "5")),
@@ -166,6 +171,9 @@ def check(config: dict) -> None:
         raise ConfigError("VOTING_MIN_DAYS must be at least 1 (a call's vote lasts at least a day)")
     if int(config.get("JOBS_FAILURE_TTL", 1)) <= 0:
         raise ConfigError("JOBS_FAILURE_TTL must be a positive number of seconds (failed jobs must expire)")
+    for key in ("JOBS_LEASE_SECONDS", "JOBS_MAINTENANCE_SECONDS"):
+        if not 1 <= int(config.get(key, 15)) <= 3600:
+            raise ConfigError(f"{key} must be 1-3600 seconds")
     _check_audit_keys(config)
 
 

@@ -14,8 +14,11 @@ shown in RQ's logs and dashboards names the function only, never its arguments.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
+import signal
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -28,6 +31,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry, SimpleWorker
 from rq.exceptions import DuplicateJobError, StopRequested
 from rq.job import Job
+from rq.utils import current_timestamp, parse_composite_key
 
 from participatory.extensions import db
 
@@ -101,17 +105,88 @@ def enqueue(
     return True
 
 
+ABANDONED_LIMIT = 3  # a job that took its worker down this many times is failed, not re-queued again
+
+
 class AppWorker(SimpleWorker):
     """An RQ worker that runs each job in the worker process itself (no fork: SQLAlchemy's pools must not
-    be shared by a forked child) and in a fresh app context, so each job has its own database session."""
+    be shared by a forked child) and in a fresh app context, so each job has its own database session.
+
+    A running job holds a short lease in RQ's StartedJobRegistry (JOBS_LEASE_SECONDS), renewed by a thread
+    while the job runs: RQ's own lease is the job's timeout plus a minute, and its clean-up fails an abandoned
+    job, every ten minutes. Here every worker's maintenance (each JOBS_MAINTENANCE_SECONDS, also while idle)
+    puts a job whose lease expired, because its worker died, back at the front of the queue: jobs are
+    idempotent (see `enqueue`), so a killed worker's job is done again within about their sum.
+    """
 
     def __init__(self, *args, app: Flask, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+        self.lease = int(app.config["JOBS_LEASE_SECONDS"])
+        maintenance = int(app.config["JOBS_MAINTENANCE_SECONDS"])
+        # An idle worker wakes from its blocking pop every `maintenance` s (RQ: worker_ttl - 15).
+        super().__init__(*args, maintenance_interval=maintenance, worker_ttl=maintenance + 15, **kwargs)
         self.app = app
 
+    def get_heartbeat_ttl(self, job: Job) -> int:
+        return self.lease
+
     def perform_job(self, job: Job, queue: Queue) -> bool:
-        with self.app.app_context():
+        with self.app.app_context(), self._lease_renewed(queue):
             return super().perform_job(job, queue)
+
+    @contextlib.contextmanager
+    def _lease_renewed(self, queue: Queue):
+        """Renew the running job's lease every third of it, from a thread, until the job ends. ZADD XX only
+        updates the entry: once the job ended and RQ removed it, nothing is written back."""
+        execution, done = self.execution, threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.lease / 3):
+                try:
+                    with self.connection.pipeline() as pipeline:
+                        self.heartbeat(self.worker_ttl + 60, pipeline=pipeline)
+                        queue.started_job_registry.add_execution(execution, pipeline, ttl=self.lease, xx=True)
+                        pipeline.execute()
+                except RedisError:  # Redis down: the job goes on; at worst it is re-queued and done twice
+                    continue
+
+        thread = threading.Thread(target=renew, name="job-lease", daemon=True)
+        if execution is not None:
+            thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            if thread.is_alive():
+                thread.join()
+
+    def run_maintenance_tasks(self) -> None:
+        for each in self.queues:
+            requeue_abandoned(each)
+        super().run_maintenance_tasks()
+
+
+def requeue_abandoned(queue: Queue) -> list[str]:
+    """Put back at the front of `queue` each started job whose lease expired (its worker died); the ids.
+
+    Any number of workers may run this at once: the entry's ZREM decides which one re-queues the job. A job
+    abandoned ABANDONED_LIMIT times is left to RQ's clean-up, which fails it (or uses one of its retries)."""
+    registry = queue.started_job_registry
+    requeued = []
+    for entry in queue.connection.zrangebyscore(registry.key, 0, current_timestamp()):
+        job_id, _ = parse_composite_key(entry.decode())
+        job = queue.fetch_job(job_id)
+        if job is not None and job.meta.get("abandoned", 0) >= ABANDONED_LIMIT:
+            continue
+        if not queue.connection.zrem(registry.key, entry):
+            continue  # another worker took it
+        if job is None:
+            continue  # it ended and was deleted meanwhile
+        job.meta["abandoned"] = job.meta.get("abandoned", 0) + 1
+        job.save_meta()
+        queue.enqueue_job(job, at_front=True)
+        requeued.append(job_id)
+        log.warning("job %s was abandoned by its worker: back on the queue", job_id)
+    return requeued
 
 
 def worker(app: Flask, redis: Redis | None = None) -> AppWorker:
@@ -132,7 +207,7 @@ def worker_command(burst: bool) -> None:
     if not queued_mode(app):
         raise click.ClickException("REDIS_URL is not set (or JOBS_INLINE=1): jobs run inline, no worker is needed")
     if not burst:  # only then does RQ fork its scheduler
-        _forget_pools_in_forked_children(app)
+        _prepare_forked_children(app)
     run_worker(app, burst)
 
 
@@ -173,13 +248,32 @@ def run_worker(app: Flask, burst: bool, sleep: Callable[[float], None] = time.sl
             return
 
 
-def _forget_pools_in_forked_children(app: Flask) -> None:
-    """RQ's scheduler runs in a forked child that only talks to Redis; make sure it never touches (or closes)
-    the parent's database connections, as SQLAlchemy recommends after a fork."""
+def _prepare_forked_children(app: Flask) -> None:
+    """RQ's scheduler runs in a forked child that only talks to Redis: make sure it never touches (or closes)
+    the parent's database connections, as SQLAlchemy recommends after a fork, and that it dies with the
+    worker, even a SIGKILLed one: an orphan scheduler would hold the scheduler lock, and the worker that
+    replaces it would run without one."""
+    parent = os.getpid()
 
-    def forget() -> None:
+    def in_child() -> None:
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose(close=False)
+        _die_with(parent)
 
-    os.register_at_fork(after_in_child=forget)
+    os.register_at_fork(after_in_child=in_child)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """Linux: the kernel sends this process SIGTERM when its parent dies (RQ's scheduler then releases its
+    lock and exits). Elsewhere nothing: the supervisor's stop of the whole group does it."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (AttributeError, OSError):
+        return
+    prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the call above
+        os.kill(os.getpid(), signal.SIGTERM)

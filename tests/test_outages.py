@@ -268,73 +268,167 @@ def _wait_for(predicate, seconds: float) -> bool:
     return predicate()
 
 
+class Workers:
+    """`flask jobs worker` subprocesses on the test database and our Redis, logging to one file each."""
+
+    def __init__(self, app, database_url, tmp_path, monkeypatch, **settings) -> None:
+        self.settings = {"JOBS_INLINE": False, "SMTP_URL": "", "OUTBOX_DIR": str(tmp_path / "eml"), **settings}
+        for key, value in self.settings.items():
+            monkeypatch.setitem(app.config, key, value)
+        self.env = {
+            **os.environ,
+            **{key: str(value) for key, value in self.settings.items() if key != "JOBS_INLINE"},
+            "DATABASE_URL": database_url,
+            "JOBS_INLINE": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.folder = tmp_path
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self) -> subprocess.Popen:
+        with (self.folder / f"worker-{len(self.processes)}.log").open("a") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.processes.append(process)
+        return process
+
+    def log(self, index: int = 0) -> str:
+        return (self.folder / f"worker-{index}.log").read_text()[-6000:]
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _promise(app, session, subject: str) -> None:
+    """A message promised through the outbox, as a view does: written, committed, then its job queued."""
+    from participatory import outbox
+    from participatory.mail import Mail
+
+    with app.test_request_context():
+        outbox.add(session, Mail(to="ana@example.org", subject=subject, body="123456"), clock.now())
+        session.commit()
+        outbox.dispatch()
+
+
 @requires_redis_server
 def test_the_worker_outlives_a_redis_outage_and_delivers_after_it(
     app, session, own_redis, database_url, tmp_path, monkeypatch
 ):
-    from participatory import outbox
-    from participatory.mail import Mail
-
-    settings = {
-        "REDIS_URL": own_redis.url,
-        "JOBS_INLINE": False,
-        "JOBS_QUEUE": f"worker-{uuid.uuid4().hex[:8]}",
-        "OUTBOX_DIR": str(tmp_path / "eml"),
-        "SMTP_URL": "",
-    }
-    for key, value in settings.items():
-        monkeypatch.setitem(app.config, key, value)
-    env = {
-        **os.environ,
-        **{key: str(value) for key, value in settings.items() if key != "JOBS_INLINE"},
-        "DATABASE_URL": database_url,
-        "JOBS_INLINE": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log_file = tmp_path / "worker.log"
-
-    def start_worker() -> subprocess.Popen:
-        with log_file.open("a") as log:
-            return subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def promise(subject: str) -> None:
-        with app.test_request_context():
-            outbox.add(session, Mail(to="ana@example.org", subject=subject, body="123456"), clock.now())
-            session.commit()
-            outbox.dispatch()
+    workers = Workers(
+        app, database_url, tmp_path, monkeypatch, REDIS_URL=own_redis.url, JOBS_QUEUE=f"worker-{uuid.uuid4().hex[:8]}"
+    )
 
     def delivered() -> int:
         return len(read_outbox(tmp_path / "eml")) if (tmp_path / "eml").is_dir() else 0
 
-    def log_text() -> str:
-        return log_file.read_text()[-6000:]
-
     own_redis.kill()
-    worker = start_worker()  # RQ alone exits within 2 s when Redis is down at start
+    worker = workers.start()  # RQ alone exits within 2 s when Redis is down at start
     try:
-        assert _wait_for(lambda: log_text().count("a new worker starts") >= 2, 30), log_text()
-        assert worker.poll() is None, "the worker never exits on a connection error:\n" + log_text()
+        assert _wait_for(lambda: workers.log().count("a new worker starts") >= 2, 30), workers.log()
+        assert worker.poll() is None, "the worker never exits on a connection error:\n" + workers.log()
         own_redis.start()
-        promise("après le démarrage")
-        assert _wait_for(lambda: delivered() == 1, 45), log_text()
+        _promise(app, session, "après le démarrage")
+        assert _wait_for(lambda: delivered() == 1, 45), workers.log()
         own_redis.kill()  # and again, while it waits for jobs
         time.sleep(4)
-        assert worker.poll() is None, log_text()
+        assert worker.poll() is None, workers.log()
         own_redis.start()
-        promise("après la panne")
-        assert _wait_for(lambda: delivered() == 2, 45), log_text()
+        _promise(app, session, "après la panne")
+        assert _wait_for(lambda: delivered() == 2, 45), workers.log()
         time.sleep(1)  # idle again: the stop below is the signal's, not a lost Redis's
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-    assert worker.returncode == 0, "a SIGTERM is a clean stop:\n" + log_text()
+        workers.stop_all()
+    assert worker.returncode == 0, "a SIGTERM is a clean stop:\n" + workers.log()
+
+
+def _gone(pid: int) -> bool:
+    """The process ended (a zombie waiting for a parent that never reaps it counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@requires_redis_server
+def test_a_killed_workers_job_is_done_by_another_worker_within_a_minute_and_its_scheduler_dies_with_it(
+    app, session, own_redis, database_url, tmp_path, monkeypatch
+):
+    """SIGKILL a worker in the middle of a delivery (the relay holds the message's DATA): a second worker puts
+    the abandoned job back on the queue once its lease expired and delivers the message, once; the killed
+    worker's scheduler exits with it and the second worker's scheduler takes the lock."""
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    import asyncio
+    import threading
+
+    from sqlalchemy import func, select
+
+    from participatory.outbox import OutboxMessage
+
+    received, holding, release = [], threading.Event(), threading.Event()
+
+    class FirstDataHangs:
+        async def handle_DATA(self, server, smtp_session, envelope):
+            if not holding.is_set():  # the first attempt: hang until the test ends (its sender is killed)
+                holding.set()
+                while not release.is_set():
+                    await asyncio.sleep(0.05)
+                return "451 4.3.0 too late"
+            received.append(envelope.content)
+            return "250 OK"
+
+    controller = controller_module.Controller(FirstDataHangs(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    name = f"killed-{uuid.uuid4().hex[:8]}"
+    workers = Workers(
+        app,
+        database_url,
+        tmp_path,
+        monkeypatch,
+        REDIS_URL=own_redis.url,
+        JOBS_QUEUE=name,
+        SMTP_URL=f"smtp://127.0.0.1:{controller.port}",
+        JOBS_LEASE_SECONDS=2,
+        JOBS_MAINTENANCE_SECONDS=1,
+    )
+    redis = Redis.from_url(own_redis.url)
+    lock = f"rq:scheduler-lock:{name}"
+    try:
+        first = workers.start()
+        assert _wait_for(lambda: redis.get(lock) is not None, 20), workers.log(0)
+        first_scheduler = redis.get(lock).decode()
+        scheduler_pid = int(redis.hget(f"rq:scheduler:{first_scheduler}", "pid"))
+        _promise(app, session, "reçu")
+        assert _wait_for(holding.is_set, 20), workers.log(0)  # the first worker is in the middle of DATA
+        workers.start()
+        assert _wait_for(lambda: "Listening on" in workers.log(1), 20), workers.log(1)  # idle, on the queue
+        first.kill()
+        killed_at = time.monotonic()
+        first.wait()
+
+        assert _wait_for(lambda: len(received) == 1, 60), workers.log(1)
+        recovered_in = time.monotonic() - killed_at
+        assert recovered_in < 60, recovered_in
+        assert "back on the queue" in workers.log(1)
+        assert _wait_for(lambda: _gone(scheduler_pid), 10), "the killed worker's scheduler outlived it"
+        assert _wait_for(lambda: redis.get(lock) not in (None, first_scheduler.encode()), 20), workers.log(1)
+        time.sleep(1)  # nothing more arrives: the message was sent once
+        assert len(received) == 1 and b"123456" in received[0]
+        session.expire_all()
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0, "deleted once delivered"
+    finally:
+        release.set()
+        workers.stop_all()
+        controller.stop()
