@@ -7,7 +7,7 @@ SHARED_GEOJSON := ../shared/data/constituencies/france-circonscriptions-legislat
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 
-.PHONY: lint lock setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load
+.PHONY: lint lock setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load bench-faults
 
 setup: $(VENV)/.installed node_modules/.installed compile-translations
 
@@ -52,6 +52,10 @@ bench-seed: setup
 
 bench-load: setup
 	$(BIN)/python benchmarks/load.py
+
+# Faults under a ballot load, on a PostgreSQL, Redis and SMTP sink of its own (FAULTS_ARGS=--quick: shorter).
+bench-faults: setup
+	$(BIN)/python benchmarks/faults.py $(FAULTS_ARGS)
 
 # Style and static checks: ruff (lint and format); .ci/run runs it before the tests.
 lint: $(VENV)/.installed

@@ -30,6 +30,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, SimpleWorker
 from rq.exceptions import DuplicateJobError, StopRequested
+from rq.executions import Execution, ExecutionRegistry
 from rq.job import Job
 from rq.utils import current_timestamp, parse_composite_key
 
@@ -179,6 +180,13 @@ def requeue_abandoned(queue: Queue) -> list[str]:
             continue
         if not queue.connection.zrem(registry.key, entry):
             continue  # another worker took it
+        # The dead execution goes too: RQ lists a job's executions a minute past their end, and the next
+        # run's clean-up would fail the job on finding this one's record expired.
+        execution = Execution.from_composite_key(entry.decode(), queue.connection)
+        with queue.connection.pipeline() as pipeline:
+            pipeline.delete(execution.key)
+            ExecutionRegistry(job_id, queue.connection).remove(execution, pipeline)
+            pipeline.execute()
         if job is None:
             continue  # it ended and was deleted meanwhile
         job.meta["abandoned"] = job.meta.get("abandoned", 0) + 1

@@ -10,13 +10,18 @@ sender: the worker's retry, or `flask mail send-outbox` (run it from cron every 
 delivers the messages a lost Redis never handed to a worker). Logs name the message id and the error's
 class, never the address.
 
-Delivery is at least once: a sender holds the row's lock while it talks to the relay (PostgreSQL: `FOR
-UPDATE SKIP LOCKED`, so two senders never send one message at the same time), but a crash between the
-relay's acceptance and the delete's commit sends the message again.
+A sender holds the row's lock while it talks to the relay (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two
+senders never send one message at the same time). With Redis, a sender also notes "sent" there as soon as
+the relay accepted the message: if the delete cannot commit (the database went down, the worker was
+killed), the next sender finds the note and deletes the row without sending it again. Delivery is at
+least once only when both fail together (or a crash falls between the relay's answer and the note): the
+same message then goes again, with the same Message-ID.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import smtplib
 from datetime import datetime, timedelta
@@ -26,6 +31,7 @@ from email.parser import BytesParser
 import click
 from flask import current_app, g
 from flask.cli import AppGroup
+from redis.exceptions import RedisError
 from rq import Retry
 from sqlalchemy import DateTime, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -103,6 +109,10 @@ def try_send(session: Session, message_id: int, now: datetime, due_only: bool = 
     if row is None:
         session.commit()
         return True
+    if _noted_sent(row):  # the relay has it: only the delete was lost
+        session.delete(row)
+        session.commit()
+        return True
     try:
         relay(BytesParser(policy=policy.default).parsebytes(row.message))
     except (OSError, smtplib.SMTPException) as exc:
@@ -118,9 +128,34 @@ def try_send(session: Session, message_id: int, now: datetime, due_only: bool = 
             log.warning("outbox message %s not sent (%s), attempt %s", row.id, row.last_error, row.attempts)
         session.commit()
         return False
+    _note_sent(row)
     session.delete(row)
     session.commit()
     return True
+
+
+SENT_NOTE_SECONDS = 3 * 24 * 3600  # longer than a message waits in the outbox (GIVE_UP_AFTER)
+
+
+def _sent_note(row: OutboxMessage) -> str:
+    """Named by the message's digest (its Message-ID and Date make it unique), not by the row id alone,
+    which a database restored from a backup gives again."""
+    return jobs.job_id("outbox-sent-" + hashlib.sha256(row.message).hexdigest()[:32])
+
+
+def _note_sent(row: OutboxMessage) -> None:
+    if jobs.queued_mode():
+        with contextlib.suppress(RedisError):  # Redis down: at least once, as without it
+            jobs.connection().set(_sent_note(row), 1, ex=SENT_NOTE_SECONDS)
+
+
+def _noted_sent(row: OutboxMessage) -> bool:
+    if not jobs.queued_mode():
+        return False
+    try:
+        return bool(jobs.connection().exists(_sent_note(row)))
+    except RedisError:
+        return False
 
 
 def send_due(session: Session, now: datetime, limit: int = 1000) -> tuple[int, int]:

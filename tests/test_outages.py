@@ -426,6 +426,7 @@ def test_a_killed_workers_job_is_done_by_another_worker_within_a_minute_and_its_
         assert _wait_for(lambda: redis.get(lock) not in (None, first_scheduler.encode()), 20), workers.log(1)
         time.sleep(1)  # nothing more arrives: the message was sent once
         assert len(received) == 1 and b"123456" in received[0]
+        assert _wait_for(lambda: not redis.keys("rq:job:*"), 5), "the job ended done, not failed nor retried"
         session.expire_all()
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0, "deleted once delivered"
     finally:

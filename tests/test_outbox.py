@@ -154,6 +154,66 @@ def test_with_redis_a_worker_sends_and_without_the_job_cron_still_does(app, sess
         server.kill()
 
 
+DELETE_FAILS = {
+    "sqlite": [
+        "CREATE TRIGGER outbox_delete_fails BEFORE DELETE ON outbox_message "
+        "BEGIN SELECT RAISE(ABORT, 'the database went away'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION outbox_delete_fails() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RAISE EXCEPTION 'the database went away'; END $$",
+        "CREATE TRIGGER outbox_delete_fails BEFORE DELETE ON outbox_message "
+        "FOR EACH ROW EXECUTE FUNCTION outbox_delete_fails()",
+    ],
+}
+DELETE_WORKS = {
+    "sqlite": ["DROP TRIGGER outbox_delete_fails"],
+    "postgresql": ["DROP TRIGGER outbox_delete_fails ON outbox_message", "DROP FUNCTION outbox_delete_fails()"],
+}
+
+
+@requires_redis_server
+def test_a_message_the_relay_accepted_is_not_sent_again_when_its_delete_could_not_commit(
+    app, session, now, tmp_path, monkeypatch
+):
+    """The relay accepted the message, then the database refused the delete (down, or the sender killed
+    before its commit): the next sender finds the note left in Redis and deletes the row without sending."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    server = OwnRedis(tmp_path)
+    server.start()
+    dialect = session.get_bind().dialect.name
+    for key, value in {"REDIS_URL": server.url, "JOBS_INLINE": False, "JOBS_QUEUE": "sent-note"}.items():
+        monkeypatch.setitem(app.config, key, value)
+    with app.test_request_context():
+        outbox.add(session, Mail(to="ana@example.org", subject="Code", body="123456"), now)
+    for statement in DELETE_FAILS[dialect]:
+        session.execute(text(statement))
+    session.commit()
+    try:
+        with smtp_server(app, monkeypatch) as received, app.app_context():
+            with pytest.raises(DatabaseError, match="the database went away"):
+                outbox.send_due(session, now)
+            session.rollback()
+            assert len(received) == 1 and len(_waiting(session)) == 1, "sent, but still waiting"
+            for statement in DELETE_WORKS[dialect]:
+                session.execute(text(statement))
+            session.commit()
+            assert outbox.send_due(session, now) == (1, 0)
+        assert len(received) == 1, "not sent again"
+        assert _waiting(session) == []
+    finally:
+        session.rollback()
+        if session.execute(text("SELECT 1")).scalar() and dialect == "postgresql":
+            session.execute(text("DROP TRIGGER IF EXISTS outbox_delete_fails ON outbox_message"))
+            session.execute(text("DROP FUNCTION IF EXISTS outbox_delete_fails()"))
+        elif dialect == "sqlite":
+            session.execute(text("DROP TRIGGER IF EXISTS outbox_delete_fails"))
+        session.commit()
+        server.kill()
+
+
 def test_concurrent_senders_send_each_message_once_on_postgresql(app, session, now, monkeypatch):
     """Cron's send-outbox and workers may run at once: each holds a message's row lock while it talks to the
     relay, and the others skip it."""
