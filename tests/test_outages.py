@@ -433,3 +433,65 @@ def test_a_killed_workers_job_is_done_by_another_worker_within_a_minute_and_its_
         release.set()
         workers.stop_all()
         controller.stop()
+
+
+@requires_redis_server
+def test_the_worker_outlives_a_postgresql_outage_and_works_after_it(
+    app, session, own_redis, database_url, tmp_path, monkeypatch
+):
+    """PostgreSQL refuses the worker's connections (its database closed to connections, its sessions
+    terminated): the job in hand fails and waits for its retry, the worker goes on, and once the database
+    is back it delivers the next message."""
+    import sqlalchemy as sa
+    from flask import g
+
+    from participatory import outbox
+    from participatory.mail import Mail
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the outage is PostgreSQL's")
+    workers = Workers(
+        app, database_url, tmp_path, monkeypatch, REDIS_URL=own_redis.url, JOBS_QUEUE=f"pg-{uuid.uuid4().hex[:8]}"
+    )
+    name = sa.make_url(database_url).database
+    admin = sa.create_engine(sa.make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def database(open_: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(open_).lower()}'))
+            if not open_:
+                conn.execute(
+                    sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                    {"name": name},
+                )
+
+    def delivered() -> int:
+        return len(read_outbox(tmp_path / "eml")) if (tmp_path / "eml").is_dir() else 0
+
+    worker = workers.start()
+    try:
+        _promise(app, session, "avant")
+        assert _wait_for(lambda: delivered() == 1, 30), workers.log()
+        with app.test_request_context():
+            waiting = outbox.add(session, Mail(to="ana@example.org", subject="pendant", body="1"), clock.now()).id
+            session.commit()
+        session.remove()
+        database(open_=False)
+        try:
+            with app.test_request_context():
+                g.outbox_ids = [waiting]
+                outbox.dispatch()  # the worker takes the job: the database refuses it
+            assert _wait_for(lambda: "OperationalError" in workers.log(), 20), workers.log()
+            time.sleep(1)
+            assert worker.poll() is None, "the worker never exits on a database error:\n" + workers.log()
+        finally:
+            database(open_=True)
+        _promise(app, session, "après")
+        assert _wait_for(lambda: delivered() == 2, 30), workers.log()
+        assert [m["Subject"] for m in read_outbox(tmp_path / "eml")] == ["avant", "après"]
+        session.expire_all()
+        assert session.get(outbox.OutboxMessage, waiting) is not None, "the failed one waits for its retry"
+    finally:
+        workers.stop_all()
+        admin.dispose()
+    assert worker.returncode == 0, workers.log()
