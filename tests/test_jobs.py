@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import socket
+import time
 import uuid
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -302,6 +303,39 @@ def test_with_redis_unreachable_jobs_run_inline_and_the_log_names_no_one(
     assert not any(ADDRESS in w or "Corps" in w for w in warnings)
 
 
+# --- a worker that died ----------------------------------------------------------------------------------
+
+
+@requires_redis
+def test_a_job_whose_lease_expired_goes_back_to_the_front_of_the_queue_three_times_at_most(app, rq_mode):
+    from rq.registry import StartedJobRegistry
+
+    with app.app_context():
+        send(Mail(to=ADDRESS, subject="Bonjour", body="Corps"))
+        send(Mail(to=ADDRESS, subject="Suivant", body="Corps"))
+    first, second = rq_mode.queue.get_jobs()
+    registry = StartedJobRegistry(queue=rq_mode.queue)
+    for round_ in (1, 2, 3, 4):
+        # A worker takes the job (RQ's own steps), then dies: its lease runs out (the entry's score passes).
+        rq_mode.queue.remove(first.id)
+        dead = jobs.worker(app)
+        execution = dead.prepare_execution(first)
+        assert 0 < rq_mode.redis.zscore(registry.key, execution.composite_key) - time.time() <= 16
+        assert jobs.requeue_abandoned(rq_mode.queue) == [], "the lease still runs"
+        rq_mode.redis.zadd(registry.key, {execution.composite_key: 1})
+        if round_ <= jobs.ABANDONED_LIMIT:
+            assert jobs.requeue_abandoned(rq_mode.queue) == [first.id]
+            assert rq_mode.queue.job_ids == [first.id, second.id], "at the front"
+            first.refresh()
+            assert first.meta["abandoned"] == round_ and first.get_status() == "queued"
+            assert not rq_mode.redis.exists(execution.key), "the dead execution is gone"
+            assert registry.get_job_ids(cleanup=False) == []
+        else:  # it took its worker down each time: RQ's clean-up fails it (or uses one of its retries)
+            assert jobs.requeue_abandoned(rq_mode.queue) == []
+            assert rq_mode.queue.job_ids == [second.id]
+            assert registry.get_job_ids(cleanup=False) == [first.id]
+
+
 # --- command and settings -----------------------------------------------------------------------------------
 
 
@@ -326,6 +360,8 @@ def test_the_worker_command_runs_the_queue_in_burst_mode(app, rq_mode):
     [
         ("JOBS_QUEUE", "mail queue", "JOBS_QUEUE"),
         ("JOBS_FAILURE_TTL", 0, "JOBS_FAILURE_TTL"),
+        ("JOBS_LEASE_SECONDS", 0, "JOBS_LEASE_SECONDS"),
+        ("JOBS_MAINTENANCE_SECONDS", 3601, "JOBS_MAINTENANCE_SECONDS"),
     ],
 )
 def test_job_settings_are_checked(name, value, message):
@@ -337,5 +373,13 @@ def test_job_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("JOBS_INLINE", "1")
     monkeypatch.setenv("JOBS_QUEUE", "pb-prod")
     monkeypatch.setenv("JOBS_FAILURE_TTL", "3600")
+    monkeypatch.setenv("JOBS_LEASE_SECONDS", "20")
+    monkeypatch.setenv("JOBS_MAINTENANCE_SECONDS", "10")
     config = settings.from_environment(tmp_path)
     assert (config["JOBS_INLINE"], config["JOBS_QUEUE"], config["JOBS_FAILURE_TTL"]) == (True, "pb-prod", 3600)
+    assert (config["JOBS_LEASE_SECONDS"], config["JOBS_MAINTENANCE_SECONDS"]) == (20, 10)
+
+
+def test_a_worker_wakes_for_its_maintenance_and_holds_a_short_lease(app):
+    worker = jobs.worker(app, Redis.from_url(REDIS_URL))
+    assert (worker.lease, worker.maintenance_interval, worker.dequeue_timeout) == (15, 15, 15)
