@@ -407,13 +407,15 @@ def test_a_killed_workers_job_is_done_by_another_worker_within_a_minute_and_its_
     lock = f"rq:scheduler-lock:{name}"
     try:
         first = workers.start()
-        assert _wait_for(lambda: redis.get(lock) is not None, 20), workers.log(0)
+        assert _wait_for(lambda: redis.get(lock) is not None, 60), workers.log(0)  # started
         first_scheduler = redis.get(lock).decode()
+        # The worker takes the lock, then forks the scheduler, which registers itself.
+        assert _wait_for(lambda: redis.hget(f"rq:scheduler:{first_scheduler}", "pid") is not None, 30)
         scheduler_pid = int(redis.hget(f"rq:scheduler:{first_scheduler}", "pid"))
         _promise(app, session, "reçu")
-        assert _wait_for(holding.is_set, 20), workers.log(0)  # the first worker is in the middle of DATA
+        assert _wait_for(holding.is_set, 30), workers.log(0)  # the first worker is in the middle of DATA
         workers.start()
-        assert _wait_for(lambda: "Listening on" in workers.log(1), 20), workers.log(1)  # idle, on the queue
+        assert _wait_for(lambda: "Listening on" in workers.log(1), 60), workers.log(1)  # idle, on the queue
         first.kill()
         killed_at = time.monotonic()
         first.wait()
@@ -471,7 +473,7 @@ def test_the_worker_outlives_a_postgresql_outage_and_works_after_it(
     worker = workers.start()
     try:
         _promise(app, session, "avant")
-        assert _wait_for(lambda: delivered() == 1, 30), workers.log()
+        assert _wait_for(lambda: delivered() == 1, 60), workers.log()  # started, then sent
         with app.test_request_context():
             waiting = outbox.add(session, Mail(to="ana@example.org", subject="pendant", body="1"), clock.now()).id
             session.commit()
