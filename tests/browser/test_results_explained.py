@@ -72,8 +72,9 @@ def test_rounds_and_hypothetical_ballot_in_a_browser(app, session, now, live_ser
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(url)
     wide = page.evaluate(
-        """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391
-              && !e.closest('.table-responsive, .leaflet-container')).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
+        """() => [...document.querySelectorAll('body *')]
+              .filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.table-responsive, .leaflet-container'))
+              .slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
     )
     assert wide == []
     box = page.locator("#rounds-chart").bounding_box()
