@@ -178,7 +178,6 @@ def explain(election: Election, result: TallyResult) -> Explanation:
     outcomes = result.projects
     bought = sorted((o for o in outcomes if o.stage == STAGE_EQUAL_SHARES), key=lambda o: o.round or 0)
     bought_index = [index[o.id] for o in bought]
-    round_of = {j: r for r, j in enumerate(bought_index)}
     share = result.voter_budget
     n = election.num_voters
 
