@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 from fpdf import FPDF
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -35,6 +35,10 @@ REASONS = {
     DID_NOT_FIT: "il ne tenait pas dans ce qui restait du budget",
     NO_SUPPORTER: "personne n'a voté pour lui",
 }
+TIE_BREAK = (
+    "à égalité, le projet au plus petit identifiant (numéro de proposition sur 8 chiffres) passe devant : "
+    "le projet déposé le premier"
+)
 HOW_TO_VERIFY = (
     "Téléchargez ballots.pb et manifest.json ; leurs SHA-256 doivent être ceux ci-dessous et ceux de "
     "l'événement call.files_published du journal d'audit (flask audit verify contrôle la chaîne). "
@@ -48,6 +52,10 @@ def euros(cents: int | Fraction | str) -> str:
     value = Fraction(cents)
     amount = Decimal(value.numerator) / Decimal(value.denominator) / 100
     return str(format_currency(amount, "EUR", locale="fr_FR"))
+
+
+def number(value: int) -> str:
+    return str(format_decimal(value, locale="fr_FR"))
 
 
 def percent(value: Fraction | float) -> str:
@@ -64,8 +72,8 @@ def report_context(results: dict[str, Any], explanations: dict[str, Any], hashes
         "figures": [
             ("Budget", euros(results["budget_cents"])),
             ("Dépensé", euros(results["spent_cents"])),
-            ("Bulletins", str(results["ballots"])),
-            ("Électeurs inscrits", str(results["registered_voters"])),
+            ("Bulletins", number(results["ballots"])),
+            ("Électeurs inscrits", number(results["registered_voters"])),
             ("Participation", percent(results["participation"])),
         ],
         "winners": [
@@ -89,7 +97,7 @@ def report_context(results: dict[str, Any], explanations: dict[str, Any], hashes
             ("Moteur", results["engine_version"]),
             ("Empreinte des bulletins (SHA-256)", results["ballots_digest"]),
             ("Calculé le (UTC)", results["computed_at"]),
-            ("Égalités", results["tie_break"]),
+            ("Égalités", TIE_BREAK),
         ],
         "hashes": sorted(hashes.items()),
         "how_to_verify": HOW_TO_VERIFY,
