@@ -1,5 +1,6 @@
 """The results page: winners, every project's line and why, totals, participation, a map,
-the other rules side by side, and what to check (ballots digest, audit head hash)."""
+the other rules side by side, and what to check (ballots digest, audit head hash); from the
+published explanations.json: fairness figures, equal shares' rounds and a hypothetical ballot."""
 
 from __future__ import annotations
 
