@@ -11,7 +11,7 @@ happened to publish it. The HTML has its CSS inline and loads nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -154,7 +154,8 @@ def report_html(context: dict[str, Any]) -> bytes:
 def report_pdf(context: dict[str, Any], moment: datetime) -> bytes:
     """The same report as a PDF, dated by ``moment`` (the results' computation) rather than the clock."""
     pdf = FPDF(format="A4")
-    pdf.set_creation_date(moment)
+    # One UTC form: a database may hand back the same instant with another tzinfo, which fpdf2 writes differently.
+    pdf.set_creation_date(moment.astimezone(UTC).replace(microsecond=0))
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, 15)
     pdf.add_page()
