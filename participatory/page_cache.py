@@ -76,7 +76,9 @@ class PageCache:
 
 
 def _cacheable_request() -> bool:
-    if request.method != "GET":
+    # A query string is one visitor's choice (a hypothetical ballot on a results page): not shared,
+    # and not a way to fill the cache with variants.
+    if request.method != "GET" or request.query_string:
         return False
     cookies = request.cookies
     return (

@@ -186,6 +186,8 @@ def operations() -> dict[str, tuple[str, dict]]:
                             "application/json": {"schema": {}},
                             "text/csv": {"schema": {"type": "string"}},
                             "text/plain": {"schema": {"type": "string"}},
+                            "text/html": {"schema": {"type": "string"}},
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                         },
                     },
                     "400": BAD_YEAR,
@@ -201,7 +203,10 @@ def operations() -> dict[str, tuple[str, dict]]:
                     "results.json / results.csv: the outcome project by project; proposals.csv: every proposal "
                     "(authors never named); ballots.pb: the counted ballots in pabulib format under random per-call "
                     "voter ids (no receipt hash: a receipt proves inclusion, never content); receipts.txt: the sorted "
-                    "SHA-256 of the counted ballots' receipt codes; manifest.json: SHA-256 of every file, rule, "
+                    "SHA-256 of the counted ballots' receipt codes; explanations.json: how the rule spent the "
+                    "budget (equal shares' rounds in exact fractions, the completion, why each other project stayed "
+                    "out) and every rule's fairness figures; report.html / report.pdf: a report to keep, in French, "
+                    "with the SHA-256 of the data files; manifest.json: SHA-256 of every file, rule, "
                     "engine version, ballots digest and the results' audit event. Stored at publication and served "
                     "byte for byte ever after; their hashes are in the audit log (call.files_published). "
                     "Amounts in euro cents."

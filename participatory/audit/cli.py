@@ -145,7 +145,8 @@ export_group = AppGroup("export", help="Verifiable exports of published results.
     type=click.Choice([*FORMATS, "all"]),
     default="json",
     show_default=True,
-    help="json/csv: results; pabulib: ballots (.pb); proposals-csv; receipts: receipt hashes; manifest; "
+    help="json/csv: results; pabulib: ballots (.pb); proposals-csv; receipts: receipt hashes; explanations: "
+    "equal shares' rounds and fairness figures; report-html, report-pdf: the report; manifest; "
     "all: every file into -o DIR.",
 )
 @click.option(

@@ -1,6 +1,6 @@
 """Verifiable exports of a call with published results, frozen at publication.
 
-Six files, all public and free of personal data:
+Nine files, all public and free of personal data:
 - ``results.json`` / ``results.csv``: the outcome, project by project, as computed;
 - ``proposals.csv``: every proposal (hidden ones keep only their id and the public reason);
 - ``ballots.pb``: the counted ballots in pabulib format, each under the ballot's random
@@ -11,6 +11,10 @@ Six files, all public and free of personal data:
 - ``receipts.txt``: the SHA-256 of the receipt code of every counted ballot, sorted, one per
   line: each voter finds their own, and anyone checks it has as many lines as ``ballots.pb``
   has ballots;
+- ``explanations.json``: how the rule spent the budget (equal shares' rounds, the completion,
+  why each other project stayed out) and every rule's fairness figures (audit/explanations.py);
+- ``report.html`` / ``report.pdf``: a report to keep, with the SHA-256 of the files above
+  (audit/report.py);
 - ``manifest.json``: the SHA-256 of each file above, the rule, the engine version, the
   ballots digest and the audit event of the results.
 
@@ -36,7 +40,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from participatory import csvfiles
+from participatory.audit.explanations import explanations_document
 from participatory.audit.models import AuditEvent, PublishedFile
+from participatory.audit.report import report_context, report_html, report_pdf
 from participatory.audit.services import SYSTEM, record
 from participatory.calls import rules as call_rules
 from participatory.calls.models import Ballot, BallotItem, Call, CallResult, Proposal
@@ -48,6 +54,9 @@ FILES = {  # name -> media type, in manifest order
     "proposals.csv": "text/csv",
     "ballots.pb": "text/plain",
     "receipts.txt": "text/plain",
+    "explanations.json": "application/json",
+    "report.html": "text/html",
+    "report.pdf": "application/pdf",
     "manifest.json": "application/json",
 }
 FORMATS = {
@@ -56,6 +65,9 @@ FORMATS = {
     "pabulib": "ballots.pb",
     "proposals-csv": "proposals.csv",
     "receipts": "receipts.txt",
+    "explanations": "explanations.json",
+    "report-html": "report.html",
+    "report-pdf": "report.pdf",
     "manifest": "manifest.json",
 }
 TIE_BREAK = (
@@ -320,6 +332,13 @@ def render_files(session: Session, call: Call, result: CallResult) -> dict[str, 
     Nothing in the files depends on when they are rendered (no clock, no moving audit head).
     """
     files = {name: build(session, call, result) for name, build in BUILDERS.items()}
+    # The explanations replay the tally on the published ballots; the reports show both documents.
+    explanations = explanations_document(call, result, ballots_election(session, call, result))
+    files["explanations.json"] = _json(explanations)
+    hashes = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    context = report_context(results_document(session, call, result), explanations, hashes)
+    files["report.html"] = report_html(context)
+    files["report.pdf"] = report_pdf(context, call_rules.aware(result.computed_at))
     manifest = {
         "call": {"id": call.id, "constituency": call.constituency_code, "year": call.year, "title": call.title},
         "generated_from": "participatory platform exports",

@@ -24,6 +24,8 @@ CASES = [
     Case("audit.calls", "GET", "/audit/appels", auditors_only()),
     Case("audit.ledgers", "GET", "/audit/registres", auditors_only()),
     Case("api.call_export", "GET", f"/api/v1/calls/{EXPORT_CODE}/exports/manifest.json", everyone(200)),
+    Case("api.call_export", "GET", f"/api/v1/calls/{EXPORT_CODE}/exports/explanations.json", everyone(200)),
+    Case("api.call_export", "GET", f"/api/v1/calls/{EXPORT_CODE}/exports/report.pdf", everyone(200)),
     Case("api.call_results_pb", "GET", f"/api/v1/calls/{EXPORT_CODE}/results.pb", everyone(200)),
     Case("api.call_receipts", "GET", f"/api/v1/calls/{EXPORT_CODE}/receipts.txt", everyone(200)),
     Case("api.national_calls_csv", "GET", "/api/v1/national/calls.csv", everyone(200)),

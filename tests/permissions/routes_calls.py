@@ -98,6 +98,11 @@ CASES = [
         "calls.proposal_image", "GET", lambda w: f"/propositions/{w.ids['open']}/image", everyone(404)
     ),  # none uploaded
     Case("calls.results", "GET", lambda w: f"/appels/{w.ids['results_call']}/resultats", everyone(200)),
+    # "What equal shares means for me": a hypothetical ballot, read-only, for anyone; a bad one is a 400.
+    Case("calls.results", "GET", lambda w: f"/appels/{w.ids['results_call']}/resultats?essai=1", everyone(200)),
+    Case(
+        "calls.results", "GET", lambda w: f"/appels/{w.ids['results_call']}/resultats?essai=1&projet=x", everyone(400)
+    ),
     Case("calls.receipt", "GET", lambda w: f"/appels/{w.ids['results_call']}/recu", everyone(200)),
     Case(
         "calls.receipt",

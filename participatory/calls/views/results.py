@@ -1,12 +1,16 @@
 """The results page: winners, every project's line and why, totals, participation, a map,
-the other rules side by side, and what to check (ballots digest, audit head hash)."""
+the other rules side by side, and what to check (ballots digest, audit head hash); from the
+published explanations.json: fairness figures, equal shares' rounds and a hypothetical ballot."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
+from flask_babel import gettext as _
 
 from constituencies.models import Constituency
 from participatory import clock
+from participatory.audit.explanations import ballot_spending, page_data, read_explanations
+from participatory.audit.exports import published_files
 from participatory.calls import rules
 from participatory.calls.services import queries
 from participatory.calls.services.calls import phase_of
@@ -50,9 +54,20 @@ def results(call_id: int):
             "shares_cents": spent_by[STAGE_EQUAL_SHARES],
             "greedy_cents": spent_by[STAGE_COMPLETION],
         }
+    files, created = published_files(db.session, call, now)
+    if created:  # results published before files were stored: stored now, once
+        db.session.commit()
+    document = read_explanations(files["explanations.json"].content) if "explanations.json" in files else None
+    explained = page_data(document) if document else None
+    chosen, error = _hypothetical_ballot(set(by_id))
+    spending = ballot_spending(document, chosen) if document and chosen is not None else None
     constituency = db.session.get(Constituency, call.constituency_code)
     return render_template(
         "calls/results.html",
+        explained=explained,
+        chosen=chosen or set(),
+        spending=spending,
+        ballot_error=error,
         call=call,
         result=result,
         data=data,
@@ -60,4 +75,20 @@ def results(call_id: int):
         side_by_side=side_by_side,
         constituency=constituency,
         completion=completion,
-    )
+    ), (400 if error else 200)
+
+
+def _hypothetical_ballot(project_ids: set[int]) -> tuple[set[int] | None, str | None]:
+    """The projects ticked in "what equal shares means for me" (``?projet=ID``, repeated), or an error.
+
+    Bounded: at most one value per project on the ballot, each one of them; nothing is stored.
+    """
+    if "essai" not in request.args:
+        return None, None
+    values = request.args.getlist("projet")
+    if len(values) > len(project_ids) or not all(v.isascii() and v.isdigit() and len(v) <= 12 for v in values):
+        return None, _("Choix invalide : cochez des projets de la liste.")
+    chosen = {int(v) for v in values}
+    if not chosen <= project_ids:
+        return None, _("Choix invalide : cochez des projets de la liste.")
+    return chosen, None
