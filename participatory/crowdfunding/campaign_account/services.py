@@ -139,7 +139,7 @@ def add_entry(
         already += hand_donations_cents(session, candidacy.election_id, donor_key)
         raise_if(cf_rules.donation_problem(data.amount_cents, already, cap_cents))
     entry = AccountEntry(
-        account_id=account.id,
+        account=account,
         election_id=candidacy.election_id,
         kind=item.kind,
         category=item.code,
@@ -208,7 +208,7 @@ def reverse_entry(
     exists = session.scalar(select(AccountEntry.id).where(AccountEntry.reverses_id == entry.id))
     raise_if("already_reversed" if exists is not None else None)
     reversal = AccountEntry(
-        account_id=account.id,
+        account=account,
         election_id=entry.election_id,
         kind=entry.kind,
         category=entry.category,
@@ -242,7 +242,7 @@ def add_attachment(
     (target / name).write_bytes(body)
     digest = hashlib.sha256(body).hexdigest()
     attachment = AccountAttachment(
-        entry_id=entry.id,
+        entry=entry,
         stored_name=name,
         mimetype=mimetype,
         size=len(body),
