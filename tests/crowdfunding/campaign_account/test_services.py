@@ -15,8 +15,8 @@ from participatory.crowdfunding.errors import CrowdfundingError
 from tests.crowdfunding.campaign_account.conftest import (
     CAP,
     PDF,
-    TTL,
     PNG,
+    TTL,
     add,
     donation_entry,
     expense,
