@@ -42,6 +42,6 @@ MESSAGES = {
     "refund_when_rejected": _l("Un compte rejeté n'ouvre droit à aucun remboursement."),
     "refund_over_contribution": _l("Le remboursement ne peut pas dépasser l'apport personnel du candidat."),
     "refund_over_ceiling": _l(
-        "Le remboursement ne peut pas dépasser 47,5 % du plafond des dépenses (article L52-11-1)."
+        "Le remboursement ne peut pas dépasser 47,5 % du plafond des dépenses (article L52-11-1)."
     ),
 }

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 
+import jsonschema
 import pytest
 from sqlalchemy import func, select
 
@@ -268,3 +269,15 @@ def test_an_admin_enters_the_decision_and_refund(app, session, world, filed):
     )
     session.expire_all()
     assert services.account_of(session, world.candidacy).refund_cents == 90_000  # over the contribution: refused
+
+
+def test_the_api_answer_matches_its_openapi_schema(app, session, world, filed):
+    client = app.test_client()
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/candidates/{candidacy_id}/campaign-account"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    root = {**schema, "components": spec["components"]}
+    body = client.get(f"/api/v1/candidates/{world.candidacy.id}/campaign-account").get_json()
+    jsonschema.Draft202012Validator(root).validate(body)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(root).validate({**body, "loans": {}})
