@@ -87,16 +87,6 @@ def _open(session: Session, actor: User, now: datetime, candidacy: Candidacy) ->
     return account
 
 
-def hand_donations_cents(session: Session, election_id: int, donor_key: str) -> int:
-    """Donations entered by hand for this donor in every account of the election, reversals deducted."""
-    rows = session.execute(
-        select(AccountEntry.amount_cents, AccountEntry.reverses_id).where(
-            AccountEntry.election_id == election_id, AccountEntry.donor_key == donor_key
-        )
-    ).all()
-    return sum(-amount if reverses else amount for amount, reverses in rows)
-
-
 def _check_entry(data: EntryInput, candidacy: Candidacy, today: date) -> rules.Category:
     item = rules.category(data.category)
     raise_if("bad_category" if item is None or not item.hand_entered or item.kind != data.kind else None)
@@ -128,16 +118,16 @@ def add_entry(
 ) -> AccountEntry:
     """Record a receipt or an expense. Before filing it is a plain entry; after, a correction."""
     item = _check_entry(data, candidacy, now.astimezone(cf_rules.PARIS).date())
-    account = _open(session, actor, now, candidacy)
     donor, donor_key = data.donor, None
     if item.individual and donor is not None:
         country = cf_rules.country_code(donor.country) or ""
         donor_key = cf_rules.donor_identity_key(donor.first_name, donor.last_name, donor.postal_code, country)
-        # The same lock as the platform's donations: the cap holds across both under concurrency.
+        # The same lock as the platform's donations, so the cap holds across both under concurrency;
+        # taken before any audit record, in the order start_donation takes them (no deadlock).
         lock_donor(session, candidacy.election_id, donor_key, now)
-        already = counted_cents(session, candidacy.election_id, donor_key, now, pending_ttl)
-        already += hand_donations_cents(session, candidacy.election_id, donor_key)
+        already = counted_cents(session, candidacy.election_id, donor_key, now, pending_ttl)  # platform and typed
         raise_if(cf_rules.donation_problem(data.amount_cents, already, cap_cents))
+    account = _open(session, actor, now, candidacy)
     entry = AccountEntry(
         account=account,
         election_id=candidacy.election_id,

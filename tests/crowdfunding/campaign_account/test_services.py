@@ -12,6 +12,7 @@ from participatory.audit.models import AuditEvent
 from participatory.crowdfunding.campaign_account import rules, services
 from participatory.crowdfunding.campaign_account.models import AccountAttachment, AccountEntry, CampaignAccount
 from participatory.crowdfunding.errors import CrowdfundingError
+from participatory.crowdfunding.services.donations import start_donation
 from tests.crowdfunding.campaign_account.conftest import (
     CAP,
     PDF,
@@ -23,6 +24,7 @@ from tests.crowdfunding.campaign_account.conftest import (
     platform_donation,
     receipt,
 )
+from tests.crowdfunding.conftest import donor
 
 
 def counts(session):
@@ -252,3 +254,20 @@ def test_an_account_is_one_per_candidacy(session, world, today):
     add(session, world, receipt(today))
     add(session, world, expense(today))
     assert session.scalar(select(func.count()).select_from(CampaignAccount)) == 1
+
+
+def test_the_platform_counts_the_donations_typed_by_hand(session, world, today, fake_gateway):
+    add(session, world, donation_entry(today, 455_000, first_name="Anaïs", last_name="Le Gall"))
+    session.commit()
+    with pytest.raises(CrowdfundingError) as caught:
+        start_donation(
+            session,
+            world.now,
+            fake_gateway,
+            candidacy=world.other,
+            donor=donor(),
+            amount_cents=5_001,
+            cap_cents=CAP,
+            pending_ttl=TTL,
+        )
+    assert caught.value.code == "over_cap"
