@@ -337,7 +337,10 @@ def record_decision(
     previous = account.state
     account.state = decision
     account.decision_on = decision_on
-    account.refund_cents = refund_cents if decision != rules.REJECTED else None
+    if decision == rules.REJECTED:
+        account.refund_cents = None
+    elif refund_cents is not None:  # the refund often comes months after the decision: kept until given
+        account.refund_cents = refund_cents
     account.decided_at = now
     account.decided_by_id = actor.id
     session.flush()
