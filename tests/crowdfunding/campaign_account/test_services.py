@@ -214,8 +214,16 @@ def test_decision_and_refund(session, world, today):
         ceiling_cents=10_000_000,
     )
     assert account.state == rules.REFORMED and account.refund_cents == 90_000
-    decide(session, world.agent, world.now, world.candidacy, decision=rules.REFORMED, decision_on=today,
-           refund_cents=None, ceiling_cents=None)
+    decide(
+        session,
+        world.agent,
+        world.now,
+        world.candidacy,
+        decision=rules.REFORMED,
+        decision_on=today,
+        refund_cents=None,
+        ceiling_cents=None,
+    )
     assert account.refund_cents == 90_000  # entering the decision again keeps the refund
     decide(
         session,
