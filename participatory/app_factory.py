@@ -71,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     import constituencies.models  # noqa: F401
     import participatory.audit.models  # noqa: F401
     import participatory.calls.models  # noqa: F401
+    import participatory.crowdfunding.campaign_account.models  # noqa: F401
     import participatory.crowdfunding.models  # noqa: F401
     import participatory.outbox  # noqa: F401
     from participatory.accounts import signin
@@ -94,7 +95,7 @@ def register_i18n(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from constituencies.views import bp as constituencies_bp
     from participatory.accounts.views import bp as accounts_bp
-    from participatory.api import audit, calls, donations, exports, openapi, opendata  # noqa: F401  (routes on the API blueprint)  # noqa: F401  (issue 7: call exports, national CSVs)
+    from participatory.api import audit, calls, campaign_accounts, donations, exports, openapi, opendata  # noqa: F401  (routes on the API blueprint)  # noqa: F401  (issue 7: call exports, national CSVs)
     from participatory.api.views import bp as api_bp
     from participatory.audit.views import bp as audit_bp
     from participatory.calls.views import bp as calls_bp

@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, tuple[Holder, ...]] = {
     "ledger.read": (Holder(FINANCIAL_AGENT, owner=True), Holder(AUDITOR), Holder(ADMIN)),
     # Linking the payment account and approving refunds: the mandataire alone (L52-4, R39-1-1).
     "campaign.finance": (Holder(FINANCIAL_AGENT, owner=True),),
+    # The CNCCFP's decision on the campaign account and the State's refund: its mandataire or an admin.
+    "campaign_account.decide": (Holder(FINANCIAL_AGENT, owner=True), Holder(ADMIN)),
 }
 
 

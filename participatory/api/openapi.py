@@ -264,17 +264,20 @@ def _operations() -> dict[str, tuple[str, dict]]:
     }
     from participatory.api import (
         audit,  # the audit checkpoints' operations live beside their routes
+        campaign_accounts,  # the published campaign accounts' too
         donations,  # crowdfunding's operations live beside its routes
         openapi_calls,  # imports the helpers above
     )
 
-    return ops | openapi_calls.operations() | donations.operations() | audit.operations()
+    return (
+        ops | openapi_calls.operations() | donations.operations() | campaign_accounts.operations() | audit.operations()
+    )
 
 
 def _donation_schemas() -> dict:
-    from participatory.api import audit, donations
+    from participatory.api import audit, campaign_accounts, donations
 
-    return donations.schemas() | audit.schemas()
+    return donations.schemas() | campaign_accounts.schemas() | audit.schemas()
 
 
 def document() -> dict:

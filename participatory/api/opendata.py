@@ -167,6 +167,30 @@ def _resource(name: str, endpoint: str, title: str, fields: tuple, key: list[str
     }
 
 
+def _campaign_account_resources() -> list[dict]:
+    """The filed campaign accounts (crowdfunding/campaign_account/queries.py writes them)."""
+    from participatory.crowdfunding.campaign_account import queries
+
+    if "api.national_campaign_accounts_csv" not in current_app.view_functions:
+        return []
+    return [
+        _resource(
+            "campaign_accounts",
+            "api.national_campaign_accounts_csv",
+            "Filed campaign accounts: summary per candidacy, loans by lender type (no identity)",
+            queries.SUMMARY_FIELDS,
+            ["candidacy_id"],
+        ),
+        _resource(
+            "campaign_account_lines",
+            "api.national_campaign_account_lines_csv",
+            "Filed campaign accounts: receipts and expenses by category (no identity)",
+            queries.LINE_FIELDS,
+            ["candidacy_id", "category"],
+        ),
+    ]
+
+
 def datapackage() -> dict:
     resources = [
         _resource("calls", "api.national_calls_csv", "Every participatory call", CALL_FIELDS, ["call_id"]),
@@ -188,6 +212,7 @@ def datapackage() -> dict:
                 ["candidacy_id"],
             )
         )
+    resources += _campaign_account_resources()
     return {
         "profile": "tabular-data-package",
         "name": "budgets-participatifs-circonscriptions",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from participatory.crowdfunding.campaign_account.messages import MESSAGES as ACCOUNT_MESSAGES
+
 MESSAGES = {
     "bad_dates": _l("Le second tour doit suivre le premier."),
     "bad_window": _l("L'ouverture de la collecte doit précéder sa clôture."),
@@ -36,6 +38,7 @@ MESSAGES = {
     "unknown_text": _l("Texte légal inconnu."),
     "empty_text": _l("Le texte ne peut pas être vide."),
 }
+MESSAGES.update(ACCOUNT_MESSAGES)  # the campaign account's refusals (campaign_account/messages.py)
 
 
 class CrowdfundingError(Exception):

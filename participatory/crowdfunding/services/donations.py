@@ -14,13 +14,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from participatory.accounts.models import User
 from participatory.audit.services import actor_of, record
 from participatory.crowdfunding import rules
+from participatory.crowdfunding.campaign_account.models import AccountEntry
 from participatory.crowdfunding.errors import CrowdfundingError, PaymentUnavailable, raise_if
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
 from participatory.crowdfunding.models import Candidacy, Donation, DonorCap
@@ -66,11 +67,20 @@ def counted_cents(session: Session, election_id: int, donor_key: str, now: datet
     """What already counts against this donor's cap; stale pending donations are released lazily."""
     live_pending = and_(Donation.status == rules.PENDING, Donation.created_at >= now - pending_ttl)
     received = Donation.status.in_([s for s in rules.CAP_COUNTED if s != rules.PENDING])
-    return session.scalar(
+    given = session.scalar(
         select(func.coalesce(func.sum(Donation.amount_cents), 0)).where(
             Donation.election_id == election_id, Donation.donor_key == donor_key, or_(live_pending, received)
         )
     )
+    # Donations the mandataires typed into their campaign accounts (cheques, transfers, cash) count
+    # too; a reversal (a correction after filing) gives its amount back.
+    signed = case((AccountEntry.reverses_id.is_(None), AccountEntry.amount_cents), else_=-AccountEntry.amount_cents)
+    typed = session.scalar(
+        select(func.coalesce(func.sum(signed), 0)).where(
+            AccountEntry.election_id == election_id, AccountEntry.donor_key == donor_key
+        )
+    )
+    return int(given) + int(typed)
 
 
 def idempotency_key(donation: Donation, purpose: str) -> str:

@@ -13,6 +13,7 @@ from constituencies.models import Constituency
 from participatory import clock
 from participatory.accounts.policy import allowed
 from participatory.crowdfunding import rules
+from participatory.crowdfunding.campaign_account import queries as account_queries
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
 from participatory.crowdfunding.models import Candidacy
 from participatory.crowdfunding.services import campaigns, opendata
@@ -77,8 +78,10 @@ def campaign_context(candidacy: Candidacy) -> dict:
         "summary": opendata.candidacy_summary(db.session, candidacy.id),
         "cap_cents": current_app.config["DONATION_CAP_CENTS"],
         "paris": rules.PARIS,
+        "account_published": account_queries.published(db.session, candidacy),
     }
 
 
 from participatory.crowdfunding import personal_data  # noqa: E402,F401  (registers the donations part)
+from participatory.crowdfunding.campaign_account import views as account_views  # noqa: E402,F401  (routes on bp)
 from participatory.crowdfunding.views import manage, public  # noqa: E402,F401  (routes on bp)
