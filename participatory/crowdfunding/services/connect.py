@@ -129,9 +129,11 @@ def create_account(
     if row is not None and row.account_id == candidacy.stripe_account_id:
         return row
     try:
-        # One key per campaign: a retry after a failure here gets the same account back from Stripe.
+        # One key per campaign (its id and creation time: ids can come back after a rollback): a retry after
+        # a failure here gets the same account back from Stripe instead of a second one.
+        stamp = int(candidacy.created_at.timestamp() * 1_000_000)
         account = gateway.create_account(
-            email=agent.email, candidacy_id=candidacy.id, idempotency_key=f"connect-account-{candidacy.id}"
+            email=agent.email, candidacy_id=candidacy.id, idempotency_key=f"connect-account-{candidacy.id}-{stamp}"
         )
     except GatewayError as error:
         log.warning("connect account creation failed for candidacy %s: %s", candidacy.id, error)
