@@ -352,3 +352,14 @@ def test_the_admin_override_reads_the_account_from_stripe(app, session, connect,
     # Another campaign's account is refused.
     assert admin.post(url, data={"account_id": world.other.stripe_account_id}).status_code == 302
     assert session.get(Candidacy, candidacy.id).stripe_account_id == created["id"]
+
+
+def test_sync_accounts_reads_every_linked_account_from_stripe(app, session, connect, fresh):
+    candidacy, agent, _ = fresh
+    account_id = onboard(app, session, connect, candidacy, agent)
+    connect.state.accounts[account_id].update(charges_enabled=True, payouts_enabled=True)
+    connect.state.accounts[account_id]["capabilities"]["card_payments"] = "active"
+    result = app.test_cli_runner().invoke(args=["donations", "sync-accounts"])
+    assert f"candidacy {candidacy.id}: ready" in result.output
+    assert result.exit_code == 1  # the world's hand-typed accounts are unknown to Stripe: reported
+    assert _row(session, candidacy.id).state == rules.ACCOUNT_READY
