@@ -29,6 +29,10 @@ class CardDeclined(GatewayError):
     pass
 
 
+class InvalidRequest(GatewayError):
+    """Stripe refused the request's parameters (not a network or server failure)."""
+
+
 class InvalidSignature(Exception):
     """A webhook whose signature is missing, wrong or too old."""
 
@@ -156,6 +160,8 @@ class StripeGateway:
             return method(*args, **kwargs)
         except stripe.CardError as exc:
             raise CardDeclined(exc.user_message or "card declined") from exc
+        except stripe.InvalidRequestError as exc:
+            raise InvalidRequest(exc.user_message or type(exc).__name__) from exc
         except stripe.StripeError as exc:
             raise GatewayError(exc.user_message or type(exc).__name__) from exc
 

@@ -60,6 +60,7 @@ class _State:
         self.delivered: list[dict] = []
         self.serial = itertools.count(1)
         self.last_created = 0
+        self.update_links = True  # False: refuse account_update links, as Stripe may for Standard accounts
 
     def created(self) -> int:
         # Strictly increasing, so that two events of one second still have an order.
@@ -243,6 +244,10 @@ class _Handler(BaseHTTPRequestHandler):
                     params.get(k, "").startswith(("http://", "https://")) for k in ("return_url", "refresh_url")
                 ):
                     return self._send(*_error(400, "invalid_request_error", "type, return_url and refresh_url"))
+                if kind == "account_update" and not state.update_links:
+                    return self._send(
+                        *_error(400, "invalid_request_error", "account_update is not available for this account.")
+                    )
                 token = secrets.token_urlsafe(16)
                 created = int(time.time())
                 state.links[token] = {

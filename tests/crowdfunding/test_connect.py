@@ -363,3 +363,16 @@ def test_sync_accounts_reads_every_linked_account_from_stripe(app, session, conn
     assert f"candidacy {candidacy.id}: ready" in result.output
     assert result.exit_code == 1  # the world's hand-typed accounts are unknown to Stripe: reported
     assert _row(session, candidacy.id).state == rules.ACCOUNT_READY
+
+
+def test_an_update_link_refused_by_stripe_falls_back_to_onboarding(app, session, connect, fresh):
+    candidacy, agent, _ = fresh
+    account_id = onboard(app, session, connect, candidacy, agent)
+    connect.move(account_id, "needs_info")
+    connect.state.update_links = False
+    try:
+        answer = _client(app, agent).post(f"/mandataire/campagnes/{candidacy.id}/stripe")
+    finally:
+        connect.state.update_links = True
+    assert answer.status_code == 303 and answer.headers["Location"].startswith(f"{connect.url}/setup/")
+    assert _audit(session, "connect.link_issued", candidacy.id)[-1].details["type"] == "account_onboarding"

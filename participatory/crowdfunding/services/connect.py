@@ -23,6 +23,7 @@ from participatory.crowdfunding.errors import CrowdfundingError, PaymentUnavaila
 from participatory.crowdfunding.gateway import (
     ConnectedAccount,
     GatewayError,
+    InvalidRequest,
     MalformedEvent,
     StripeGateway,
     parse_account,
@@ -177,9 +178,19 @@ def issue_link(
     kind = rules.account_link_type(row.state, row.requirements_due)
     raise_if("account_no_link" if kind is None else None)
     try:
-        link = gateway.create_account_link(
-            account=row.account_id, kind=kind, return_url=return_url, refresh_url=refresh_url
-        )
+        try:
+            link = gateway.create_account_link(
+                account=row.account_id, kind=kind, return_url=return_url, refresh_url=refresh_url
+            )
+        except InvalidRequest:
+            if kind != "account_update":
+                raise
+            # Stripe offers update links only where the platform collects the requirements; for a Standard
+            # account an onboarding link asks for whatever is due.
+            kind = "account_onboarding"
+            link = gateway.create_account_link(
+                account=row.account_id, kind=kind, return_url=return_url, refresh_url=refresh_url
+            )
     except GatewayError as error:
         log.warning("account link failed for candidacy %s: %s", candidacy.id, error)
         raise PaymentUnavailable("payment_unavailable") from error
