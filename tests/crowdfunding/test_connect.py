@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from datetime import timedelta
 
 import pytest
 import stripe
@@ -16,9 +17,11 @@ from participatory.audit.models import AuditEvent
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.errors import MESSAGES
 from participatory.crowdfunding.models import Candidacy, ConnectAccount, StripeEvent
+from participatory.crowdfunding.services.donations import start_donation
 from tests.browser.conftest import free_port
-from tests.crowdfunding.conftest import FORM, make_candidacy, make_user, sign_in
+from tests.crowdfunding.conftest import FORM, donor, make_candidacy, make_user, reload, sign_in
 from tests.crowdfunding.fake_connect import CONNECT_WEBHOOK_SECRET, SECRET_KEY, FakeConnect, signed_headers
+from tests.crowdfunding.localstripe import WEBHOOK_SECRET, intent_event
 
 RULES = [  # charges, payouts, card, submitted, due, disabled_reason -> state
     ((True, True, "active", True, False, None), rules.ACCOUNT_READY),
@@ -376,3 +379,30 @@ def test_an_update_link_refused_by_stripe_falls_back_to_onboarding(app, session,
         connect.state.update_links = True
     assert answer.status_code == 303 and answer.headers["Location"].startswith(f"{connect.url}/setup/")
     assert _audit(session, "connect.link_issued", candidacy.id)[-1].details["type"] == "account_onboarding"
+
+
+def test_donation_events_of_connected_accounts_apply_on_the_connect_endpoint(
+    app, session, world, fake_gateway, monkeypatch, tmp_path
+):
+    """In live mode Stripe sends the events of direct charges to the Connect endpoint only."""
+    monkeypatch.setitem(app.config, "STRIPE_CONNECT_WEBHOOK_SECRET", CONNECT_WEBHOOK_SECRET)
+    monkeypatch.setitem(app.config, "OUTBOX_DIR", str(tmp_path))
+    started = start_donation(
+        session,
+        world.now,
+        fake_gateway,
+        candidacy=world.candidacy,
+        donor=donor(),
+        amount_cents=5000,
+        cap_cents=460_000,
+        pending_ttl=timedelta(minutes=30),
+    )
+    session.commit()
+    event = intent_event(
+        "evt_connect_pi", "payment_intent.succeeded", started.donation.payment_intent_id, 5000, account="acct_test0001"
+    )
+    answer = _post_event(app.test_client(), event)
+    assert answer.status_code == 200 and answer.get_json()["outcome"] == "succeeded"
+    assert reload(started.donation.id).status == rules.SUCCEEDED
+    # Signed with the other endpoint's secret: refused here.
+    assert _post_event(app.test_client(), {**event, "id": "evt_connect_pi2"}, secret=WEBHOOK_SECRET).status_code == 400
