@@ -327,6 +327,7 @@ class FakeConnect:
             "STRIPE_API_KEY": SECRET_KEY,
             "STRIPE_API_BASE": self.url,
             "STRIPE_CONNECT_WEBHOOK_SECRET": CONNECT_WEBHOOK_SECRET,
+            "STRIPE_CONNECT_ONBOARDING_URL": f"{self.url}/setup/",
         }
 
     def _post(self, path: str, body: dict) -> dict:
