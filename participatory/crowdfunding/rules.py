@@ -74,8 +74,10 @@ ACCOUNT_STATES = (
     ACCOUNT_DISABLED,
     ACCOUNT_READY,
 )
+# Our own reason, when a Standard account disconnects from the platform (account.application.deauthorized).
+DEAUTHORIZED = "platform_disconnected"
 # requirements.disabled_reason values after which more information cannot help.
-_DISABLED_REASONS = ("rejected.", "listed", "platform_paused", "other")
+_DISABLED_REASONS = ("rejected.", "listed", "platform_paused", "other", DEAUTHORIZED)
 
 
 @dataclass(frozen=True)

@@ -406,3 +406,39 @@ def test_donation_events_of_connected_accounts_apply_on_the_connect_endpoint(
     assert reload(started.donation.id).status == rules.SUCCEEDED
     # Signed with the other endpoint's secret: refused here.
     assert _post_event(app.test_client(), {**event, "id": "evt_connect_pi2"}, secret=WEBHOOK_SECRET).status_code == 400
+
+
+def test_an_account_disconnected_from_the_platform_closes_donations(app, session, connect, fresh):
+    candidacy, agent, _ = fresh
+    account_id = onboard(app, session, connect, candidacy, agent)
+    connect.move(account_id, "enabled")
+    event = {
+        "id": "evt_deauthorized1",
+        "object": "event",
+        "type": "account.application.deauthorized",
+        "account": account_id,
+        "created": connect.state.created(),
+        "data": {"object": {"id": "ca_platform", "object": "application", "name": "Participatory"}},
+    }
+    assert _post_event(app.test_client(), event).get_json()["outcome"] == "updated"
+    row = _row(session, candidacy.id)
+    assert row.state == rules.ACCOUNT_DISABLED and row.disabled_reason == rules.DEAUTHORIZED
+    assert "a désactivé les paiements" in app.test_client().get(f"/candidats/{candidacy.id}").get_data(as_text=True)
+    dashboard = _client(app, agent).get(f"/mandataire/campagnes/{candidacy.id}").get_data(as_text=True)
+    assert "déconnecté de la plateforme" in dashboard
+    assert _post_event(app.test_client(), {**event, "id": "evt_deauthorized2", "account": None}).status_code == 400
+
+
+def test_a_campaign_linked_by_hand_is_read_not_replaced(app, session, connect, fresh):
+    candidacy, agent, _ = fresh
+    created = stripe.StripeClient(SECRET_KEY, base_addresses={"api": connect.url}).v1.accounts.create(
+        params={"type": "standard", "country": "FR", "email": "before@example.org"}
+    )
+    session.get(Candidacy, candidacy.id).stripe_account_id = created["id"]  # as before migration 0015
+    session.commit()
+    page = app.test_client().get(f"/candidats/{candidacy.id}").get_data(as_text=True)
+    assert "en cours d'ouverture" in page and "Faire un don</a>" not in page  # no status from Stripe yet
+    assert _client(app, agent).post(f"/mandataire/campagnes/{candidacy.id}/stripe").status_code == 303
+    row = _row(session, candidacy.id)
+    assert row.account_id == created["id"] and row.state == rules.ACCOUNT_ONBOARDING
+    assert not _audit(session, "connect.account_created", candidacy.id)

@@ -34,6 +34,8 @@ from participatory.crowdfunding.services.campaigns import ACCOUNT_ID
 log = logging.getLogger(__name__)
 
 ACCOUNT_UPDATED = "account.updated"
+DEAUTHORIZED_EVENT = "account.application.deauthorized"
+HANDLED = (ACCOUNT_UPDATED, DEAUTHORIZED_EVENT)
 
 
 def state_of(candidacy: Candidacy) -> str:
@@ -129,6 +131,9 @@ def create_account(
     row = candidacy.connect_account
     if row is not None and row.account_id == candidacy.stripe_account_id:
         return row
+    if candidacy.stripe_account_id:  # linked by hand before its status was kept: read it, never replace it
+        refresh(session, now, gateway, candidacy)
+        return candidacy.connect_account
     try:
         # One key per campaign (its id and creation time: ids can come back after a rollback): a retry after
         # a failure here gets the same account back from Stripe instead of a second one.
@@ -139,9 +144,6 @@ def create_account(
     except GatewayError as error:
         log.warning("connect account creation failed for candidacy %s: %s", candidacy.id, error)
         raise PaymentUnavailable("payment_unavailable") from error
-    if row is not None:
-        session.delete(row)  # an earlier account the admin replaced by hand
-        session.flush()
     row = _new_row(candidacy, account, "created", now)
     session.add(row)
     candidacy.stripe_account_id = account.id
@@ -273,15 +275,27 @@ def link_existing(
     return row.state
 
 
+def _deauthorized(account_id: object) -> ConnectedAccount:
+    """A Standard account that disconnected from the platform: nothing can be charged on it any more."""
+    if not isinstance(account_id, str) or not account_id.startswith("acct_") or len(account_id) > 64:
+        raise MalformedEvent("account missing or malformed")
+    flags = rules.AccountFlags(False, False, None, True, False, rules.DEAUTHORIZED)
+    return ConnectedAccount(account_id, flags)
+
+
 def handle_account_event(session: Session, now: datetime, event: dict) -> str:
-    """Apply one verified `account.updated`; the outcome. Raises MalformedEvent (a 400, nothing written)."""
+    """Apply one verified `account.updated` (or the account's disconnection from the platform); the outcome.
+    Raises MalformedEvent (a 400, nothing written)."""
     account_field = event.get("account")
     created = event.get("created")
     if not isinstance(created, int) or isinstance(created, bool) or created < 0:
         raise MalformedEvent("created is not a time")
-    account = parse_account((event.get("data") or {}).get("object"))
-    if account_field is not None and account_field != account.id:
-        raise MalformedEvent("account and data.object.id differ")
+    if event["type"] == DEAUTHORIZED_EVENT:
+        account = _deauthorized(account_field)
+    else:
+        account = parse_account((event.get("data") or {}).get("object"))
+        if account_field is not None and account_field != account.id:
+            raise MalformedEvent("account and data.object.id differ")
     rows = session.scalars(
         select(ConnectAccount)
         .where(ConnectAccount.account_id == account.id)

@@ -143,7 +143,7 @@ def connect_webhook():
         return jsonify({"error": f"malformed event: {error}"}), 400
     if event["type"] in HANDLED:
         return apply_payment_event(event)
-    if event["type"] != connect.ACCOUNT_UPDATED:
+    if event["type"] not in connect.HANDLED:
         return jsonify({"received": True, "outcome": "ignored"})
     try:
         outcome = connect.handle_account_event(db.session, clock.now(), event)
