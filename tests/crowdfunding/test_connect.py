@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import stripe
 from sqlalchemy import func, select
 
+from participatory import clock
 from participatory.audit.models import AuditEvent
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.errors import MESSAGES
@@ -442,3 +443,15 @@ def test_a_campaign_linked_by_hand_is_read_not_replaced(app, session, connect, f
     row = _row(session, candidacy.id)
     assert row.account_id == created["id"] and row.state == rules.ACCOUNT_ONBOARDING
     assert not _audit(session, "connect.account_created", candidacy.id)
+
+
+def test_an_event_older_than_a_retrieval_is_stale(app, session, connect, fresh):
+    candidacy, agent, _ = fresh
+    account_id = onboard(app, session, connect, candidacy, agent)
+    old = connect.move(account_id, "enabled", deliver=False)  # created now, by Stripe's clock
+    connect.move(account_id, "disabled", deliver=False)
+    clock.freeze(datetime.fromtimestamp(old["created"], UTC) + timedelta(minutes=5))  # we read Stripe later
+    assert _client(app, agent).get(f"/mandataire/campagnes/{candidacy.id}/stripe/retour").status_code == 302
+    assert _row(session, candidacy.id).state == rules.ACCOUNT_DISABLED
+    assert _post_event(app.test_client(), old).get_json()["outcome"] == "stale"
+    assert _row(session, candidacy.id).state == rules.ACCOUNT_DISABLED

@@ -33,6 +33,10 @@ from participatory.crowdfunding.services.campaigns import ACCOUNT_ID
 
 log = logging.getLogger(__name__)
 
+# A retrieval stands for Stripe's state a little before our clock says: an event Stripe created just
+# after it, read on a clock a few seconds behind ours, must still apply (servers keep NTP time).
+CLOCK_SKEW_SECONDS = 10
+
 ACCOUNT_UPDATED = "account.updated"
 DEAUTHORIZED_EVENT = "account.application.deauthorized"
 HANDLED = (ACCOUNT_UPDATED, DEAUTHORIZED_EVENT)
@@ -51,6 +55,10 @@ def state_of(candidacy: Candidacy) -> str:
 def donor_refusal(candidacy: Candidacy) -> str | None:
     """The error code telling a donor why the account cannot take their donation (None: it can)."""
     return rules.DONOR_REASONS[state_of(candidacy)]
+
+
+def _retrieved_as_of(now: datetime) -> int:
+    return int(now.timestamp()) - CLOCK_SKEW_SECONDS
 
 
 def _flags(row: ConnectAccount) -> rules.AccountFlags:
@@ -158,7 +166,7 @@ def create_account(
         details={"account": account.id, "type": "standard", "country": "FR"},
     )
     _store(session, now, row, account.flags, source="created")
-    row.stripe_as_of = int(now.timestamp())
+    row.stripe_as_of = _retrieved_as_of(now)
     return row
 
 
@@ -229,7 +237,7 @@ def refresh(session: Session, now: datetime, gateway: StripeGateway | None, cand
         session.flush()
     _store(session, now, row, account.flags, source="retrieved")
     # A retrieval is the present state: events created before it are stale.
-    row.stripe_as_of = max(row.stripe_as_of, int(now.timestamp()))
+    row.stripe_as_of = max(row.stripe_as_of, _retrieved_as_of(now))
     session.flush()
     return row.state
 
@@ -270,7 +278,7 @@ def link_existing(
         details={"account": account.id, "origin": "admin"},
     )
     _store(session, now, row, account.flags, source="retrieved")
-    row.stripe_as_of = int(now.timestamp())
+    row.stripe_as_of = _retrieved_as_of(now)
     session.flush()
     return row.state
 
