@@ -150,6 +150,7 @@ def register_security_headers(app: Flask) -> None:
         tiles = app.config.get("MAP_TILE_URL", "")
         tile_origin = " ".join({_origin(tiles)}) if tiles else ""
         stripe_js, stripe_api, stripe_frames = _stripe_origins(app.config.get("STRIPE_JS_URL", ""))
+        onboarding = _origin(app.config.get("STRIPE_CONNECT_ONBOARDING_URL") or "")
         response.headers.setdefault(
             "Content-Security-Policy",
             f"default-src 'self'; script-src 'self' {stripe_js}".rstrip()
@@ -157,7 +158,10 @@ def register_security_headers(app: Flask) -> None:
             + f"; connect-src 'self' {stripe_api}".rstrip()
             + "; "
             + (f"frame-src 'self' {stripe_frames}; " if stripe_frames else "")
-            + "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            # The mandataire's "connect" form ends, through redirects, on Stripe's hosted onboarding.
+            + "object-src 'none'; base-uri 'self'; "
+            + f"form-action 'self' {onboarding}".rstrip()
+            + "; frame-ancestors 'none'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

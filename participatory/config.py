@@ -78,6 +78,10 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_API_KEY": os.environ.get("STRIPE_API_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        # The Connect endpoint (/stripe/connect/webhook): `account.updated` and the events of the connected accounts.
+        "STRIPE_CONNECT_WEBHOOK_SECRET": os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET", ""),
+        # Where Account Links send the mandataire (allowed as a form target by the Content-Security-Policy).
+        "STRIPE_CONNECT_ONBOARDING_URL": os.environ.get("STRIPE_CONNECT_ONBOARDING_URL", "https://connect.stripe.com/"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         # Stripe.js: js.stripe.com in production; localstripe serves a stand-in at <base>/js.stripe.com/v3/.
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),

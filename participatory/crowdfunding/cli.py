@@ -7,10 +7,14 @@ from datetime import timedelta
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from participatory import clock, outbox
 from participatory.crowdfunding import receipts
+from participatory.crowdfunding.errors import CrowdfundingError
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
+from participatory.crowdfunding.models import Candidacy
+from participatory.crowdfunding.services import connect
 from participatory.crowdfunding.services.donations import expire_pending
 from participatory.crowdfunding.services.webhooks import apply_waiting
 from participatory.extensions import db
@@ -59,5 +63,31 @@ def send_receipts_command() -> None:
             db.session.rollback()
             failed += 1
     click.echo(f"{sent} receipts sent, {failed} failed")
+    if failed:
+        raise SystemExit(1)
+
+
+@group.command("sync-accounts")
+def sync_accounts_command() -> None:
+    """Read every campaign's connected account from Stripe (after migration 0015, or a missed webhook)."""
+    try:
+        gateway = StripeGateway.from_config(current_app.config)
+    except GatewayError as error:
+        raise click.ClickException(str(error)) from error
+    synced = failed = 0
+    for candidacy in db.session.scalars(
+        select(Candidacy).where(Candidacy.stripe_account_id.is_not(None)).order_by(Candidacy.id)
+    ).all():
+        try:
+            state = connect.refresh(db.session, clock.now(), gateway, candidacy)
+        except CrowdfundingError:
+            db.session.rollback()
+            click.echo(f"candidacy {candidacy.id}: {candidacy.stripe_account_id} not reachable at Stripe", err=True)
+            failed += 1
+            continue
+        db.session.commit()
+        click.echo(f"candidacy {candidacy.id}: {state}")
+        synced += 1
+    click.echo(f"{synced} accounts read from Stripe, {failed} not reachable")
     if failed:
         raise SystemExit(1)

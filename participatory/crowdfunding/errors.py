@@ -21,6 +21,25 @@ MESSAGES = {
     "no_payment_account": _l(
         "Le mandataire n'a pas encore relié de compte de paiement : les dons ne sont pas ouverts."
     ),
+    # Said to donors: why the campaign's payment account cannot take their donation now.
+    "account_not_ready": _l(
+        "Les dons ne sont pas encore ouverts : le compte de paiement de la campagne est en cours d'ouverture "
+        "auprès de Stripe, le prestataire de paiement."
+    ),
+    "account_needs_information": _l(
+        "Les dons sont suspendus : Stripe, le prestataire de paiement, attend des informations du mandataire "
+        "financier de la campagne."
+    ),
+    "account_disabled": _l(
+        "Les dons sont suspendus : Stripe, le prestataire de paiement, a désactivé les paiements sur le compte "
+        "de la campagne."
+    ),
+    # Said to the mandataire or an admin.
+    "account_unreachable": _l(
+        "Stripe ne donne pas accès à ce compte : il n'existe pas ou n'est pas relié à la plateforme."
+    ),
+    "account_in_use": _l("Ce compte Stripe est déjà celui d'une autre campagne."),
+    "account_no_link": _l("Stripe vérifie le compte ou l'a désactivé : il n'y a rien à compléter pour le moment."),
     "window_closed": _l("La collecte des dons n'est pas ouverte pour cette élection (article L52-4)."),
     "attestations_required": _l("Vous devez attester être une personne physique et donner vos propres fonds."),
     "residence_needs_france": _l("Pour donner au titre de la résidence en France, l'adresse doit être en France."),

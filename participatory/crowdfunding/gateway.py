@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import stripe
 
+from participatory.crowdfunding.rules import AccountFlags
+
 CURRENCY = "eur"
 # localstripe's Stripe.js stand-in ignores the card typed in its element: its confirmCardPayment
 # only completes a PaymentIntent that waits for 3-D Secure. With STRIPE_LOCALSTRIPE the intent is
@@ -25,6 +27,10 @@ class GatewayError(Exception):
 
 class CardDeclined(GatewayError):
     pass
+
+
+class InvalidRequest(GatewayError):
+    """Stripe refused the request's parameters (not a network or server failure)."""
 
 
 class InvalidSignature(Exception):
@@ -80,6 +86,61 @@ def _intent(obj) -> Intent:
     )
 
 
+@dataclass(frozen=True)
+class ConnectedAccount:
+    id: str
+    flags: AccountFlags
+
+
+@dataclass(frozen=True)
+class AccountLink:
+    url: str
+    expires_at: int | None
+
+
+def _bool(value: object) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise MalformedEvent("an account flag is not a boolean")
+    return value
+
+
+def parse_account(obj: object) -> ConnectedAccount:
+    """The fields kept of a Stripe Account object (from the API or an `account.updated` event)."""
+    if not isinstance(obj, dict) or obj.get("object", "account") != "account":
+        raise MalformedEvent("not an account")
+    account_id = obj.get("id")
+    if not isinstance(account_id, str) or not account_id.startswith("acct_") or len(account_id) > 64:
+        raise MalformedEvent("account id missing or malformed")
+    capabilities = obj.get("capabilities") or {}
+    requirements = obj.get("requirements") or {}
+    if not isinstance(capabilities, dict) or not isinstance(requirements, dict):
+        raise MalformedEvent("capabilities or requirements is not an object")
+    card = capabilities.get("card_payments")
+    reason = requirements.get("disabled_reason")
+    due = [requirements.get("currently_due") or [], requirements.get("past_due") or []]
+    if (card is not None and not isinstance(card, str)) or (reason is not None and not isinstance(reason, str)):
+        raise MalformedEvent("card_payments or disabled_reason is not text")
+    if not all(isinstance(items, list) for items in due):
+        raise MalformedEvent("requirements are not lists")
+    return ConnectedAccount(
+        account_id,
+        AccountFlags(
+            charges_enabled=_bool(obj.get("charges_enabled")),
+            payouts_enabled=_bool(obj.get("payouts_enabled")),
+            card_payments=card[:20] if card else None,
+            details_submitted=_bool(obj.get("details_submitted")),
+            requirements_due=any(due),
+            disabled_reason=reason[:80] if reason else None,
+        ),
+    )
+
+
+def _data(obj) -> dict:
+    return obj.to_dict() if hasattr(obj, "to_dict") else obj
+
+
 class StripeGateway:
     def __init__(self, api_key: str, api_base: str = "", localstripe: bool = False):
         if not api_key:
@@ -99,6 +160,8 @@ class StripeGateway:
             return method(*args, **kwargs)
         except stripe.CardError as exc:
             raise CardDeclined(exc.user_message or "card declined") from exc
+        except stripe.InvalidRequestError as exc:
+            raise InvalidRequest(exc.user_message or type(exc).__name__) from exc
         except stripe.StripeError as exc:
             raise GatewayError(exc.user_message or type(exc).__name__) from exc
 
@@ -159,6 +222,34 @@ class StripeGateway:
             self.client.v1.payment_intents.list, params={"limit": 100}, options={"stripe_account": account}
         )
         return [_intent(obj) for obj in page.auto_paging_iter()]
+
+    # --- Connect: the campaigns' own (Standard) accounts, on the platform's key -------------------
+
+    def create_account(self, *, email: str, candidacy_id: int, idempotency_key: str) -> ConnectedAccount:
+        """A Standard connected account in France; the metadata holds the candidacy id only."""
+        params = {
+            "type": "standard",
+            "country": "FR",
+            "email": email,
+            "metadata": {"platform": "participatory", "candidacy": str(candidacy_id)},
+        }
+        account = self._call(
+            self.client.v1.accounts.create, params=params, options={"idempotency_key": idempotency_key}
+        )
+        return parse_account(_data(account))
+
+    def retrieve_account(self, account_id: str) -> ConnectedAccount:
+        return parse_account(_data(self._call(self.client.v1.accounts.retrieve, account_id)))
+
+    def create_account_link(self, *, account: str, kind: str, return_url: str, refresh_url: str) -> AccountLink:
+        link = _data(
+            self._call(
+                self.client.v1.account_links.create,
+                params={"account": account, "type": kind, "return_url": return_url, "refresh_url": refresh_url},
+            )
+        )
+        expires = link.get("expires_at")
+        return AccountLink(link["url"], expires if isinstance(expires, int) else None)
 
 
 def verify_webhook(payload: bytes, signature_header: str | None, secret: str, tolerance: int = 300) -> dict:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -22,9 +23,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from participatory.crowdfunding.rules import APPLIED, PENDING
+from participatory.crowdfunding.rules import ACCOUNT_UNVERIFIED, APPLIED, PENDING
 from participatory.extensions import db
 
 
@@ -68,6 +69,33 @@ class Candidacy(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
 
     election: Mapped[Election] = relationship(back_populates="candidacies")
+
+
+class ConnectAccount(db.Model):
+    """What Stripe last said of a campaign's connected account (retrieved or from `account.updated`),
+    never what a form said. Donations open only when rules.account_state says ready."""
+
+    __tablename__ = "connect_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id"), unique=True)
+    # The same as candidacy.stripe_account_id. Not unique: campaigns linked by hand before 0015 may share one;
+    # the services refuse a new sharing.
+    account_id: Mapped[str] = mapped_column(String(64), index=True)
+    origin: Mapped[str] = mapped_column(String(20))  # "created" by the platform, or "admin" (override)
+    state: Mapped[str] = mapped_column(String(20), default=ACCOUNT_UNVERIFIED)
+    charges_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    card_payments: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    details_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    requirements_due: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # Stripe time (epoch seconds) of the newest state stored: an event created before it is stale.
+    stripe_as_of: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    candidacy: Mapped[Candidacy] = relationship(backref=backref("connect_account", uselist=False))
 
 
 class Donation(db.Model):

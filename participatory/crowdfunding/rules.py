@@ -55,6 +55,81 @@ def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
+# --- Stripe Connect: may the campaign's connected account take donations? -------------------------
+
+# What the platform makes of what Stripe last said of the account (never of what a form said).
+ACCOUNT_NONE = "none"  # no connected account yet
+ACCOUNT_UNVERIFIED = "unverified"  # an id without a status read from Stripe (before 0015, or never synced)
+ACCOUNT_ONBOARDING = "onboarding"  # the mandataire has not finished Stripe's onboarding
+ACCOUNT_MORE_INFO = "more_info"  # Stripe asks for more information
+ACCOUNT_REVIEW = "review"  # submitted; Stripe is verifying
+ACCOUNT_DISABLED = "disabled"  # Stripe refused or paused the account
+ACCOUNT_READY = "ready"  # card payments and payouts enabled: donations open
+ACCOUNT_STATES = (
+    ACCOUNT_NONE,
+    ACCOUNT_UNVERIFIED,
+    ACCOUNT_ONBOARDING,
+    ACCOUNT_MORE_INFO,
+    ACCOUNT_REVIEW,
+    ACCOUNT_DISABLED,
+    ACCOUNT_READY,
+)
+# Our own reason, when a Standard account disconnects from the platform (account.application.deauthorized).
+DEAUTHORIZED = "platform_disconnected"
+# requirements.disabled_reason values after which more information cannot help.
+_DISABLED_REASONS = ("rejected.", "listed", "platform_paused", "other", DEAUTHORIZED)
+
+
+@dataclass(frozen=True)
+class AccountFlags:
+    """The fields of a Stripe Account the platform keeps."""
+
+    charges_enabled: bool
+    payouts_enabled: bool
+    card_payments: str | None  # capabilities.card_payments: "active", "pending", "inactive" or None
+    details_submitted: bool
+    requirements_due: bool  # requirements.currently_due or past_due non-empty
+    disabled_reason: str | None
+
+
+def account_state(flags: AccountFlags | None) -> str:
+    """Donations need card payments active and payouts enabled; otherwise, why not."""
+    if flags is None:
+        return ACCOUNT_UNVERIFIED
+    if flags.charges_enabled and flags.card_payments == "active" and flags.payouts_enabled:
+        return ACCOUNT_READY
+    reason = flags.disabled_reason or ""
+    if any(reason == r or (r.endswith(".") and reason.startswith(r)) for r in _DISABLED_REASONS):
+        return ACCOUNT_DISABLED
+    if not flags.details_submitted:
+        return ACCOUNT_ONBOARDING
+    if flags.requirements_due or flags.card_payments in (None, "inactive"):
+        return ACCOUNT_MORE_INFO
+    return ACCOUNT_REVIEW
+
+
+def account_link_type(state: str, requirements_due: bool) -> str | None:
+    """The Account Link to send the mandataire to: onboarding until submitted, then update when Stripe
+    asks for more (also while donations are open); none while Stripe verifies or after it refused."""
+    if state in (ACCOUNT_NONE, ACCOUNT_UNVERIFIED, ACCOUNT_ONBOARDING):
+        return "account_onboarding"
+    if state == ACCOUNT_MORE_INFO or (state == ACCOUNT_READY and requirements_due):
+        return "account_update"
+    return None
+
+
+# Why a donor cannot give, in the words of errors.MESSAGES (None: the account takes donations).
+DONOR_REASONS = {
+    ACCOUNT_NONE: "no_payment_account",
+    ACCOUNT_UNVERIFIED: "account_not_ready",
+    ACCOUNT_ONBOARDING: "account_not_ready",
+    ACCOUNT_REVIEW: "account_not_ready",
+    ACCOUNT_MORE_INFO: "account_needs_information",
+    ACCOUNT_DISABLED: "account_disabled",
+    ACCOUNT_READY: None,
+}
+
+
 # --- L52-4: the collection window -------------------------------------------------------------
 
 

@@ -50,7 +50,7 @@ from participatory.calls.services.calls import CallSettings, create_call
 from participatory.calls.services.implementation import post_update
 from participatory.calls.services.results import close_call
 from participatory.crowdfunding import rules as money_rules
-from participatory.crowdfunding.models import Candidacy, Donation, DonorCap, Election, StripeEvent
+from participatory.crowdfunding.models import Candidacy, ConnectAccount, Donation, DonorCap, Election, StripeEvent
 from participatory.crowdfunding.services.campaigns import create_election
 from participatory.demo import builders, bulk, rules
 from participatory.demo import vocabulary as words
@@ -432,6 +432,20 @@ CANDIDACY_COLUMNS = (
     "created_at",
     "decided_at",
 )
+CONNECT_COLUMNS = (
+    "candidacy_id",
+    "account_id",
+    "origin",
+    "state",
+    "charges_enabled",
+    "payouts_enabled",
+    "card_payments",
+    "details_submitted",
+    "requirements_due",
+    "stripe_as_of",
+    "created_at",
+    "updated_at",
+)
 DONATION_COLUMNS = (
     "ref",
     "candidacy_id",
@@ -505,6 +519,18 @@ def _seed_campaigns(
                 start - timedelta(days=25),
                 start - timedelta(days=21),
             )
+            for i in range(count)
+        ],
+    )
+    # Invented accounts, stored as Stripe would describe an account taking donations (the demo's campaigns
+    # collect); `flask donations sync-accounts` against a real Stripe would find none of them.
+    bulk.insert_rows(
+        session,
+        ConnectAccount.__table__,
+        CONNECT_COLUMNS,
+        [
+            (ids[i], f"acct_demo{accounts[i]}", "demo", money_rules.ACCOUNT_READY, True, True, "active", True, False)
+            + (0, start - timedelta(days=21), start - timedelta(days=21))
             for i in range(count)
         ],
     )
@@ -589,6 +615,7 @@ def reset(session: Session, now: datetime) -> dict[str, int]:
         delete(Call).where(Call.id.in_(calls)),
         delete(StripeEvent).where(StripeEvent.donation_id.in_(donations)),
         delete(Donation).where(Donation.candidacy_id.in_(candidacies)),
+        delete(ConnectAccount).where(ConnectAccount.candidacy_id.in_(candidacies)),
         delete(Candidacy).where(Candidacy.id.in_(candidacies)),
         delete(DonorCap).where(DonorCap.election_id.in_(elections)),
         delete(Election).where(Election.id.in_(elections), ~exists().where(Candidacy.election_id == Election.id)),

@@ -15,7 +15,7 @@ from participatory.accounts.models import RoleGrant, User
 from participatory.accounts.rules import ADMIN, AUDITOR, CANDIDATE, FINANCIAL_AGENT
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.gateway import CardDeclined, GatewayError, Intent
-from participatory.crowdfunding.models import Candidacy, Donation, Election
+from participatory.crowdfunding.models import Candidacy, ConnectAccount, Donation, Election
 from participatory.crowdfunding.services.donations import Donor
 from participatory.extensions import db
 from tests.browser.conftest import LiveServer, free_port
@@ -55,6 +55,7 @@ def make_candidacy(
     code: str = "33-04",
     account: str | None = "acct_test0001",
     status: str = rules.APPROVED,
+    connected: bool = True,  # the account as Stripe would say it takes donations
 ) -> Candidacy:
     candidacy = Candidacy(
         election_id=election.id,
@@ -72,7 +73,30 @@ def make_candidacy(
     )
     session.add(candidacy)
     session.flush()
+    if account and connected:
+        ready_account(session, now, candidacy)
     return candidacy
+
+
+def ready_account(session, now, candidacy: Candidacy, origin: str = "created") -> ConnectAccount:
+    """What Stripe says of an account that takes donations (card payments and payouts enabled)."""
+    row = ConnectAccount(
+        candidacy_id=candidacy.id,
+        account_id=candidacy.stripe_account_id,
+        origin=origin,
+        state=rules.ACCOUNT_READY,
+        charges_enabled=True,
+        payouts_enabled=True,
+        card_payments="active",
+        details_submitted=True,
+        requirements_due=False,
+        stripe_as_of=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 @dataclass

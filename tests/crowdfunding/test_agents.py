@@ -97,7 +97,9 @@ def _money_routes(candidacy_id: int, donation_id: int):
     return [
         ("GET", f"/mandataire/campagnes/{candidacy_id}/registre.csv", {}),
         ("GET", f"/mandataire/campagnes/{candidacy_id}/rapprochement", {}),
-        ("POST", f"/mandataire/campagnes/{candidacy_id}/compte", {"account_id": "acct_crossed0001"}),
+        ("POST", f"/mandataire/campagnes/{candidacy_id}/stripe", {}),
+        ("GET", f"/mandataire/campagnes/{candidacy_id}/stripe/retour", None),
+        ("GET", f"/mandataire/campagnes/{candidacy_id}/stripe/nouveau-lien", None),
         ("POST", f"/mandataire/dons/{donation_id}/rembourser", {"reason": "donor_request"}),
     ]
 

@@ -138,21 +138,9 @@ def test_apply_then_admin_approval_grants_the_roles(app, session, world):
     session.expire_all()
     assert session.get(Candidacy, candidacy.id).status == rules.APPROVED
     assert session.get(User, resident.id).has_role(CANDIDATE) and session.get(User, agent.id).has_role(FINANCIAL_AGENT)
-    # The mandataire links the connected account; the candidate cannot.
-    assert (
-        signed_in_client(app, resident)
-        .post(f"/mandataire/campagnes/{candidacy.id}/compte", data={"account_id": "acct_1ABCDEF"})
-        .status_code
-        == 403
-    )
-    assert (
-        signed_in_client(app, agent)
-        .post(f"/mandataire/campagnes/{candidacy.id}/compte", data={"account_id": "acct_1ABCDEF"})
-        .status_code
-        == 302
-    )
-    session.expire_all()
-    assert session.get(Candidacy, candidacy.id).stripe_account_id == "acct_1ABCDEF"
+    # The mandataire connects the campaign's Stripe account (tests/crowdfunding/test_connect.py); the candidate cannot.
+    assert signed_in_client(app, resident).post(f"/mandataire/campagnes/{candidacy.id}/stripe").status_code == 403
+    assert signed_in_client(app, agent).post(f"/mandataire/campagnes/{candidacy.id}/stripe").status_code == 302
 
 
 def test_campaign_page_shows_the_ceiling_and_the_l52_9_notices(app, world):

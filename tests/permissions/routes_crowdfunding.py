@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.models import Candidacy, Donation, Election
+from tests.crowdfunding.conftest import ready_account
 from tests.permissions.framework import ROLES, Case, everyone, signed_in
 
 
@@ -35,6 +36,7 @@ def build(world) -> None:
         return c
 
     approved = candidacy("candidate", rules.APPROVED, "acct_permissions1")
+    ready_account(s, now, approved)
     applied = candidacy("resident_here", rules.APPLIED, None)
     donation = Donation(
         ref="perm-ref-0001",
@@ -128,13 +130,35 @@ CASES = [
         LEDGER,
         default=403,
     ),
+    # Stripe Connect: only the campaign's own mandataire onboards (payments are not configured here: back to
+    # the dashboard with a message); the admin's override; the Connect webhook without a signature.
     Case(
-        "crowdfunding.link_account",
+        "crowdfunding.connect_start",
         "POST",
-        lambda w: f"/mandataire/campagnes/{w.ids[C]}/compte",
+        lambda w: f"/mandataire/campagnes/{w.ids[C]}/stripe",
         owner_agent_only(302),
+        data={},
+    ),
+    Case(
+        "crowdfunding.connect_refresh",
+        "GET",
+        lambda w: f"/mandataire/campagnes/{w.ids[C]}/stripe/nouveau-lien",
+        owner_agent_only(302),
+    ),
+    Case(
+        "crowdfunding.connect_return",
+        "GET",
+        lambda w: f"/mandataire/campagnes/{w.ids[C]}/stripe/retour",
+        owner_agent_only(302),
+    ),
+    Case(
+        "crowdfunding.connect_override",
+        "POST",
+        lambda w: f"/admin/candidatures/{w.ids[C]}/compte-stripe",
+        admin_only(302),
         data={"account_id": "not-an-account"},
     ),
+    Case("crowdfunding.connect_webhook", "POST", "/stripe/connect/webhook", everyone(400), data={}),
     Case(
         "crowdfunding.refund",
         "POST",

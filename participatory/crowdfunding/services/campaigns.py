@@ -181,23 +181,6 @@ def decide(session: Session, admin: User, now: datetime, candidacy: Candidacy, *
     )
 
 
-def link_payment_account(session: Session, agent: User, now: datetime, candidacy: Candidacy, account_id: str) -> None:
-    """The mandataire's Stripe connected account, on which every donation is charged directly."""
-    account_id = account_id.strip()
-    raise_if("bad_account_id" if not ACCOUNT_ID.match(account_id) else None)
-    candidacy.stripe_account_id = account_id
-    session.flush()
-    record(
-        session,
-        now=now,
-        actor=actor_of(agent),
-        action="candidacy.link_account",
-        object_type="candidacy",
-        object_id=candidacy.id,
-        details={"account": account_id},
-    )
-
-
 def agent_ids(candidacy: Candidacy) -> tuple[int, ...]:
     """Who handles the campaign's money: its mandataire only, never the candidate (L52-5, L52-6),
     and never a financial agent of another campaign."""

@@ -26,6 +26,7 @@ from participatory.crowdfunding.errors import CrowdfundingError, PaymentUnavaila
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
 from participatory.crowdfunding.models import Candidacy, Donation, DonorCap
 from participatory.crowdfunding.services.campaigns import window_of
+from participatory.crowdfunding.services.connect import donor_refusal
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def start_donation(
 ) -> Started:
     """Check window, candidate and cap, record the donation as pending and create its PaymentIntent."""
     raise_if("not_approved" if candidacy.status != rules.APPROVED else None)
-    raise_if("no_payment_account" if not candidacy.stripe_account_id else None)
+    raise_if(donor_refusal(candidacy))  # the account must take card payments and pay out (Stripe says)
     raise_if("window_closed" if not window_of(candidacy.election).is_open(now) else None)
     _check_donor(donor)
     raise_if("below_minimum" if amount_cents < rules.MIN_DONATION_CENTS else None)

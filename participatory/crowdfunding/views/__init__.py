@@ -14,9 +14,11 @@ from participatory import clock
 from participatory.accounts.policy import allowed
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.campaign_account import queries as account_queries
+from participatory.crowdfunding.errors import MESSAGES
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
 from participatory.crowdfunding.models import Candidacy
 from participatory.crowdfunding.services import campaigns, opendata
+from participatory.crowdfunding.services.connect import donor_refusal
 from participatory.extensions import db
 from participatory.pages import refused  # noqa: F401  (re-exported to the view modules)
 
@@ -65,14 +67,15 @@ def visible_candidacy(candidacy_id: int) -> Candidacy:
 def campaign_context(candidacy: Candidacy) -> dict:
     constituency = db.session.get(Constituency, candidacy.constituency_code)
     window = campaigns.window_of(candidacy.election)
+    refusal = donor_refusal(candidacy)
     return {
         "candidacy": candidacy,
         "election": candidacy.election,
         "constituency": constituency,
         "window": window,
-        "collecting": (
-            candidacy.status == rules.APPROVED and bool(candidacy.stripe_account_id) and window.is_open(clock.now())
-        ),
+        "collecting": candidacy.status == rules.APPROVED and refusal is None and window.is_open(clock.now()),
+        # Why donations are closed on the payment side, in words a donor understands.
+        "payment_refusal": MESSAGES[refusal] if refusal and candidacy.status == rules.APPROVED else None,
         "ceiling": campaigns.spending_ceiling(constituency, current_app.config, population()),
         "notices": campaigns.notices(db.session, candidacy, constituency),
         "summary": opendata.candidacy_summary(db.session, candidacy.id),
@@ -84,4 +87,4 @@ def campaign_context(candidacy: Candidacy) -> dict:
 
 from participatory.crowdfunding import personal_data  # noqa: E402,F401  (registers the donations part)
 from participatory.crowdfunding.campaign_account import views as account_views  # noqa: E402,F401  (routes on bp)
-from participatory.crowdfunding.views import manage, public  # noqa: E402,F401  (routes on bp)
+from participatory.crowdfunding.views import connect, manage, public  # noqa: E402,F401  (routes on bp)

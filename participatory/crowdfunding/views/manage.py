@@ -17,9 +17,10 @@ from participatory.accounts.rules import utc
 from participatory.crowdfunding import forms, legal, rules
 from participatory.crowdfunding.errors import CrowdfundingError
 from participatory.crowdfunding.models import Candidacy, Donation, Election
-from participatory.crowdfunding.services import campaigns, ledger
+from participatory.crowdfunding.services import campaigns, connect, ledger
 from participatory.crowdfunding.views import bp, campaign_context, gateway, get_or_404, refused
 from participatory.extensions import db
+from participatory.forms import Form
 
 
 def _paris_to_utc(value: datetime | None) -> datetime | None:
@@ -254,28 +255,10 @@ def dashboard(candidacy_id: int):
         totals=ledger.totals(db.session, candidacy),
         states=rules.DONATION_STATES,
         refund_form=forms.RefundForm(),
-        account_form=forms.AccountForm(),
+        connect_form=Form(),
+        account_state=connect.state_of(candidacy),
         can_finance=allowed(current_user, "campaign.finance", owner_ids=campaigns.agent_ids(candidacy)),
     )
-
-
-@bp.post("/mandataire/campagnes/<int:candidacy_id>/compte")
-def link_account(candidacy_id: int):
-    candidacy = get_or_404(Candidacy, candidacy_id)
-    authorize("campaign.finance", owner_ids=campaigns.agent_ids(candidacy))
-    form = forms.AccountForm()
-    if not form.validate_on_submit():
-        flash(_("Identifiant de compte Stripe invalide (acct_…)."), "error")
-        return redirect(url_for("crowdfunding.dashboard", candidacy_id=candidacy.id))
-    try:
-        campaigns.link_payment_account(db.session, current_user, clock.now(), candidacy, form.account_id.data)
-    except CrowdfundingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("crowdfunding.dashboard", candidacy_id=candidacy.id))
-    db.session.commit()
-    flash(_("Compte de paiement relié : les dons arrivent directement sur ce compte."), "success")
-    return redirect(url_for("crowdfunding.dashboard", candidacy_id=candidacy.id))
 
 
 @bp.get("/mandataire/campagnes/<int:candidacy_id>/registre.csv")

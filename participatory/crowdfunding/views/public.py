@@ -179,6 +179,13 @@ def stripe_webhook():
     except MalformedEvent as error:
         log.warning("stripe webhook refused: %s", error)
         return jsonify({"error": f"malformed event: {error}"}), 400
+    return apply_payment_event(event)
+
+
+def apply_payment_event(event: dict):
+    """A verified donation event (from this endpoint, or the Connect one where Stripe sends the events of
+    direct charges): applied once, then the receipt sent."""
+    config = current_app.config
     now = clock.now()
     try:
         outcome = webhooks.handle_event(
