@@ -37,6 +37,7 @@ LEVEL_LABELS = {
     "email": _l("Adresse électronique confirmée"),
     "residence": _l("Résidence déclarée dans la circonscription"),
     "letter": _l("Résidence vérifiée par courrier"),
+    "franceconnect": _l("Identité vérifiée avec FranceConnect, résidence déclarée dans la circonscription"),
 }
 CATEGORY_LABELS = {
     "environment": _l("Environnement"),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from participatory.accounts.errors import AccountError
 from participatory.accounts.models import AccountToken, ResidenceLetter, User, UserSession
 from participatory.accounts.rules import LETTER_OPEN, LETTER_VOID
+from participatory.accounts.services.franceconnect import forget as forget_franceconnect
 from participatory.accounts.services.identity import password_matches
 from participatory.accounts.signals import account_deleted
 from participatory.audit.services import actor_of, record
@@ -35,6 +36,8 @@ def erase_account(session: Session, user: User, *, now: datetime) -> None:
         grant.revoked_at, grant.revoked_by_id = now, user.id
     session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))  # every session ends, no trace kept
+    # The identity's names and hash go; the ballots keyed on it stay keyed until publication (voter_keys).
+    forget_franceconnect(session, user)
     for letter in session.scalars(select(ResidenceLetter).where(ResidenceLetter.user_id == user.id)):
         letter.erase_address()
         if letter.status in LETTER_OPEN:
