@@ -9,6 +9,7 @@ and consent pages.
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import socket
@@ -115,7 +116,8 @@ class Page:
     """One answer, from the app (Flask test client) or the provider (requests), read alike."""
 
     def __init__(self, status: int, location: str | None, text: str, url: str) -> None:
-        self.status, self.location, self.text, self.url = status, location, text, url
+        self.status, self.location, self.url = status, location, url
+        self.text = html.unescape(text)  # compared with the messages as written
 
     def __repr__(self) -> str:
         return f"<Page {self.status} {self.url} -> {self.location}>"
@@ -184,10 +186,11 @@ class FranceConnectBrowser:
         return self.go("POST", self._interaction(page) + "/abort")
 
     def sign_in(self, sub: str, start: str = "/compte/franceconnect/connexion", stop_at_callback: bool = False) -> Page:
-        """The whole journey: our button, FranceConnect's login and consent, back to the app."""
-        page = self.go("POST", start)
-        page = self.login(page, sub, stop_at_callback=stop_at_callback)
-        if "Consentement" in page.text:  # asked once per client and identity, like FranceConnect
+        """The whole journey: our button, FranceConnect's login and consent (each only when it asks), back."""
+        page = self.go("POST", start, stop_at_callback=stop_at_callback)
+        if page.url.startswith(self.provider.url + "/interaction/") and "Connexion" in page.text:
+            page = self.login(page, sub, stop_at_callback=stop_at_callback)
+        if page.url.startswith(self.provider.url + "/interaction/") and "Consentement" in page.text:
             page = self.consent(page, stop_at_callback=stop_at_callback)
         return page
 

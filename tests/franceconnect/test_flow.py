@@ -4,6 +4,8 @@ refusal, each with a clear message and nothing changed."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -127,3 +129,246 @@ def test_signing_in_again_finds_the_same_account(app, client, franceconnect):
     home = FranceConnectBrowser(other, franceconnect).sign_in(SUB_ANA)
     assert home.url.endswith("/compte") and "Votre compte est créé" not in home.text
     assert counts(app)[:2] == (1, 1)
+
+
+# --- linking and unlinking ------------------------------------------------------------------------
+
+
+def test_link_to_an_existing_account_then_unlink(app, client, franceconnect):
+    with app.app_context():
+        user_id = make_account("leo@example.org").id
+    open_session(client, user_id)
+    assert "Lier mon compte avec" in client.get("/compte").get_data(as_text=True)
+    ana(franceconnect, SUB_LEO, email="leo.other@example.org", given_name="Léo", family_name="Martin")
+    home = FranceConnectBrowser(client, franceconnect).sign_in(SUB_LEO, start="/compte/franceconnect/lier")
+    assert "Votre compte est lié à votre identité FranceConnect." in home.text
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user.franceconnect.given_name == "Léo"
+        assert user.email == "leo@example.org"  # the account's address is kept
+    assert counts(app)[:2] == (1, 1)
+    assert actions(app)[-1] == "account.franceconnect_linked"
+
+    unlinked = client.post("/compte/franceconnect/delier", follow_redirects=True)
+    assert "Votre compte n'est plus lié à FranceConnect." in html.unescape(unlinked.get_data(as_text=True))
+    assert counts(app)[:2] == (1, 0)
+    assert actions(app)[-1] == "account.franceconnect_unlinked"
+    with app.app_context():  # content-free events: the pseudonym, nothing of the identity
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert "Léo" not in str(event.details) and event.object_id == db.session.get(User, user_id).pseudonym
+
+
+def test_unlinking_is_refused_while_it_is_the_only_way_in(app, client, franceconnect):
+    ana(franceconnect)
+    FranceConnectBrowser(client, franceconnect).sign_in(SUB_ANA)  # registered: no password
+    page = html.unescape(client.post("/compte/franceconnect/delier", follow_redirects=True).get_data(as_text=True))
+    assert "choisissez d" in page and "avant de délier" in page
+    assert counts(app)[:2] == (1, 1)
+
+
+def test_an_identity_linked_to_one_account_cannot_be_linked_to_another(app, client, franceconnect):
+    ana(franceconnect)
+    FranceConnectBrowser(client, franceconnect).sign_in(SUB_ANA)  # account A holds the identity
+    with app.app_context():
+        other_id = make_account("other@example.org").id
+    other = app.test_client()
+    open_session(other, other_id)
+    before = actions(app)
+    page = FranceConnectBrowser(other, franceconnect).sign_in(SUB_ANA, start="/compte/franceconnect/lier")
+    assert page.status == 400
+    assert "Cette identité FranceConnect est déjà liée à un autre compte" in page.text
+    assert counts(app)[1] == 1 and actions(app) == before
+    with app.app_context():
+        assert db.session.get(User, other_id).franceconnect is None
+
+
+def test_the_unique_constraints_hold_without_the_service_checks(app, franceconnect):
+    """Two accounts, one identity: the database refuses it, whatever the code above it does."""
+    from sqlalchemy.exc import IntegrityError
+
+    with app.app_context():
+        first, second = make_account("a@example.org"), make_account("b@example.org")
+        now = clock.now()
+        for user in (first, second):
+            db.session.add(
+                FranceConnectIdentity(
+                    user_id=user.id,
+                    subject_hash="f" * 64,
+                    given_name="A",
+                    family_name="B",
+                    linked_at=now,
+                    verified_at=now,
+                )
+            )
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_registration_refused_when_the_email_already_has_an_account(app, client, franceconnect):
+    with app.app_context():
+        make_account("ana.fc@example.org")
+    ana(franceconnect)
+    page = FranceConnectBrowser(client, franceconnect).sign_in(SUB_ANA)
+    assert page.status == 400 and "Un compte utilise déjà l" in page.text and "puis liez FranceConnect" in page.text
+    assert counts(app) == (1, 0, 0)
+
+
+# --- refusals: each gives a clear message and changes nothing ---------------------------------------
+
+
+def test_refused_consent(app, client, franceconnect):
+    ana(franceconnect)
+    browser = FranceConnectBrowser(client, franceconnect)
+    page = browser.login(browser.go("POST", "/compte/franceconnect/connexion"), SUB_ANA)
+    page = browser.abort(page)
+    assert page.status == 400 and "Vous avez annulé la connexion avec FranceConnect" in page.text
+    assert counts(app) == (0, 0, 0)
+
+
+def test_wrong_state_is_refused(app, client, franceconnect):
+    ana(franceconnect)
+    browser = FranceConnectBrowser(client, franceconnect)
+    back = browser.sign_in(SUB_ANA, stop_at_callback=True)
+    url = back.location.replace("state=", "state=x")
+    page = browser.go("GET", url)
+    assert page.status == 400 and "La connexion avec FranceConnect n'a pas abouti" in page.text
+    assert counts(app) == (0, 0, 0)
+    # The refusal changed nothing, not even the flow waiting for its real answer; that answer is single use.
+    assert browser.go("GET", back.location).url.endswith("/compte")
+    client.post("/compte/deconnexion")
+    assert browser.go("GET", back.location).status == 400
+    assert counts(app)[:2] == (1, 1)
+
+
+def test_a_code_is_used_once(app, client, franceconnect):
+    ana(franceconnect)
+    browser = FranceConnectBrowser(client, franceconnect)
+    first = browser.sign_in(SUB_ANA, stop_at_callback=True)
+    assert browser.go("GET", first.location).url.endswith("/compte")
+    client.post("/compte/deconnexion")
+    # A new flow (fresh state and nonce in this browser), answered with the old code: FranceConnect refuses it.
+    second = browser.sign_in(SUB_ANA, stop_at_callback=True)
+    replay = second.location.replace(
+        "code=" + query_of(second.location)["code"], "code=" + query_of(first.location)["code"]
+    )
+    page = browser.go("GET", replay)
+    assert page.status == 400 and "n'a pas abouti" in page.text
+    assert counts(app)[:2] == (1, 1) and client.get("/compte").status_code == 302
+
+
+def test_an_expired_id_token_is_refused(app, client, franceconnect):
+    """The provider's clock runs two hours behind ours: its tokens are expired when they arrive."""
+    from datetime import timedelta
+
+    ana(franceconnect)
+    franceconnect.set_clock(clock.now() - timedelta(hours=2))
+    page = FranceConnectBrowser(client, franceconnect).sign_in(SUB_ANA)
+    assert page.status == 400 and "n'a pas abouti" in page.text
+    assert counts(app) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "id_token_alg_none",
+        "id_token_other_key",
+        "id_token_wrong_aud",
+        "id_token_wrong_iss",
+        "id_token_wrong_nonce",
+        "id_token_expired",
+        "id_token_wrong_acr",
+        "id_token_unsigned_garbage",
+        "userinfo_other_key",
+        "userinfo_other_sub",
+        "userinfo_alg_none",
+        "userinfo_plain_json",
+    ],
+)
+def test_tampered_answers_are_refused(app, client, franceconnect, mode, caplog):
+    ana(franceconnect)
+    franceconnect.tamper(mode)
+    with caplog.at_level("INFO", logger="participatory.accounts.views.franceconnect"):
+        page = FranceConnectBrowser(client, franceconnect).sign_in(SUB_ANA)
+    assert page.status == 400 and "n'a pas abouti" in page.text
+    assert counts(app) == (0, 0, 0)
+    assert "Ana" not in caplog.text and SUB_ANA not in caplog.text  # the log says why, never who
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"given_name": ...},
+        {"family_name": ""},
+        {"given_name": "Ana\x00"},
+        {"family_name": "Dupont\u202e"},
+        {"given_name": "<script>"},
+        {"family_name": "D" * 201},
+        {"given_name": "---"},
+        {"given_name": ["Ana"]},
+        {"family_name": 42},
+        {"email": "not-an-email"},
+        {"email": "ana@example.org\r\nBcc: x@example.org"},
+        {"birthdate": "1984-13-01"},
+        {"birthdate": "yesterday"},
+        {"birthplace": "Bordeaux"},
+        {"birthcountry": 99100},
+        {"gender": "unknown"},
+        {"preferred_username": "X\u200b"},
+    ],
+    ids=lambda claims: next(iter(claims)) + ":" + repr(next(iter(claims.values())))[:12],
+)
+def test_hostile_claims_are_refused(app, client, franceconnect, claims, monkeypatch):
+    # Every claim FranceConnect may send is asked for here, so that each one's check is exercised.
+    everything = "openid given_name family_name email birthdate birthplace birthcountry gender preferred_username"
+    monkeypatch.setitem(app.config, "FRANCECONNECT_SCOPES", everything)
+    ana(franceconnect, **claims)
+    page = FranceConnectBrowser(client, franceconnect).sign_in(SUB_ANA)
+    assert page.status == 400
+    assert "FranceConnect a transmis une identité que la plateforme ne peut pas accepter" in page.text
+    assert counts(app) == (0, 0, 0)
+
+
+def test_a_hostile_sub_is_refused(app, client, franceconnect):
+    sub = "ana\u00e9" + "x" * 10  # not printable ASCII
+    ana(franceconnect, sub)
+    page = FranceConnectBrowser(client, franceconnect).sign_in(sub)
+    assert page.status == 400 and counts(app) == (0, 0, 0)
+
+
+def test_provider_down_is_a_clear_refusal(app, client, franceconnect, monkeypatch):
+    monkeypatch.setitem(app.config, "FRANCECONNECT_ISSUER", "http://127.0.0.1:9")  # nothing listens there
+    page = client.post("/compte/franceconnect/connexion")
+    assert page.status_code == 400 and "FranceConnect ne répond pas" in page.get_data(as_text=True)
+
+
+# --- every route, every role, with FranceConnect on -------------------------------------------------
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_routes_per_role_when_configured(app, franceconnect, signed_in):
+    client = app.test_client()
+    if signed_in:
+        with app.app_context():
+            open_session(client, make_account("who@example.org").id)
+    expected = {
+        ("POST", "/compte/franceconnect/connexion"): 302,  # to FranceConnect, or home when signed in
+        ("POST", "/compte/franceconnect/lier"): 302,  # to FranceConnect, or the login page
+        ("GET", "/compte/franceconnect/retour"): 400,  # no flow started
+        ("POST", "/compte/franceconnect/delier"): 302,  # the login page, or home with "not linked"
+        ("GET", "/compte/franceconnect/deconnecte"): 302,
+    }
+    for (method, path), status in expected.items():
+        response = client.open(path, method=method)
+        assert response.status_code == status, (method, path)
+    link = client.post("/compte/franceconnect/lier").headers["Location"]
+    assert link.startswith(franceconnect.url) == signed_in
+    login = client.post("/compte/franceconnect/connexion").headers["Location"]
+    assert login.startswith(franceconnect.url) != signed_in
+
+
+def test_the_client_checks_the_issuer_of_the_configuration(app):
+    with app.test_request_context():
+        assert fc_client.issuer({"FRANCECONNECT_ISSUER": "", "FRANCECONNECT_ENV": "integration"}).startswith(
+            "https://fcp-low.integ01.dev-franceconnect.fr/api/v2"
+        )

@@ -103,7 +103,7 @@ def franceconnect_unlink():
     except AccountError as error:
         db.session.rollback()
         flash(str(error), "warning")
-        return redirect(url_for("accounts.home")), 303
+        return redirect(url_for("accounts.home"))
     session.pop(franceconnect.ID_TOKEN_KEY, None)
     db.session.commit()
     flash(_("Votre compte n'est plus lié à FranceConnect."), "success")
