@@ -144,11 +144,18 @@ def register_cli(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    from participatory.accounts import franceconnect
+
     @app.after_request
     def headers(response):
         tiles = app.config.get("MAP_TILE_URL", "")
         tile_origin = " ".join({_origin(tiles)}) if tiles else ""
         stripe_js, stripe_api, stripe_frames = _stripe_origins(app.config.get("STRIPE_JS_URL", ""))
+        # The FranceConnect forms (sign in, link, sign out) are answered by a redirect to FranceConnect,
+        # which form-action governs too.
+        forms_to = (
+            f"'self' {_origin(franceconnect.issuer(app.config))}" if franceconnect.enabled(app.config) else "'self'"
+        )
         response.headers.setdefault(
             "Content-Security-Policy",
             f"default-src 'self'; script-src 'self' {stripe_js}".rstrip()
@@ -156,7 +163,7 @@ def register_security_headers(app: Flask) -> None:
             + f"; connect-src 'self' {stripe_api}".rstrip()
             + "; "
             + (f"frame-src 'self' {stripe_frames}; " if stripe_frames else "")
-            + "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            + f"object-src 'none'; base-uri 'self'; form-action {forms_to}; frame-ancestors 'none'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

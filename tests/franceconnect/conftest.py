@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -60,8 +61,9 @@ class Provider:
         self._post("/_test/tamper", {"mode": mode})
 
 
-@pytest.fixture(scope="session")
-def fc_provider():
+@contextmanager
+def running_provider(redirect_uris: list[str], post_logout_redirect_uris: list[str]):
+    """oidc-provider on a free loopback port, with our client registered for these URIs."""
     node = shutil.which("node")
     assert node, "Node.js is needed for the FranceConnect tests (the local OpenID Connect provider)"
     assert (PROJECT / "node_modules" / "oidc-provider").is_dir(), "run `npm ci` (oidc-provider is a dev dependency)"
@@ -69,8 +71,8 @@ def fc_provider():
     client = {
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
-        "redirect_uris": [CALLBACK],
-        "post_logout_redirect_uris": [LOGGED_OUT],
+        "redirect_uris": redirect_uris,
+        "post_logout_redirect_uris": post_logout_redirect_uris,
     }
     process = subprocess.Popen(
         [node, str(HERE / "provider.mjs"), str(port)],
@@ -91,25 +93,38 @@ def fc_provider():
     else:
         process.kill()
         pytest.fail("the OpenID Connect provider did not start: " + (process.stdout.read() if process.stdout else ""))
-    yield Provider(url, process)
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield Provider(url, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def fc_provider():
+    with running_provider([CALLBACK], [LOGGED_OUT]) as provider:
+        yield provider
+
+
+def configure(app, monkeypatch, provider: Provider) -> Provider:
+    """Point the app at `provider` for this test (settings restored afterwards), at the tests' frozen time."""
+    settings = {
+        "FRANCECONNECT_CLIENT_ID": CLIENT_ID,
+        "FRANCECONNECT_CLIENT_SECRET": CLIENT_SECRET,
+        "FRANCECONNECT_ISSUER": provider.url,
+        "FRANCECONNECT_SUBJECT_SECRET": "a subject secret for the tests",
+    }
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    provider.set_clock(clock.now())
+    provider.tamper(None)
+    return provider
 
 
 @pytest.fixture
 def franceconnect(app, fc_provider, monkeypatch):
     """The app configured for the local provider, for this test only."""
-    settings = {
-        "FRANCECONNECT_CLIENT_ID": CLIENT_ID,
-        "FRANCECONNECT_CLIENT_SECRET": CLIENT_SECRET,
-        "FRANCECONNECT_ISSUER": fc_provider.url,
-        "FRANCECONNECT_SUBJECT_SECRET": "a subject secret for the tests",
-    }
-    for key, value in settings.items():
-        monkeypatch.setitem(app.config, key, value)
-    fc_provider.set_clock(clock.now())
-    fc_provider.tamper(None)
-    return fc_provider
+    return configure(app, monkeypatch, fc_provider)
 
 
 class Page:
