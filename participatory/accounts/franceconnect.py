@@ -19,6 +19,7 @@ for the log; nothing is changed. Without FRANCECONNECT_CLIENT_ID and _SECRET the
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -137,8 +138,9 @@ def finish(args, now: datetime) -> VerifiedIdentity:
     if state:
         remote.framework.clear_state_data(session, state)  # single use, whatever happens next
     if args.get("error"):
-        reason = "provider:" + str(args.get("error"))[:40]
-        raise FranceConnectError(CANCELLED if args.get("error") == "access_denied" else REFUSED, reason)
+        error = str(args.get("error"))
+        reason = "provider:" + (error if re.fullmatch(r"[a-z_]{1,40}", error) else "other")  # logged: no free text
+        raise FranceConnectError(CANCELLED if error == "access_denied" else REFUSED, reason)
     if not flow:
         raise FranceConnectError(REFUSED, "state")
     code = args.get("code")
@@ -147,7 +149,10 @@ def finish(args, now: datetime) -> VerifiedIdentity:
     try:
         token = remote.fetch_access_token(redirect_uri=flow["redirect_uri"], code=code)
     except OAuthError as error:
-        raise FranceConnectError(REFUSED, "token:" + str(error.error)[:40]) from None
+        code = str(error.error)
+        raise FranceConnectError(
+            REFUSED, "token:" + (code if re.fullmatch(r"[a-z_]{1,40}", code) else "other")
+        ) from None
     except (requests.RequestException, ValueError) as error:
         raise FranceConnectError(UNAVAILABLE, "token:" + type(error).__name__) from None
     id_token = token.get("id_token")

@@ -6,6 +6,7 @@ the local provider; ballots go through the voting pages."""
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from participatory.accounts import voter_keys
 from participatory.accounts.models import User
 from participatory.accounts.rules import subject_digest
 from participatory.calls import rules
+from participatory.calls.forms import PARIS
 from participatory.calls.models import Ballot
 from participatory.extensions import db
 from tests.accounts.conftest import make_account
@@ -120,3 +122,40 @@ def test_the_ballot_page_names_the_level_and_the_account_page_shows_it(app, fran
     link(client, franceconnect)
     account = client.get("/compte").get_data(as_text=True)
     assert 'data-level="franceconnect"><span class="badge text-bg-success">' in account
+
+
+def local(moment) -> str:
+    return moment.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
+
+
+def _new_call(client, level: str):
+    start = clock.now() + timedelta(days=1)
+    data = {
+        "year": "2027",
+        "title": "Budget 2027",
+        "description": "",
+        "budget": "130000",
+        "proposals_open_at": local(start),
+        "review_open_at": local(start + timedelta(days=10)),
+        "voting_open_at": local(start + timedelta(days=20)),
+        "voting_close_at": local(start + timedelta(days=30)),
+        "min_projects": "1",
+        "knapsack": "y",
+        "rule": "greedy",
+        "verification_level": level,
+    }
+    return client.post("/circonscriptions/33-04/appel/nouveau", data=data)
+
+
+@pytest.mark.parametrize("configured", [False, True])
+def test_the_level_is_offered_only_while_franceconnect_is_configured(app, configured, request):
+    if configured:
+        request.getfixturevalue("franceconnect")
+    with app.app_context():
+        mp_id = builders.mp(db.session, clock.now()).id
+        db.session.commit()
+    client = app.test_client()
+    open_session(client, mp_id)
+    form = client.get("/circonscriptions/33-04/appel/nouveau").get_data(as_text=True)
+    assert ('value="franceconnect"' in form) is configured
+    assert _new_call(client, "franceconnect").status_code == (302 if configured else 400)
