@@ -145,12 +145,18 @@ def register_cli(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    from participatory.accounts import franceconnect
+
     @app.after_request
     def headers(response):
         tiles = app.config.get("MAP_TILE_URL", "")
         tile_origin = " ".join({_origin(tiles)}) if tiles else ""
         stripe_js, stripe_api, stripe_frames = _stripe_origins(app.config.get("STRIPE_JS_URL", ""))
+        # Some forms end, through redirects, outside the site: the mandataire's "connect" form on Stripe's hosted
+        # onboarding, the FranceConnect forms (sign in, link, sign out) on FranceConnect. form-action governs both.
         onboarding = _origin(app.config.get("STRIPE_CONNECT_ONBOARDING_URL") or "")
+        identity = _origin(franceconnect.issuer(app.config)) if franceconnect.enabled(app.config) else ""
+        forms_to = " ".join(o for o in ("'self'", onboarding, identity) if o)
         response.headers.setdefault(
             "Content-Security-Policy",
             f"default-src 'self'; script-src 'self' {stripe_js}".rstrip()
@@ -158,10 +164,7 @@ def register_security_headers(app: Flask) -> None:
             + f"; connect-src 'self' {stripe_api}".rstrip()
             + "; "
             + (f"frame-src 'self' {stripe_frames}; " if stripe_frames else "")
-            # The mandataire's "connect" form ends, through redirects, on Stripe's hosted onboarding.
-            + "object-src 'none'; base-uri 'self'; "
-            + f"form-action 'self' {onboarding}".rstrip()
-            + "; frame-ancestors 'none'",
+            + f"object-src 'none'; base-uri 'self'; form-action {forms_to}; frame-ancestors 'none'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -21,6 +21,12 @@ OFFICIAL_GEOJSON_URL = (
 )
 
 
+# FranceConnect v2 issuers (the discovery document is at <issuer>/.well-known/openid-configuration).
+FRANCECONNECT_ISSUERS = {
+    "integration": "https://fcp-low.integ01.dev-franceconnect.fr/api/v2",
+    "production": "https://oidc.franceconnect.gouv.fr/api/v2",
+}
+
 JOBS_QUEUE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")  # it prefixes RQ job ids, which allow only these
 
 
@@ -75,6 +81,19 @@ def from_environment(instance_path: Path) -> dict:
         # Optional background tiles for the map; empty means the shapes alone.
         "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
         "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
+        # FranceConnect (participatory/accounts/franceconnect.py): off unless a client id and secret are set.
+        # FRANCECONNECT_ENV picks the issuer ("integration" or "production"); FRANCECONNECT_ISSUER overrides it.
+        "FRANCECONNECT_CLIENT_ID": os.environ.get("FRANCECONNECT_CLIENT_ID", ""),
+        "FRANCECONNECT_CLIENT_SECRET": os.environ.get("FRANCECONNECT_CLIENT_SECRET", ""),
+        "FRANCECONNECT_ENV": os.environ.get("FRANCECONNECT_ENV", "integration"),
+        "FRANCECONNECT_ISSUER": os.environ.get("FRANCECONNECT_ISSUER", ""),
+        # Claims asked for (FranceConnect's scopes are claim names): only what a feature needs.
+        "FRANCECONNECT_SCOPES": os.environ.get("FRANCECONNECT_SCOPES", "openid given_name family_name email"),
+        "FRANCECONNECT_ACR": os.environ.get("FRANCECONNECT_ACR", "eidas1"),
+        # Keys the stored hash of FranceConnect's `sub`; empty: derived from SECRET_KEY. Never change it:
+        # every linked identity would be lost (and its ballots in open FranceConnect calls re-keyed).
+        "FRANCECONNECT_SUBJECT_SECRET": os.environ.get("FRANCECONNECT_SUBJECT_SECRET", ""),
+        "FRANCECONNECT_TIMEOUT": float(os.environ.get("FRANCECONNECT_TIMEOUT", "10")),
         "STRIPE_API_KEY": os.environ.get("STRIPE_API_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
@@ -178,6 +197,11 @@ def check(config: dict) -> None:
     for key in ("JOBS_LEASE_SECONDS", "JOBS_MAINTENANCE_SECONDS"):
         if not 1 <= int(config.get(key, 15)) <= 3600:
             raise ConfigError(f"{key} must be 1-3600 seconds")
+    if config.get("FRANCECONNECT_ENV", "integration") not in FRANCECONNECT_ISSUERS:
+        raise ConfigError("FRANCECONNECT_ENV must be 'integration' or 'production'")
+    issuer = config.get("FRANCECONNECT_ISSUER") or ""
+    if config.get("ENV_NAME") == "production" and issuer and not issuer.startswith("https://"):
+        raise ConfigError("FRANCECONNECT_ISSUER must be an https:// address in production")
     _check_audit_keys(config)
 
 

@@ -269,6 +269,16 @@ class DeleteAccountForm(Form):
     )
 
 
+class DeleteFranceConnectAccountForm(Form):
+    """Deleting an account made with FranceConnect, which has no password: a recent FranceConnect sign-in
+    stands for it (services.deletion.delete_account)."""
+
+    confirm = BooleanField(
+        _l("Je comprends que la suppression est définitive."),
+        validators=[DataRequired(_l("Cochez la case pour confirmer."))],
+    )
+
+
 class EmptyForm(Form):
     """Only the CSRF token: sign-out, resend confirmation, revoke."""
 

@@ -44,6 +44,9 @@ class User(UserMixin, db.Model):
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", foreign_keys="RoleGrant.user_id", lazy="selectin"
     )
+    franceconnect: Mapped[FranceConnectIdentity | None] = relationship(
+        back_populates="user", uselist=False, lazy="selectin"
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deleted accounts cannot sign in
@@ -66,6 +69,7 @@ class User(UserMixin, db.Model):
             email_confirmed=self.email_confirmed_at is not None,
             residence_declared=self.residence_declared_at is not None and self.constituency_code is not None,
             residence_verified=self.residence_verified_at is not None,
+            identity_verified=self.franceconnect is not None,
         )
 
     def mp_constituencies(self) -> list[str]:
@@ -111,6 +115,31 @@ class RoleGrant(db.Model):
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
 
 
+class FranceConnectIdentity(db.Model):
+    """The FranceConnect identity linked to an account: at most one per account, and one account per identity.
+
+    Only what a feature needs is kept: the keyed hash of `sub` (rules.subject_digest: the link and the
+    voter and donor keys), the names (donations are given under them, R39-1), and when FranceConnect
+    last vouched for them. The raw `sub`, the birth data, gender and the email claim are never stored.
+    """
+
+    __tablename__ = "franceconnect_identity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    subject_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="franceconnect")
+
+    @property
+    def first_given_name(self) -> str:
+        return self.given_name.split(" ")[0]
+
+
 class UserSession(db.Model):
     """One signed-in browser: the cookie holds a random token, this row its SHA-256.
 
@@ -132,7 +161,7 @@ class UserSession(db.Model):
 SIGNED_IN_USER = (
     select(User, UserSession.last_seen_at)
     .join(UserSession, UserSession.user_id == User.id)
-    .options(joinedload(User.grants))
+    .options(joinedload(User.grants), joinedload(User.franceconnect))
     .where(
         UserSession.id == bindparam("session_id"),
         User.id == bindparam("user_id"),

@@ -75,6 +75,21 @@ def account_part(session: Session, user: User) -> dict:
     }
 
 
+@register("franceconnect")
+def franceconnect_part(session: Session, user: User) -> dict | None:
+    """What FranceConnect vouched for and the platform kept; the hash of `sub` identifies no one without
+    the platform's secret, and is not the person's data as they know it."""
+    identity = user.franceconnect
+    if identity is None:
+        return None
+    return {
+        "given_name": identity.given_name,
+        "family_name": identity.family_name,
+        "linked_at": _when(identity.linked_at),
+        "verified_at": _when(identity.verified_at),
+    }
+
+
 @register("residence_letters")
 def letters_part(session: Session, user: User) -> list:
     letters = session.scalars(

@@ -51,35 +51,53 @@ def grant_problem(role: str, constituency_code: str | None) -> str | None:
     return None
 
 
-# Verification a call can require to vote, weakest first. A new method (FranceConnect,
-# a census list uploaded by the MP) either proves an existing level -- add it to
-# VERIFICATION_METHODS and call services.residence.mark_residence_verified -- or
-# adds a level here with the evidence that meets it.
+# Verification a call can require to vote, weakest first. A new method (a census list uploaded
+# by the MP) either proves an existing level -- add it to VERIFICATION_METHODS and call
+# services.residence.mark_residence_verified -- or adds a level here with the evidence that meets it.
 EMAIL_CONFIRMED = "email"
 RESIDENCE_DECLARED = "residence"
 RESIDENCE_VERIFIED = "letter"
-VERIFICATION_LEVELS = (EMAIL_CONFIRMED, RESIDENCE_DECLARED, RESIDENCE_VERIFIED)
+# The person's identity verified with FranceConnect, and a declared residence (FranceConnect gives no
+# address). It does not include the letter: one proves a person, the other an address. Its ballots are
+# keyed on the FranceConnect identity (voter_keys.kinds_for), not on the email.
+IDENTITY_VERIFIED = "franceconnect"
+VERIFICATION_LEVELS = (EMAIL_CONFIRMED, RESIDENCE_DECLARED, RESIDENCE_VERIFIED, IDENTITY_VERIFIED)
 VERIFICATION_LABELS = {
     EMAIL_CONFIRMED: _l("Adresse électronique confirmée"),
     RESIDENCE_DECLARED: _l("Résidence déclarée"),
     RESIDENCE_VERIFIED: _l("Résidence vérifiée"),
+    IDENTITY_VERIFIED: _l("Identité vérifiée avec FranceConnect et résidence déclarée"),
 }
 # Methods that verify a residence -> the level they prove.
 LETTER_METHOD = "letter"
 VERIFICATION_METHODS = {LETTER_METHOD: RESIDENCE_VERIFIED}
+# The evidence each level needs (the first three each include the ones before).
+_EVIDENCE_NEEDED = {
+    EMAIL_CONFIRMED: ("email",),
+    RESIDENCE_DECLARED: ("email", "residence"),
+    RESIDENCE_VERIFIED: ("email", "residence", "letter"),
+    IDENTITY_VERIFIED: ("email", "residence", "identity"),
+}
 
 
-def verification_met(level: str, *, email_confirmed: bool, residence_declared: bool, residence_verified: bool) -> bool:
-    """Whether a user's evidence meets a call's required level (each level includes the weaker ones)."""
+def verification_met(
+    level: str,
+    *,
+    email_confirmed: bool,
+    residence_declared: bool,
+    residence_verified: bool,
+    identity_verified: bool = False,
+) -> bool:
+    """Whether a user's evidence meets a call's required level."""
     if level not in VERIFICATION_LEVELS:
         raise ValueError(f"unknown verification level {level!r}")
-    needed = VERIFICATION_LEVELS.index(level)
-    held = [
-        email_confirmed,
-        email_confirmed and residence_declared,
-        email_confirmed and residence_declared and residence_verified,
-    ]
-    return held[needed]
+    held = {
+        "email": email_confirmed,
+        "residence": residence_declared,
+        "letter": residence_verified,
+        "identity": identity_verified,
+    }
+    return all(held[evidence] for evidence in _EVIDENCE_NEEDED[level])
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -286,3 +304,78 @@ def letter_redeem_problem(*, status: str, expires_at: datetime | None, now: date
     if expires_at is None or utc(now) > utc(expires_at):
         return _l("Ce code a expiré : demandez un nouveau courrier.")
     return None
+
+
+# --- FranceConnect identity claims --------------------------------------------------------
+
+# What FranceConnect sends is input from outside like any form: every claim is checked for its
+# type, length and characters before anything is stored or shown. Names are bounded well above
+# the civil-status lengths; `sub` is FranceConnect's opaque per-service identifier (a hex string
+# of 64 characters in v2), bounded and printable ASCII.
+CLAIM_NAME_MAX = 200
+SUBJECT_MAX = 255
+_SUBJECT = re.compile(r"^[\x21-\x7e]{1,255}$")
+_BIRTHDATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_COG_CODE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")  # INSEE commune or country code (2A/2B: Corsica)
+GENDERS = ("male", "female")
+_STRING_CLAIMS = ("given_name", "family_name", "birthdate", "birthplace", "birthcountry", "gender", "email")
+REQUIRED_CLAIMS = ("sub", "given_name", "family_name")
+BAD_CLAIMS = _l("FranceConnect a transmis une identité que la plateforme ne peut pas accepter : réessayez plus tard.")
+
+
+def _name_claim_problem(value: str) -> bool:
+    return bool(text_problem(value, max_length=CLAIM_NAME_MAX)) or not any(c.isalpha() for c in value)
+
+
+def identity_claims_problem(claims: object) -> str | None:
+    """Why the claims of an identity cannot be accepted (a code naming the claim), or None.
+
+    The code goes to the logs (content-free); the person sees BAD_CLAIMS.
+    """
+    if not isinstance(claims, dict):
+        return "not_an_object"
+    for name in REQUIRED_CLAIMS:
+        if not isinstance(claims.get(name), str) or not claims[name].strip():
+            return f"missing_{name}"
+    if not _SUBJECT.match(claims["sub"]):
+        return "bad_sub"
+    for name in _STRING_CLAIMS:
+        if name in claims and claims[name] is not None and not isinstance(claims[name], str):
+            return f"type_{name}"
+    for name in ("given_name", "family_name"):
+        if _name_claim_problem(unicodedata.normalize("NFC", claims[name]).strip()):
+            return f"bad_{name}"
+    preferred = claims.get("preferred_username")
+    if preferred not in (None, "") and (not isinstance(preferred, str) or _name_claim_problem(preferred.strip())):
+        return "bad_preferred_username"
+    email = claims.get("email")
+    if email not in (None, "") and email_problem(email.strip()):
+        return "bad_email"
+    birthdate = claims.get("birthdate")
+    if birthdate not in (None, ""):
+        match = _BIRTHDATE.match(birthdate)
+        # FranceConnect sends 00 for an unknown month or day (people born abroad).
+        if not match or not (1850 <= int(match[1]) <= 2200 and int(match[2]) <= 12 and int(match[3]) <= 31):
+            return "bad_birthdate"
+    for name in ("birthplace", "birthcountry"):
+        value = claims.get(name)
+        if value not in (None, "") and not _COG_CODE.match(value):
+            return f"bad_{name}"
+    if claims.get("gender") not in (None, "", *GENDERS):
+        return "bad_gender"
+    return None
+
+
+def clean_claim_name(value: str) -> str:
+    """A name claim as stored and shown: NFC, inner runs of spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def subject_digest(subject: str, secret: str) -> str:
+    """HMAC-SHA256 of FranceConnect's `sub`, keyed by a secret of the platform: the only form of it stored.
+
+    The same person always gets the same digest (it is what links them to one account and keys their
+    ballots in FranceConnect calls); a stolen table cannot be matched with another service's subjects.
+    """
+    key = hashlib.sha256(("franceconnect-subject:" + secret).encode("utf-8")).digest()
+    return hmac.new(key, subject.encode("ascii"), hashlib.sha256).hexdigest()

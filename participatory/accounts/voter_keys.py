@@ -12,10 +12,18 @@ An identity is a *person*, never a place: a residence verified by letter proves 
 address that a household shares, so it never makes a key (two people of one home both
 vote). Identities, strongest first:
 
-- FRANCECONNECT: the OpenID Connect `sub` FranceConnect gives a person for this service
-  (reserved here; the account field and its place in `identity_of` come with the
-  FranceConnect sign-in);
+- FRANCECONNECT: the OpenID Connect `sub` FranceConnect gives a person for this service, as
+  the platform stores it (its keyed hash, `FranceConnectIdentity.subject_hash`);
 - EMAIL: the confirmed email address, trimmed, lower-cased, its domain in IDNA (ASCII).
+
+Which identity keys a call's ballots is the call's choice, fixed for the whole vote: a call
+requiring "identity verified with FranceConnect" keys every ballot on FranceConnect, every
+other call on the email (`kinds_for`). Never the strongest the account happens to hold: an
+account linking FranceConnect during a vote would otherwise change key half-way and get a
+second ballot (or be refused its change). So in a FranceConnect call one person is one
+ballot whatever their accounts (an identity is linked to one account at a time, and the
+ballot follows the identity when it moves to another account); in the other calls one
+confirmed address is one ballot, as before.
 
 The secret is VOTER_KEY_SECRET, or, when it is unset, a key derived from SECRET_KEY. It
 must not change while a vote is open: the voters who already voted would get new keys.
@@ -31,6 +39,8 @@ import hmac
 from functools import lru_cache
 
 from flask import current_app
+
+from participatory.accounts.rules import IDENTITY_VERIFIED
 
 FRANCECONNECT = "franceconnect"
 EMAIL = "email"
@@ -77,15 +87,23 @@ def voter_key(kind: str, value: str, key: bytes) -> str:
     return hmac.digest(key, f"{kind}:{normalised}".encode(), "sha256").hex()  # one-shot: the demo keys millions
 
 
-def identity_of(user) -> tuple[str, str]:
-    """The strongest verified identity of the person behind the account: (kind, value)."""
-    if user.email and user.email_confirmed_at is not None:
-        return EMAIL, user.email
-    raise NoVerifiedIdentity("no confirmed email")
+def kinds_for(verification_level: str | None) -> tuple[str, ...]:
+    """The identity that keys the ballots of a call requiring `verification_level`."""
+    return (FRANCECONNECT,) if verification_level == IDENTITY_VERIFIED else (EMAIL,)
 
 
-def key_of(user, key: bytes) -> str:
-    return voter_key(*identity_of(user), key)
+def identity_of(user, kinds: tuple[str, ...] = (EMAIL,)) -> tuple[str, str]:
+    """The first of `kinds` the account holds as a verified identity: (kind, value)."""
+    for kind in kinds:
+        if kind == FRANCECONNECT and getattr(user, "franceconnect", None) is not None:
+            return FRANCECONNECT, user.franceconnect.subject_hash
+        if kind == EMAIL and user.email and user.email_confirmed_at is not None:
+            return EMAIL, user.email
+    raise NoVerifiedIdentity("no verified identity of kind " + "/".join(kinds))
+
+
+def key_of(user, key: bytes, kinds: tuple[str, ...] = (EMAIL,)) -> str:
+    return voter_key(*identity_of(user, kinds), key)
 
 
 @lru_cache(maxsize=4)

@@ -21,7 +21,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from participatory.accounts.rules import VERIFICATION_LEVELS
+from participatory.accounts import franceconnect
+from participatory.accounts.rules import IDENTITY_VERIFIED, VERIFICATION_LEVELS
 from participatory.calls import rules
 from participatory.forms import MAX_EUROS, FiniteDecimalField, FiniteFloatField, Form
 
@@ -37,6 +38,7 @@ LEVEL_LABELS = {
     "email": _l("Adresse électronique confirmée"),
     "residence": _l("Résidence déclarée dans la circonscription"),
     "letter": _l("Résidence vérifiée par courrier"),
+    "franceconnect": _l("Identité vérifiée avec FranceConnect, résidence déclarée dans la circonscription"),
 }
 CATEGORY_LABELS = {
     "environment": _l("Environnement"),
@@ -129,6 +131,15 @@ class CallForm(Form):
         choices=[(level, LEVEL_LABELS[level]) for level in VERIFICATION_LEVELS],
         default="residence",
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A level nobody could reach is not offered: FranceConnect only while it is configured (a call
+        # that already requires it keeps it).
+        if not franceconnect.enabled() and getattr(kwargs.get("obj"), "verification_level", None) != IDENTITY_VERIFIED:
+            self.verification_level.choices = [
+                choice for choice in self.verification_level.choices if choice[0] != IDENTITY_VERIFIED
+            ]
 
 
 class ProposalForm(Form):

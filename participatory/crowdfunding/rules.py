@@ -298,6 +298,12 @@ def donor_identity_key(first_name: str, last_name: str, postal: str, country: st
     return hashlib.sha256(donor_identity(first_name, last_name, postal, country).encode()).hexdigest()
 
 
+def verified_donor_key(subject_hash: str) -> str:
+    """The cap's key of a donor signed in with FranceConnect: their identity, however their name is written
+    (two namesakes of one postal code keep two caps; one person keeps one whatever they type)."""
+    return hashlib.sha256(("franceconnect|" + subject_hash).encode()).hexdigest()
+
+
 def remaining_cap_cents(already_counted_cents: int, cap_cents: int) -> int:
     return max(0, cap_cents - already_counted_cents)
 

@@ -98,7 +98,8 @@ def test_ballot_rules(budget, low, high, problem):
         ("equal-shares", "residence", 2026, None),
         ("equal-shares-completed", "letter", 2026, None),
         ("borda", "letter", 2026, "unknown_rule"),
-        ("greedy", "franceconnect", 2026, "unknown_verification_level"),
+        ("greedy", "franceconnect", 2026, None),
+        ("greedy", "census", 2026, "unknown_verification_level"),
         ("greedy", "email", 1999, "bad_year"),
     ],
 )

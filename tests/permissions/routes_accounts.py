@@ -82,6 +82,13 @@ CASES = [
     Case("accounts.verification", "GET", "/compte/verification", signed_in(200)),
     Case("accounts.request_letter", "POST", "/compte/verification/courrier", signed_in(400)),
     Case("accounts.enter_code", "POST", "/compte/verification/code", signed_in(400)),
+    # FranceConnect: off without configuration, so 404 for everyone here; with a provider configured the
+    # same routes per role are in tests/franceconnect/test_flow.py (test_routes_per_role_when_configured).
+    Case("accounts.franceconnect_login", "POST", "/compte/franceconnect/connexion", everyone(404)),
+    Case("accounts.franceconnect_link", "POST", "/compte/franceconnect/lier", everyone(404)),
+    Case("accounts.franceconnect_callback", "GET", "/compte/franceconnect/retour", everyone(404)),
+    Case("accounts.franceconnect_unlink", "POST", "/compte/franceconnect/delier", everyone(404)),
+    Case("accounts.franceconnect_logged_out", "GET", "/compte/franceconnect/deconnecte", everyone(404)),
     # Letters: the MP of the constituency and admins only; an MP is sent to their own constituency.
     Case("accounts.letters_index", "GET", "/gestion/courriers", {**admins(200), "mp_here": 302, "mp_other": 302}),
     Case("accounts.letters_page", "GET", LETTERS_HERE, letter_managers(200)),

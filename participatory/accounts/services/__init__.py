@@ -8,4 +8,5 @@ the view, the CLI command or the job commits once.
   letters    residence verified by a code sent by post
   roles      granting and revoking roles, the MP of each constituency
   deletion   deleting an account (ballots stay counted, unlinked)
+  franceconnect  signing in or registering with FranceConnect, linking and unlinking an identity
 """

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
@@ -11,18 +11,31 @@ from sqlalchemy.orm import Session
 
 from participatory.accounts.errors import AccountError
 from participatory.accounts.models import AccountToken, ResidenceLetter, User, UserSession
-from participatory.accounts.rules import LETTER_OPEN, LETTER_VOID
+from participatory.accounts.rules import LETTER_OPEN, LETTER_VOID, utc
+from participatory.accounts.services.franceconnect import forget as forget_franceconnect
 from participatory.accounts.services.identity import password_matches
 from participatory.accounts.signals import account_deleted
 from participatory.audit.services import actor_of, record
 
+# An account made with FranceConnect has no password: a FranceConnect sign-in this recent stands for it.
+RECENT_FRANCECONNECT = timedelta(minutes=10)
 
-def delete_account(session: Session, user: User, *, password: str, now: datetime) -> None:
+
+def delete_account(session: Session, user: User, *, password: str | None, now: datetime) -> None:
     """Anonymise the user row (kept so that the audit log's pseudonym and grant history stay whole).
 
     Other domains unlink their rows through the `account_deleted` signal, in this transaction.
     """
-    if not password_matches(user, password):
+    if user.password_hash is None and user.franceconnect is not None:
+        if utc(now) - utc(user.franceconnect.verified_at) > RECENT_FRANCECONNECT:
+            raise AccountError(
+                _l(
+                    "Pour confirmer qu'il s'agit bien de vous, reconnectez-vous avec FranceConnect "
+                    "puis supprimez le compte dans les %(minutes)d minutes.",
+                    minutes=int(RECENT_FRANCECONNECT.total_seconds() // 60),
+                )
+            )
+    elif not password_matches(user, password or ""):
         raise AccountError(_l("Le mot de passe est incorrect."), field="password")
     erase_account(session, user, now=now)
 
@@ -35,6 +48,8 @@ def erase_account(session: Session, user: User, *, now: datetime) -> None:
         grant.revoked_at, grant.revoked_by_id = now, user.id
     session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))  # every session ends, no trace kept
+    # The identity's names and hash go; the ballots keyed on it stay keyed until publication (voter_keys).
+    forget_franceconnect(session, user)
     for letter in session.scalars(select(ResidenceLetter).where(ResidenceLetter.user_id == user.id)):
         letter.erase_address()
         if letter.status in LETTER_OPEN:

@@ -60,4 +60,4 @@ def back_to(endpoint: str, **values):
 
 
 # The routes, registered on `bp` when imported.
-from participatory.accounts.views import account, admin, auth, letters, residence  # noqa: E402,F401
+from participatory.accounts.views import account, admin, auth, franceconnect, letters, residence  # noqa: E402,F401

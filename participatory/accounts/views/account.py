@@ -12,7 +12,13 @@ from constituencies import queries
 from participatory import clock
 from participatory.accounts import emails, signin
 from participatory.accounts.errors import AccountError
-from participatory.accounts.forms import ChangePasswordForm, DeleteAccountForm, EmptyForm, ProfileForm
+from participatory.accounts.forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    DeleteFranceConnectAccountForm,
+    EmptyForm,
+    ProfileForm,
+)
 from participatory.accounts.personal_data import collect
 from participatory.accounts.policy import authorize
 from participatory.accounts.ratelimits import email_limit
@@ -117,11 +123,12 @@ def personal_data():
 @bp.route("/compte/suppression", methods=["GET", "POST"])
 def delete_account():
     authorize("account")
-    form = DeleteAccountForm()
+    form = DeleteFranceConnectAccountForm() if current_user.password_hash is None else DeleteAccountForm()
     if not form.validate_on_submit():
         return show("accounts/delete.html", form)
     try:
-        deletion.delete_account(db.session, current_user, password=form.password.data, now=clock.now())
+        password = getattr(form, "password", None)
+        deletion.delete_account(db.session, current_user, password=password and password.data, now=clock.now())
     except AccountError as error:
         return refuse("accounts/delete.html", form, error)
     db.session.commit()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from participatory import clock
-from participatory.accounts import emails, jobs, signin
+from participatory.accounts import emails, franceconnect, jobs, signin
 from participatory.accounts.errors import AccountError, TokenError
 from participatory.accounts.forms import EmailForm, LoginForm, NewPasswordForm, RegisterForm
 from participatory.accounts.policy import authorize
@@ -25,6 +25,7 @@ from participatory.accounts.ratelimits import (
 from participatory.accounts.rules import RESET
 from participatory.accounts.services import identity, tokens
 from participatory.accounts.views import bp, next_page, refuse, show
+from participatory.accounts.views.franceconnect import end_session_url
 from participatory.extensions import db
 from participatory.jobs import enqueue
 
@@ -103,10 +104,12 @@ def login():
 @bp.post("/compte/deconnexion")
 def logout():
     authorize("account")  # the CSRF token is checked by CSRFProtect before any POST view
+    id_token = session.get(franceconnect.ID_TOKEN_KEY)
     signin.sign_out()  # every copy of this session's cookie stops working
     db.session.commit()
     flash(_("Vous êtes déconnecté."), "info")
-    return redirect(url_for("constituencies.home"))
+    # Signed in through FranceConnect: its session ends too (end-session, then back to us).
+    return redirect(end_session_url(id_token) or url_for("constituencies.home"))
 
 
 @bp.route("/compte/mot-de-passe-oublie", methods=["GET", "POST"])

@@ -152,16 +152,18 @@ def _store(
     return row[0], bool(row[1]) if dialect == "postgresql" else existing is None
 
 
-def _key_or_none(user) -> str | None:
+def _key_or_none(user, verification_level: str) -> str | None:
     try:
-        return voter_keys.key_of(user, voter_keys.configured_key())
+        return voter_keys.key_of(user, voter_keys.configured_key(), voter_keys.kinds_for(verification_level))
     except voter_keys.NoVerifiedIdentity:
         return None
 
 
-def _mine(call_id: int, user, key: str | None):
-    """The person's ballot: the account's, or the one their identity cast from an account since deleted."""
-    return (Ballot.call_id == call_id) & (
+def _mine(call, user):
+    """The person's ballot in `call`: the account's, or the one their identity cast from an account since
+    deleted (or, in a FranceConnect call, from the account their identity was linked to before)."""
+    key = _key_or_none(user, call.verification_level)
+    return (Ballot.call_id == call.id) & (
         Ballot.voter_id == user.id if key is None else or_(Ballot.voter_id == user.id, Ballot.voter_key == key)
     )
 
@@ -169,7 +171,7 @@ def _mine(call_id: int, user, key: str | None):
 def ballot_of(session: Session, call: Call, user) -> Ballot | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return session.scalars(select(Ballot).where(_mine(call.id, user, _key_or_none(user))).order_by(Ballot.id)).first()
+    return session.scalars(select(Ballot).where(_mine(call, user)).order_by(Ballot.id)).first()
 
 
 def cast(
@@ -188,7 +190,8 @@ def cast(
         )
     )
     if voter_key is None:
-        voter_key = voter_keys.key_of(user, voter_keys.configured_key())  # every voting level confirms an identity
+        # Every voting level confirms an identity; the call's level says which one keys its ballots.
+        voter_key = voter_keys.key_of(user, voter_keys.configured_key(), voter_keys.kinds_for(call.verification_level))
     code = new_receipt_code()
     ballot_id, created = _store(session, call.id, user.id, voter_key, rules.receipt_hash(code), now)
     if not created:
@@ -215,9 +218,7 @@ def cast(
 def cancel(session: Session, user, now: datetime, call_id: int) -> None:
     call, closed = _locked_call(session, call_id)
     raise_if("wrong_phase" if closed or phase_of(call, now) != rules.VOTING else None, Forbidden)
-    ballot = session.scalars(
-        select(Ballot).where(_mine(call.id, user, _key_or_none(user))).order_by(Ballot.id).with_for_update()
-    ).first()
+    ballot = session.scalars(select(Ballot).where(_mine(call, user)).order_by(Ballot.id).with_for_update()).first()
     raise_if("no_ballot" if ballot is None else None, Conflict)
     session.delete(ballot)
     session.flush()
@@ -238,9 +239,7 @@ def renew_receipt(session: Session, user, now: datetime, call_id: int) -> Receip
     the published results with."""
     call, closed = _locked_call(session, call_id)
     raise_if("wrong_phase" if closed or phase_of(call, now) != rules.VOTING else None, Forbidden)
-    ballot = session.scalars(
-        select(Ballot).where(_mine(call.id, user, _key_or_none(user))).order_by(Ballot.id).with_for_update()
-    ).first()
+    ballot = session.scalars(select(Ballot).where(_mine(call, user)).order_by(Ballot.id).with_for_update()).first()
     raise_if("no_ballot_receipt" if ballot is None else None, Conflict)
     code = new_receipt_code()
     ballot.receipt_hash = rules.receipt_hash(code)
@@ -298,8 +297,9 @@ def rekey_open_ballots(session: Session, key: bytes, now: datetime) -> tuple[int
         .scalar_subquery()
     )
     rows = session.execute(
-        select(Ballot.id, Ballot.call_id, User)
+        select(Ballot.id, Ballot.call_id, User, Call.verification_level)
         .join(User, User.id == Ballot.voter_id)
+        .join(Call, Call.id == Ballot.call_id)
         .where(Ballot.id.in_(open_ballots))
         .order_by(Ballot.id)
     ).all()
@@ -307,9 +307,9 @@ def rekey_open_ballots(session: Session, key: bytes, now: datetime) -> tuple[int
     session.execute(update(Ballot).where(Ballot.id.in_(open_ballots)).values(voter_key=None))
     keyed: set[tuple[int, str]] = set()
     updates = []
-    for ballot_id, call_id, user in rows:
+    for ballot_id, call_id, user, level in rows:
         try:
-            new_key = voter_keys.key_of(user, key)
+            new_key = voter_keys.key_of(user, key, voter_keys.kinds_for(level))
         except voter_keys.NoVerifiedIdentity:
             continue
         if (call_id, new_key) not in keyed:

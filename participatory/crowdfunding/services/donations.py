@@ -41,9 +41,14 @@ class Donor:
     eligibility: str  # "nationality" (French national) or "residence" (resides in France)
     natural_person: bool
     own_funds: bool
+    # The keyed hash of the donor's FranceConnect identity when they gave signed in with it (then the
+    # names are FranceConnect's too): the cap is keyed on the person rather than on how a name is written.
+    verified_identity: str | None = None
 
     @property
     def key(self) -> str:
+        if self.verified_identity:
+            return rules.verified_donor_key(self.verified_identity)
         return rules.donor_identity_key(self.first_name, self.last_name, self.postal_code, self.country)
 
 

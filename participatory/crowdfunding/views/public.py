@@ -74,7 +74,20 @@ def campaign(candidacy_id: int):
     return render_template("crowdfunding/campaign.html", **campaign_context(visible_candidacy(candidacy_id)))
 
 
+def _verified_identity():
+    """The FranceConnect identity of the signed-in donor, if any: they give under it."""
+    return current_user.franceconnect if current_user.is_authenticated else None
+
+
+def _lock_names(form: forms.DonationForm, identity) -> None:
+    """Names from FranceConnect, shown read-only; whatever was submitted for them is ignored."""
+    form.first_name.data, form.last_name.data = identity.given_name, identity.family_name
+    for name_field in (form.first_name, form.last_name):
+        name_field.render_kw = {"readonly": True}
+
+
 def _donor(form: forms.DonationForm) -> Donor:
+    identity = _verified_identity()
     return Donor(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -86,6 +99,7 @@ def _donor(form: forms.DonationForm) -> Donor:
         eligibility=form.eligibility.data,
         natural_person=bool(form.natural_person.data),
         own_funds=bool(form.own_funds.data),
+        verified_identity=identity.subject_hash if identity is not None else None,
     )
 
 
@@ -94,7 +108,10 @@ def _donor(form: forms.DonationForm) -> Donor:
 def donate(candidacy_id: int):
     candidacy = visible_candidacy(candidacy_id)
     form = forms.DonationForm()
-    context = campaign_context(candidacy) | {"form": form}
+    identity = _verified_identity()
+    if identity is not None:
+        _lock_names(form, identity)
+    context = campaign_context(candidacy) | {"form": form, "verified_identity": identity is not None}
     if not form.validate_on_submit():
         return render_template("crowdfunding/donate.html", **context), (400 if form.is_submitted() else 200)
     amount = form.amount_cents()
