@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0016_campaign_accounts'
-down_revision = '0014_audit_checkpoints'
+down_revision = '0015_stripe_connect'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """FranceConnect identities linked to accounts
 
-Revision ID: 0019_franceconnect
+Revision ID: 0017_franceconnect
 Revises: 0014_audit_checkpoints
 Create Date: 2026-12-03
 
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019_franceconnect'
-down_revision = '0014_audit_checkpoints'
+revision = '0017_franceconnect'
+down_revision = '0016_campaign_accounts'
 branch_labels = None
 depends_on = None
 
