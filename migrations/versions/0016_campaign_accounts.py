@@ -1,7 +1,7 @@
 """campaign accounts (compte de campagne): the account, its entries and their attachments
 
 Revision ID: 0016_campaign_accounts
-Revises: 0014_audit_checkpoints
+Revises: 0015_stripe_connect
 Create Date: 2026-12-03
 """
 from alembic import op

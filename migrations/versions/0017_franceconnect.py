@@ -1,7 +1,7 @@
 """FranceConnect identities linked to accounts
 
 Revision ID: 0017_franceconnect
-Revises: 0014_audit_checkpoints
+Revises: 0016_campaign_accounts
 Create Date: 2026-12-03
 
 franceconnect_identity: at most one per account (unique user_id) and one account per
