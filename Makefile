@@ -53,10 +53,12 @@ bench-seed: setup
 bench-load: setup
 	$(BIN)/python benchmarks/load.py
 
-# Style and static checks: ruff (lint and format); .ci/run runs it before the tests.
+# Style and static checks: ruff (lint and format), mypy (pyproject.toml: strict on the tally
+# engine and every rules.py); .ci/run runs it before the tests.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The whole suite, on SQLite then on PostgreSQL (pure tally tests and browsers run once).
 # TEST_SHIFT_DAYS=N runs the SQLite pass with the machine's date N days ahead (.ci/run: 1100):

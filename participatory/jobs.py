@@ -45,7 +45,7 @@ def queued_mode(app: Flask | None = None) -> bool:
 
 def connection(app: Flask | None = None) -> Redis:
     """The app's Redis client for enqueuing (one pool per URL, shared by the threads of a process)."""
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     url = app.config["REDIS_URL"]
     clients = app.extensions.setdefault("jobs_redis", {})
     if url not in clients:
@@ -54,7 +54,7 @@ def connection(app: Flask | None = None) -> Redis:
 
 
 def queue(app: Flask | None = None, redis: Redis | None = None) -> Queue:
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     return Queue(app.config["JOBS_QUEUE"], connection=redis or connection(app))
 
 
@@ -128,7 +128,7 @@ group = AppGroup("jobs", help="Background jobs on the RQ queue in Redis (REDIS_U
 @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit (default: run until stopped).")
 def worker_command(burst: bool) -> None:
     """Run the queue's jobs (mail, closing calls) until stopped; start a few per machine."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     if not queued_mode(app):
         raise click.ClickException("REDIS_URL is not set (or JOBS_INLINE=1): jobs run inline, no worker is needed")
     if not burst:  # only then does RQ fork its scheduler

@@ -175,6 +175,7 @@ def export_call_command(code: str, fmt: str, output: str, year: int | None) -> N
         return
     content = export.files[FORMATS[fmt]]
     if output == "-":
-        click.get_binary_stream("stdout").write(content)
+        # click (8.5) declares get_binary_stream as `object`: the call returns the binary stdout.
+        click.get_binary_stream("stdout").write(content)  # type: ignore[operator]
     else:
         Path(output).write_bytes(content)

@@ -140,7 +140,9 @@ def _call_header(call: Call) -> dict:
 
 
 def results_rows(session: Session, result: CallResult) -> list[dict]:
-    titles = dict(session.execute(select(Proposal.id, Proposal.title).where(Proposal.call_id == result.call_id)).all())
+    titles = dict(
+        session.execute(select(Proposal.id, Proposal.title).where(Proposal.call_id == result.call_id)).tuples().all()
+    )
     return [
         {
             "proposal_id": p["proposal_id"],
@@ -217,7 +219,7 @@ def ballots_election(session: Session, call: Call, result: CallResult) -> Electi
     """The tally's input as it was: the result's projects, every ballot under its public id."""
     ids = [p["proposal_id"] for p in result.projects]
     index = {pid: i for i, pid in enumerate(ids)}
-    titles = dict(session.execute(select(Proposal.id, Proposal.title).where(Proposal.id.in_(ids))).all())
+    titles = dict(session.execute(select(Proposal.id, Proposal.title).where(Proposal.id.in_(ids))).tuples().all())
     # One row per (ballot, item), as closing reads them (rendered at publication, in the same transaction).
     rows = session.execute(
         select(Ballot.public_id, BallotItem.proposal_id)

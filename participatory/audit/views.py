@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
@@ -90,7 +91,8 @@ def _checkpoints() -> dict:
 
 def _page_url(page: int) -> str:
     """This listing with the same filters, at another page."""
-    return url_for("audit.log", **(request.args.to_dict() | {"page": page}))
+    values: dict[str, Any] = request.args.to_dict() | {"page": page}
+    return url_for("audit.log", **values)
 
 
 @bp.get("/journal.jsonl")

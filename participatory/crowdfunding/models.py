@@ -25,10 +25,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participatory.crowdfunding.rules import APPLIED, PENDING
-from participatory.extensions import db
+from participatory.extensions import Model
 
 
-class Election(db.Model):
+class Election(Model):
     __tablename__ = "election"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -43,7 +43,7 @@ class Election(db.Model):
     candidacies: Mapped[list[Candidacy]] = relationship(back_populates="election")
 
 
-class Candidacy(db.Model):
+class Candidacy(Model):
     """A candidate's campaign for one election in one constituency, with its mandataire."""
 
     __tablename__ = "candidacy"
@@ -70,7 +70,7 @@ class Candidacy(db.Model):
     election: Mapped[Election] = relationship(back_populates="candidacies")
 
 
-class Donation(db.Model):
+class Donation(Model):
     __tablename__ = "donation"
     __table_args__ = (
         UniqueConstraint("candidacy_id", "receipt_number", name="uq_donation_candidacy_receipt"),
@@ -117,7 +117,7 @@ class Donation(db.Model):
     candidacy: Mapped[Candidacy] = relationship()
 
 
-class DonorCap(db.Model):
+class DonorCap(Model):
     """One row per (election, donor): locked while a donation is reserved, so the cap holds under concurrency."""
 
     __tablename__ = "donor_cap"
@@ -127,7 +127,7 @@ class DonorCap(db.Model):
     touched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """Every webhook event processed, stored in the transaction of its effect: a replay changes nothing."""
 
     __tablename__ = "stripe_event"
@@ -143,7 +143,7 @@ class StripeEvent(db.Model):
     deferred: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
-class LegalText(db.Model):
+class LegalText(Model):
     """Editable legal notices (L52-9, L52-8, L113-1, receipt notice); defaults in legal.py."""
 
     __tablename__ = "legal_text"
