@@ -125,8 +125,8 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from constituencies.cli import group as constituencies_cli
     from participatory.accounts.cli import group as users_cli
-    from participatory.audit.cli import export_group as export_cli
     from participatory.audit.cli import group as audit_cli
+    from participatory.calls.cli import export_group as export_cli
     from participatory.calls.cli import group as calls_cli
     from participatory.crowdfunding.cli import group as donations_cli
     from participatory.demo.cli import group as demo_cli

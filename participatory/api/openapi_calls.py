@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from participatory.api.openapi import CODE_PARAM, SHA256, error, file_body, get_op, json_body, ref
-from participatory.audit.exports import FILES
+from participatory.calls.exports import FILES
 
 YEAR_PARAM = {
     "name": "year",
