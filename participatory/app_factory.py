@@ -97,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from participatory.accounts.views import bp as accounts_bp
     from participatory.api import audit, calls, donations, exports, openapi, opendata  # noqa: F401  (routes on the API blueprint)  # noqa: F401  (issue 7: call exports, national CSVs)
     from participatory.api.views import bp as api_bp
-    from participatory.audit.views import bp as audit_bp
+    from participatory.auditing.views import bp as audit_bp
     from participatory.calls.views import bp as calls_bp
     from participatory.crowdfunding.views import bp as crowdfunding_bp
     from participatory.health import bp as health_bp

@@ -10,7 +10,6 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from sqlalchemy import select
 
 from participatory.accounts.policy import authorize
-from participatory.audit.forms import AuditFilterForm
 from participatory.audit.models import AuditEvent
 from participatory.audit.services import (
     EventFilter,
@@ -22,6 +21,7 @@ from participatory.audit.services import (
     pending_count,
 )
 from participatory.audit.signing import current_keys
+from participatory.auditing.forms import AuditFilterForm
 from participatory.calls.exports import FILES
 from participatory.calls.models import Call, CallResult
 from participatory.crowdfunding.models import Candidacy, Election
