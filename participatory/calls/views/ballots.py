@@ -13,11 +13,12 @@ from participatory.accounts.ratelimits import vote_limit
 from participatory.audit.jobs import request_seal
 from participatory.calls import forms, rules
 from participatory.calls.errors import CallError, Forbidden
+from participatory.calls.jobs import close_if_due
 from participatory.calls.mail import ballot_receipt
 from participatory.calls.services import ballots as services
 from participatory.calls.services.calls import phase_of
 from participatory.calls.services.proposals import ballot_proposals
-from participatory.calls.views import bp, call_or_404, close_if_due
+from participatory.calls.views import bp, call_or_404
 from participatory.extensions import db
 
 
