@@ -12,6 +12,7 @@ from flask import abort
 from sqlalchemy import select
 
 from participatory.api.caching import cached_json, cached_response
+from participatory.api.openapi_common import SHA256, error, get_op, json_body, ref
 from participatory.api.views import bp
 from participatory.audit.models import AuditCheckpoint
 from participatory.audit.services import checkpoint_document, checkpoint_list
@@ -55,8 +56,6 @@ def audit_public_key():
 
 
 def _openapi() -> tuple[dict, dict]:
-    from participatory.api.openapi import SHA256, error, get_op, json_body, ref
-
     key_id = {"type": "string", "pattern": "^[0-9a-f]{16}$"}
     schemas = {
         "AuditCheckpoint": {
@@ -138,9 +137,4 @@ def _openapi() -> tuple[dict, dict]:
     return operations, schemas
 
 
-def operations() -> dict:
-    return _openapi()[0]
-
-
-def schemas() -> dict:
-    return _openapi()[1]
+OPENAPI_OPERATIONS, OPENAPI_SCHEMAS = _openapi()  # merged by openapi.py

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from participatory.api.openapi import CODE_PARAM, SHA256, error, file_body, get_op, json_body, ref
+from participatory.api.openapi_common import CODE_PARAM, SHA256, error, file_body, get_op, json_body, ref
 from participatory.calls.exports import FILES
 
 YEAR_PARAM = {
@@ -135,7 +135,7 @@ SCHEMAS: dict[str, dict] = {
 }
 
 
-def operations() -> dict[str, tuple[str, dict]]:
+def _operations() -> dict[str, tuple[str, dict]]:
     return {
         "api.calls_index": (
             "/calls",
@@ -270,4 +270,7 @@ def operations() -> dict[str, tuple[str, dict]]:
     }
 
 
-__all__ = ["SCHEMAS", "SHA256", "operations"]
+__all__ = ["OPERATIONS", "SCHEMAS"]
+
+
+OPERATIONS = _operations()  # merged by openapi.py
