@@ -12,9 +12,8 @@ from flask_login import current_user
 
 from participatory import clock
 from participatory.accounts.policy import allowed
-from participatory.calls import forms
+from participatory.calls import forms, queries
 from participatory.calls.models import Call, Proposal
-from participatory.calls.services import queries
 from participatory.extensions import db
 from participatory.pages import refused  # noqa: F401  (re-exported to the view modules)
 

@@ -7,9 +7,8 @@ from flask import render_template
 
 from constituencies.models import Constituency
 from participatory import clock
-from participatory.calls import rules
+from participatory.calls import queries, rules
 from participatory.calls.jobs import close_if_due
-from participatory.calls.services import queries
 from participatory.calls.services.calls import phase_of
 from participatory.calls.views import bp, call_or_404
 from participatory.extensions import db
