@@ -39,10 +39,13 @@ def register_converters(app: Flask) -> None:
 
 
 def register_config(app: Flask, overrides: dict | None) -> None:
+    from participatory.audit import signing as audit_signing
+
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
     settings.check(app.config)
+    audit_signing.check_config(app.config)
     # The signed cookie is refused once older than a session may live (Flask's default: 31 days).
     if "PERMANENT_SESSION_LIFETIME" not in (overrides or {}):
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])

@@ -166,20 +166,3 @@ def check(config: dict) -> None:
         raise ConfigError("VOTING_MIN_DAYS must be at least 1 (a call's vote lasts at least a day)")
     if int(config.get("JOBS_FAILURE_TTL", 1)) <= 0:
         raise ConfigError("JOBS_FAILURE_TTL must be a positive number of seconds (failed jobs must expire)")
-    _check_audit_keys(config)
-
-
-def _check_audit_keys(config: dict) -> None:
-    """A malformed key fails at start, not at the first publication; production needs a real one, since
-    a key derived from SECRET_KEY is as secret as a value every app server and worker already holds."""
-    from participatory.audit.signing import BadKey, keys_from_config
-
-    if config.get("ENV_NAME") == "production" and not (config.get("AUDIT_SIGNING_KEY") or "").strip():
-        raise ConfigError(
-            "AUDIT_SIGNING_KEY must be set in production (base64 of 32 random bytes, e.g. "
-            'python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())")'
-        )
-    try:
-        keys_from_config(config)
-    except BadKey as exc:
-        raise ConfigError(f"AUDIT_SIGNING_KEY or AUDIT_RETIRED_PUBLIC_KEYS cannot be read: {exc}") from exc
