@@ -12,7 +12,7 @@ from flask import abort
 from sqlalchemy import select
 
 from participatory.api.caching import cached_json, cached_response
-from participatory.api.openapi_common import SHA256, error, get_op, json_body, ref
+from participatory.api.openapi_blocks import SHA256, error, get_op, json_body, ref
 from participatory.api.views import bp
 from participatory.audit.models import AuditCheckpoint
 from participatory.audit.services import checkpoint_document, checkpoint_list

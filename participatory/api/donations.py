@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort
 
 from participatory.api.caching import cached_json, cached_response
-from participatory.api.openapi_common import error, file_body, get_op, json_body, ref
+from participatory.api.openapi_blocks import error, file_body, get_op, json_body, ref
 from participatory.api.views import bp
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.models import Candidacy

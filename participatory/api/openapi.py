@@ -13,7 +13,7 @@ from flask import current_app
 
 from participatory.api import audit, donations, openapi_calls
 from participatory.api.caching import cached_json
-from participatory.api.openapi_common import (
+from participatory.api.openapi_blocks import (
     CACHE_HEADERS,
     CODE_PARAM,
     CODE_PATTERN,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from participatory.api.openapi_common import CODE_PARAM, SHA256, error, file_body, get_op, json_body, ref
+from participatory.api.openapi_blocks import CODE_PARAM, SHA256, error, file_body, get_op, json_body, ref
 from participatory.calls.exports import FILES
 
 YEAR_PARAM = {
