@@ -87,7 +87,7 @@ def app(database_url, tmp_path_factory):
         }
     )
     with application.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
         from constituencies.services import import_boundaries, sync_catalogue
 
         sync_catalogue(db.session)
