@@ -162,6 +162,12 @@ def open_session(client, user_id: int) -> None:
         flask_session[signin.SESSION_KEY] = token
 
 
+def sign_in(client, user) -> None:
+    """A signed-in session for `user` without going through the form (the form has its own tests): the one
+    helper every domain's tests use (tests/accounts, calls and crowdfunding re-export it from their conftest)."""
+    open_session(client, sa.inspect(user).identity[0])  # readable even when the instance is expired and detached
+
+
 @pytest.fixture
 def app_ctx(app):
     with app.app_context():

@@ -7,14 +7,13 @@ import re
 from datetime import datetime
 
 import pytest
-import sqlalchemy as sa
 
 from participatory import clock, create_app
 from participatory.accounts.models import RoleGrant, User
 from participatory.accounts.services.identity import hasher
 from participatory.extensions import db, limiter
 from participatory.mail import read_outbox
-from tests.conftest import open_session
+from tests.conftest import sign_in  # noqa: F401  (the one sign-in helper; this folder's tests import it from here)
 
 PASSWORD = "correct horse battery staple"
 _HASHES: dict[str, str] = {}  # argon2 is slow on purpose: hash each test password once per run
@@ -74,11 +73,6 @@ def make_account(
     db.session.refresh(user)
     db.session.expunge(user)  # loaded and detached: later commits do not expire it, its fields stay readable
     return user
-
-
-def sign_in(client, user: User) -> None:
-    """A signed-in session for `user` without going through the form (the form has its own tests)."""
-    open_session(client, sa.inspect(user).identity[0])  # readable even when the instance is expired and detached
 
 
 def login(client, email: str, password: str = PASSWORD):

@@ -19,7 +19,7 @@ from participatory.crowdfunding.models import Candidacy, Donation, Election
 from participatory.crowdfunding.services.donations import Donor
 from participatory.extensions import db
 from tests.browser.conftest import LiveServer, free_port
-from tests.conftest import open_session
+from tests.conftest import sign_in  # noqa: F401  (the one sign-in helper; this folder's tests import it from here)
 from tests.crowdfunding.localstripe import LocalStripe
 
 _serial = itertools.count(1)
@@ -226,10 +226,6 @@ def payments(app, localstripe_server, payments_live_server, monkeypatch):
         monkeypatch.setitem(app.config, key, value)
     localstripe_server.register_webhook(f"{payments_live_server.url}/stripe/webhook")
     return localstripe_server
-
-
-def sign_in(client, user: User) -> None:
-    open_session(client, user.id)
 
 
 @pytest.fixture
