@@ -1,7 +1,7 @@
 """/api/v1 endpoints of the audit log's signed checkpoints, and the key that verifies them.
 
 Published so that anyone keeps copies: `flask audit verify FILE…` and the README's standalone recipe
-check a log against them. OPERATIONS and SCHEMAS describe them in the OpenAPI document.
+check a log against them. OPENAPI_OPERATIONS and OPENAPI_SCHEMAS describe them in the OpenAPI document.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """/api/v1 endpoints for donations: aggregates only, never a donor's identity.
 
-OPERATIONS and SCHEMAS describe them in the OpenAPI document (merged by participatory/api/openapi.py).
+OPENAPI_OPERATIONS and OPENAPI_SCHEMAS describe them in the OpenAPI document (merged by participatory/api/openapi.py).
 """
 
 from __future__ import annotations
