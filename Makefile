@@ -7,7 +7,7 @@ SHARED_GEOJSON := ../shared/data/constituencies/france-circonscriptions-legislat
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 
-.PHONY: lint lock setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load bench-faults
+.PHONY: import-graph lint lock setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load bench-faults
 
 setup: $(VENV)/.installed node_modules/.installed compile-translations
 
@@ -36,13 +36,13 @@ export CONSTITUENCIES_GEOJSON ?= $(wildcard $(SHARED_GEOJSON))
 
 # Starts the platform at http://127.0.0.1:5000 on SQLite under instance/.
 run: setup
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade head
 	$(FLASK) constituencies bootstrap
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # A national demo in the database of `make run` (DEMO_ARGS="--reset" replaces an existing one).
 demo: setup
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade head
 	$(FLASK) constituencies bootstrap
 	$(FLASK) demo seed $(DEMO_ARGS)
 
@@ -57,10 +57,16 @@ bench-load: setup
 bench-faults: setup
 	$(BIN)/python benchmarks/faults.py $(FAULTS_ARGS)
 
-# Style and static checks: ruff (lint and format); .ci/run runs it before the tests.
+# Style and static checks: ruff (lint and format), mypy (pyproject.toml: strict on the tally
+# engine and every rules.py); .ci/run runs it before the tests.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Which domain imports which (static imports, function-level ones too); tests/test_architecture.py checks it.
+import-graph: $(VENV)/.installed
+	$(BIN)/python scripts/import_graph.py
 
 # The whole suite, on SQLite then on PostgreSQL (pure tally tests and browsers run once).
 # TEST_SHIFT_DAYS=N runs the SQLite pass with the machine's date N days ahead (.ci/run: 1100):

@@ -405,7 +405,7 @@ def main() -> int:
     gunicorn = worker = None
     try:
         print(f"database {name}: migrating, loading constituencies, seeding the demo…", file=sys.stderr, flush=True)
-        flask(env, "db", "upgrade", "heads")
+        flask(env, "db", "upgrade", "head")
         if SHARED_GEOJSON.is_file():
             flask(env, "constituencies", "import", str(SHARED_GEOJSON))
         else:

@@ -67,7 +67,7 @@ def main() -> int:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
         print(f"database {name}: migrating and loading the constituencies…", flush=True)
-        flask(url, "db", "upgrade", "heads", quiet=True)
+        flask(url, "db", "upgrade", "head", quiet=True)
         if SHARED_GEOJSON.is_file():
             flask(url, "constituencies", "import", str(SHARED_GEOJSON), quiet=True)
         else:

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import DateTime, Float, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from participatory.extensions import db
+from participatory.extensions import Model
 
 
-class Constituency(db.Model):
+class Constituency(Model):
     __tablename__ = "constituency"
 
     code: Mapped[str] = mapped_column(String(5), primary_key=True)  # "33-04", "2A-01", "ZZ-11"
@@ -36,7 +36,7 @@ class Constituency(db.Model):
         return self.department_code == "ZZ"
 
 
-class BoundaryImport(db.Model):
+class BoundaryImport(Model):
     """One successful `constituencies import`; the latest one keys the lookup cache."""
 
     __tablename__ = "boundary_import"

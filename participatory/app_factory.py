@@ -39,10 +39,13 @@ def register_converters(app: Flask) -> None:
 
 
 def register_config(app: Flask, overrides: dict | None) -> None:
+    from participatory.audit import signing as audit_signing
+
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
     settings.check(app.config)
+    audit_signing.check_config(app.config)
     # The signed cookie is refused once older than a session may live (Flask's default: 31 days).
     if "PERMANENT_SESSION_LIFETIME" not in (overrides or {}):
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
@@ -50,7 +53,8 @@ def register_config(app: Flask, overrides: dict | None) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["PROXY_FIX_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to wrap its WSGI app in a middleware.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:
@@ -97,7 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from participatory.accounts.views import bp as accounts_bp
     from participatory.api import audit, calls, campaign_accounts, donations, exports, openapi, opendata  # noqa: F401  (routes on the API blueprint)  # noqa: F401  (issue 7: call exports, national CSVs)
     from participatory.api.views import bp as api_bp
-    from participatory.audit.views import bp as audit_bp
+    from participatory.auditing.views import bp as audit_bp
     from participatory.calls.views import bp as calls_bp
     from participatory.crowdfunding.views import bp as crowdfunding_bp
     from participatory.health import bp as health_bp
@@ -125,8 +129,8 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from constituencies.cli import group as constituencies_cli
     from participatory.accounts.cli import group as users_cli
-    from participatory.audit.cli import export_group as export_cli
     from participatory.audit.cli import group as audit_cli
+    from participatory.calls.cli import export_group as export_cli
     from participatory.calls.cli import group as calls_cli
     from participatory.crowdfunding.cli import group as donations_cli
     from participatory.demo.cli import group as demo_cli

@@ -202,20 +202,3 @@ def check(config: dict) -> None:
     issuer = config.get("FRANCECONNECT_ISSUER") or ""
     if config.get("ENV_NAME") == "production" and issuer and not issuer.startswith("https://"):
         raise ConfigError("FRANCECONNECT_ISSUER must be an https:// address in production")
-    _check_audit_keys(config)
-
-
-def _check_audit_keys(config: dict) -> None:
-    """A malformed key fails at start, not at the first publication; production needs a real one, since
-    a key derived from SECRET_KEY is as secret as a value every app server and worker already holds."""
-    from participatory.audit.signing import BadKey, keys_from_config
-
-    if config.get("ENV_NAME") == "production" and not (config.get("AUDIT_SIGNING_KEY") or "").strip():
-        raise ConfigError(
-            "AUDIT_SIGNING_KEY must be set in production (base64 of 32 random bytes, e.g. "
-            'python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())")'
-        )
-    try:
-        keys_from_config(config)
-    except BadKey as exc:
-        raise ConfigError(f"AUDIT_SIGNING_KEY or AUDIT_RETIRED_PUBLIC_KEYS cannot be read: {exc}") from exc

@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any, cast
 
 import click
 from flask import Flask, current_app
@@ -50,7 +51,7 @@ def queued_mode(app: Flask | None = None) -> bool:
 
 def connection(app: Flask | None = None) -> Redis:
     """The app's Redis client for enqueuing (one pool per URL, shared by the threads of a process)."""
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     url = app.config["REDIS_URL"]
     clients = app.extensions.setdefault("jobs_redis", {})
     if url not in clients:
@@ -59,7 +60,7 @@ def connection(app: Flask | None = None) -> Redis:
 
 
 def queue(app: Flask | None = None, redis: Redis | None = None) -> Queue:
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     return Queue(app.config["JOBS_QUEUE"], connection=redis or connection(app))
 
 
@@ -120,11 +121,11 @@ class AppWorker(SimpleWorker):
     idempotent (see `enqueue`), so a killed worker's job is done again within about their sum.
     """
 
-    def __init__(self, *args, app: Flask, **kwargs) -> None:
+    def __init__(self, queues: list[Queue], *, app: Flask, **kwargs: Any) -> None:
         self.lease = int(app.config["JOBS_LEASE_SECONDS"])
         maintenance = int(app.config["JOBS_MAINTENANCE_SECONDS"])
         # An idle worker wakes from its blocking pop every `maintenance` s (RQ: worker_ttl - 15).
-        super().__init__(*args, maintenance_interval=maintenance, worker_ttl=maintenance + 15, **kwargs)
+        super().__init__(queues, maintenance_interval=maintenance, worker_ttl=maintenance + 15, **kwargs)
         self.app = app
 
     def get_heartbeat_ttl(self, job: Job) -> int:
@@ -173,7 +174,8 @@ def requeue_abandoned(queue: Queue) -> list[str]:
     abandoned ABANDONED_LIMIT times is left to RQ's clean-up, which fails it (or uses one of its retries)."""
     registry = queue.started_job_registry
     requeued = []
-    for entry in queue.connection.zrangebyscore(registry.key, 0, current_timestamp()):
+    entries = cast(list[bytes], queue.connection.zrangebyscore(registry.key, 0, current_timestamp()))
+    for entry in entries:
         job_id, _ = parse_composite_key(entry.decode())
         job = queue.fetch_job(job_id)
         if job is not None and job.meta.get("abandoned", 0) >= ABANDONED_LIMIT:
@@ -211,7 +213,7 @@ group = AppGroup("jobs", help="Background jobs on the RQ queue in Redis (REDIS_U
 @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit (default: run until stopped).")
 def worker_command(burst: bool) -> None:
     """Run the queue's jobs (mail, closing calls) until stopped; start a few per machine."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     if not queued_mode(app):
         raise click.ClickException("REDIS_URL is not set (or JOBS_INLINE=1): jobs run inline, no worker is needed")
     if not burst:  # only then does RQ fork its scheduler

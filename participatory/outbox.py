@@ -37,14 +37,14 @@ from sqlalchemy import DateTime, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from participatory import clock, jobs
-from participatory.extensions import db
+from participatory.extensions import Model, db
 from participatory.mail import DELIVERY_TIMEOUT, RETRY_DELAYS, Mail, MailNotSent, build_message, relay
 
 log = logging.getLogger(__name__)
 GIVE_UP_AFTER = 48  # attempts: the delays, then one an hour, about two days in all
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

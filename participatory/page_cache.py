@@ -96,7 +96,8 @@ def _send(page: CachedPage, seconds: float) -> Response:
     response.set_etag(page.etag + ("-gz" if wants_gzip else ""))
     response.cache_control.public = True
     response.cache_control.max_age = int(seconds)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # returns itself, typed as werkzeug's Response
+    return response
 
 
 def cached_page(view, cache: PageCache):

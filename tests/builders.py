@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from constituencies.models import Constituency
 from participatory.accounts.models import RoleGrant, User
-from participatory.accounts.rules import MP
+from participatory.accounts.rules import MP, RESIDENCE_VERIFIED, VERIFICATION_LEVELS
 
 
 def make_user(
@@ -21,19 +21,27 @@ def make_user(
     constituency: str | None = "33-04",
     *roles: tuple[str, str | None],
     home: tuple[float, float] | None = None,
+    level: str | None = RESIDENCE_VERIFIED,
+    email: str | None = None,
+    display_name: str | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """A verified resident (email confirmed, residence declared and verified) with distinctive personal data.
+    """The one user builder: a user at a verification `level` (accounts.rules.VERIFICATION_LEVELS, each
+    including the weaker ones; None: not even the email confirmed), resident of `constituency` (None:
+    no residence), with `roles` ((role, constituency or None) pairs). Default: a verified resident.
 
-    `key` makes the email and name unique; the personal-data scans search for them.
+    `key` makes the email and name unique and distinctive; the personal-data scans search for them.
     """
+    held = VERIFICATION_LEVELS.index(level) if level else -1
     user = User(
-        email=f"{key}.verite-dupont@example.test",
-        display_name=f"{key.title()} Verité-Dupont",
+        email=email or f"{key}.verite-dupont@example.test",
+        display_name=f"{key.title()} Verité-Dupont" if display_name is None else display_name,
+        password_hash=password_hash,
         created_at=now,
-        email_confirmed_at=now,
+        email_confirmed_at=now if held >= 0 else None,
         constituency_code=constituency,
-        residence_declared_at=now if constituency else None,
-        residence_verified_at=now if constituency else None,
+        residence_declared_at=now if constituency and held >= 1 else None,
+        residence_verified_at=now if constituency and held >= 2 else None,
         home_lat=home[0] if home else None,
         home_lon=home[1] if home else None,
     )

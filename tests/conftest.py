@@ -87,7 +87,7 @@ def app(database_url, tmp_path_factory):
         }
     )
     with application.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
         from constituencies.services import import_boundaries, sync_catalogue
 
         sync_catalogue(db.session)
@@ -160,6 +160,12 @@ def open_session(client, user_id: int) -> None:
         flask_session["_user_id"] = str(user_id)
         flask_session["_fresh"] = True
         flask_session[signin.SESSION_KEY] = token
+
+
+def sign_in(client, user) -> None:
+    """A signed-in session for `user` without going through the form (the form has its own tests): the one
+    helper every domain's tests use (tests/accounts, calls and crowdfunding re-export it from their conftest)."""
+    open_session(client, sa.inspect(user).identity[0])  # readable even when the instance is expired and detached
 
 
 @pytest.fixture

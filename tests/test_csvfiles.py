@@ -125,7 +125,7 @@ def test_public_national_csvs_neutralise_titles(client, session, now):
 
 
 def test_audit_export_csvs_neutralise_titles(session, now):
-    from participatory.audit.exports import published_export
+    from participatory.calls.exports import published_export
 
     world = _hostile_call(session, now)
     export, _ = published_export(session, world.call, now)
@@ -135,7 +135,7 @@ def test_audit_export_csvs_neutralise_titles(session, now):
 
 def test_the_pabulib_export_is_an_interchange_file_kept_verbatim(session, now):
     """pabutools must read the names back unchanged: the .pb file is not a spreadsheet CSV."""
-    from participatory.audit.exports import published_export
+    from participatory.calls.exports import published_export
 
     world = _hostile_call(session, now)
     pb = published_export(session, world.call, now)[0].files["ballots.pb"].decode()

@@ -1,7 +1,7 @@
 """participatory calls: calls, proposals, reports, ballots, results, implementation updates
 
 Revision ID: 0004_calls
-Revises: 0002_accounts_audit
+Revises: 0003_accounts
 Create Date: 2026-11-22
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_calls'
-down_revision = '0002_accounts_audit'
+down_revision = '0003_accounts'
 branch_labels = None
 depends_on = None
 

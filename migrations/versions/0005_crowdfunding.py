@@ -1,7 +1,7 @@
 """crowdfunding: elections, candidacies, donations, webhook events, legal texts
 
 Revision ID: 0005_crowdfunding
-Revises: 0002_accounts_audit
+Revises: 0004_calls
 Create Date: 2026-11-22
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_crowdfunding'
-down_revision = '0002_accounts_audit'
+down_revision = '0004_calls'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """audit log: filter indexes and append-only triggers
 
 Revision ID: 0006_audit
-Revises: 0002_accounts_audit
+Revises: 0005_crowdfunding
 Create Date: 2026-11-22
 
 The triggers refuse UPDATE (both dialects) and DELETE (PostgreSQL) on
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0006_audit'
-down_revision = '0002_accounts_audit'
+down_revision = '0005_crowdfunding'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """audit events waiting to be chained (ballots write there without the chain's lock)
 
 Revision ID: 0008_audit_pending
-Revises: 0007_merge_domains
+Revises: 0006_audit
 Create Date: 2026-11-23
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0008_audit_pending'
-down_revision = '0007_merge_domains'
+down_revision = '0006_audit'
 branch_labels = None
 depends_on = None
 

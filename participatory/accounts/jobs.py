@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import force_locale
 
 from participatory import clock
-from participatory.accounts import emails
+from participatory.accounts import mail
 from participatory.accounts.services import identity
 from participatory.extensions import db
 
@@ -26,6 +26,6 @@ def send_password_reset(email: str, link_pattern: str, locale: str) -> None:
         return
     user, token = found
     with force_locale(locale):  # promised in the token's transaction: the durable outbox sends it
-        emails.promise(emails.password_reset(user.email, link_pattern.replace(TOKEN_PLACEHOLDER, token)))
+        mail.promise(mail.password_reset(user.email, link_pattern.replace(TOKEN_PLACEHOLDER, token)))
     db.session.commit()
-    emails.sent()
+    mail.sent()

@@ -10,14 +10,14 @@ from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, bind
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from participatory.accounts.rules import MP, RESIDENT, verification_met
-from participatory.extensions import db
+from participatory.extensions import Model
 
 
 def new_pseudonym() -> str:
     return "u_" + secrets.token_hex(8)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -79,7 +79,7 @@ class User(UserMixin, db.Model):
 _CURRENT = text("revoked_at IS NULL")
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     """A role given to a user, optionally bound to one constituency; revoking keeps the row (history)."""
 
     __tablename__ = "role_grant"
@@ -115,7 +115,7 @@ class RoleGrant(db.Model):
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
 
 
-class FranceConnectIdentity(db.Model):
+class FranceConnectIdentity(Model):
     """The FranceConnect identity linked to an account: at most one per account, and one account per identity.
 
     Only what a feature needs is kept: the keyed hash of `sub` (rules.subject_digest: the link and the
@@ -140,7 +140,7 @@ class FranceConnectIdentity(db.Model):
         return self.given_name.split(" ")[0]
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser: the cookie holds a random token, this row its SHA-256.
 
     Every request checks it (participatory.accounts.signin), so revoking it (sign-out, password
@@ -182,7 +182,7 @@ def current_mp_of(session, constituency_code: str) -> User | None:
     )
 
 
-class AccountToken(db.Model):
+class AccountToken(Model):
     """A single-use link sent by email (confirmation, password reset); only its SHA-256 is stored."""
 
     __tablename__ = "account_token"
@@ -196,7 +196,7 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class LetterBatch(db.Model):
+class LetterBatch(Model):
     """One printing of letter codes by the MP's team or an admin (no personal data)."""
 
     __tablename__ = "letter_batch"
@@ -210,7 +210,7 @@ class LetterBatch(db.Model):
     file_format: Mapped[str] = mapped_column(String(4))
 
 
-class ResidenceLetter(db.Model):
+class ResidenceLetter(Model):
     """A resident's request for a code by post, then the code's life (status in rules.LETTER_*).
 
     The postal address is kept only while the letter waits to be printed: printing

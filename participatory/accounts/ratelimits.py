@@ -112,8 +112,9 @@ def _attempt() -> tuple[str, str | None, bool]:
                 known = limiter.storage.get(_known_address_key(email)) > 0
             except Exception as exc:  # storage unreachable: the address is simply not known (never a 500)
                 log.warning("known-address lookup failed: %s", type(exc).__name__)
-        request._login_attempt = (email, device, known)
-    return request._login_attempt
+        # Memoised on the request itself (one per request); Request declares no such attribute.
+        request._login_attempt = (email, device, known)  # type: ignore[attr-defined]
+    return request._login_attempt  # type: ignore[attr-defined]
 
 
 def trusted_browser() -> bool:

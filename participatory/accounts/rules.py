@@ -12,6 +12,7 @@ import re
 import secrets
 import unicodedata
 from datetime import UTC, datetime, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
@@ -100,6 +101,10 @@ def verification_met(
     return all(held[evidence] for evidence in _EVIDENCE_NEEDED[level])
 
 
+@overload
+def utc(moment: datetime) -> datetime: ...
+@overload
+def utc(moment: None) -> None: ...
 def utc(moment: datetime | None) -> datetime | None:
     """An aware UTC datetime (SQLite hands back naive values that were stored as UTC)."""
     if moment is None:

@@ -1,7 +1,7 @@
 """/api/v1 endpoints of the audit log's signed checkpoints, and the key that verifies them.
 
 Published so that anyone keeps copies: `flask audit verify FILE…` and the README's standalone recipe
-check a log against them. OPERATIONS and SCHEMAS describe them in the OpenAPI document.
+check a log against them. OPENAPI_OPERATIONS and OPENAPI_SCHEMAS describe them in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from flask import abort
 from sqlalchemy import select
 
 from participatory.api.caching import cached_json, cached_response
+from participatory.api.openapi_blocks import SHA256, error, get_op, json_body, ref
 from participatory.api.views import bp
 from participatory.audit.models import AuditCheckpoint
 from participatory.audit.services import checkpoint_document, checkpoint_list
@@ -55,8 +56,6 @@ def audit_public_key():
 
 
 def _openapi() -> tuple[dict, dict]:
-    from participatory.api.openapi import SHA256, error, get_op, json_body, ref
-
     key_id = {"type": "string", "pattern": "^[0-9a-f]{16}$"}
     schemas = {
         "AuditCheckpoint": {
@@ -138,9 +137,4 @@ def _openapi() -> tuple[dict, dict]:
     return operations, schemas
 
 
-def operations() -> dict:
-    return _openapi()[0]
-
-
-def schemas() -> dict:
-    return _openapi()[1]
+OPENAPI_OPERATIONS, OPENAPI_SCHEMAS = _openapi()  # merged by openapi.py

@@ -31,7 +31,8 @@ def cached_response(
     response.set_etag(etag_of(data))
     response.cache_control.public = True
     response.cache_control.max_age = max_age
-    return response.make_conditional(request)
+    response.make_conditional(request)  # returns itself, typed as werkzeug's Response
+    return response
 
 
 def cached_json(payload: object, *, max_age: int = DEFAULT_MAX_AGE, status: int = 200) -> Response:

@@ -13,11 +13,10 @@ from constituencies.models import Constituency
 from participatory import clock
 from participatory.api.caching import cached_json
 from participatory.api.views import bp
-from participatory.calls import rules
-from participatory.calls.services import queries
+from participatory.calls import queries, rules
+from participatory.calls.jobs import close_if_due
 from participatory.calls.services.calls import latest_call
 from participatory.calls.services.proposals import visible_proposals
-from participatory.calls.views import close_if_due
 from participatory.extensions import db
 
 LIST_MAX_AGE = 60  # phases and participation move during a vote

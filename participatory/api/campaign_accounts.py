@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort
 
 from participatory.api.caching import cached_json, cached_response
+from participatory.api.openapi_blocks import error, file_body, get_op, json_body, ref
 from participatory.api.views import bp
 from participatory.crowdfunding import rules as cf_rules
 from participatory.crowdfunding.campaign_account import queries, rules
@@ -42,8 +43,6 @@ def national_campaign_account_lines_csv():
 
 
 def _openapi() -> tuple[dict, dict]:
-    from participatory.api.openapi import error, file_body, get_op, json_body, ref
-
     cents = {"type": "integer"}
     nullable_cents = {"type": ["integer", "null"]}
     schemas = {
@@ -139,9 +138,4 @@ def _openapi() -> tuple[dict, dict]:
     return operations, schemas
 
 
-def operations() -> dict:
-    return _openapi()[0]
-
-
-def schemas() -> dict:
-    return _openapi()[1]
+OPENAPI_OPERATIONS, OPENAPI_SCHEMAS = _openapi()  # merged by openapi.py

@@ -1,6 +1,6 @@
 """/api/v1 endpoints for donations: aggregates only, never a donor's identity.
 
-OPERATIONS and SCHEMAS describe them in the OpenAPI document (merged by participatory/api/openapi.py).
+OPENAPI_OPERATIONS and OPENAPI_SCHEMAS describe them in the OpenAPI document (merged by participatory/api/openapi.py).
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort
 
 from participatory.api.caching import cached_json, cached_response
+from participatory.api.openapi_blocks import error, file_body, get_op, json_body, ref
 from participatory.api.views import bp
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.models import Candidacy
@@ -29,8 +30,6 @@ def national_donations_csv():
 
 
 def _openapi() -> tuple[dict, dict]:
-    from participatory.api.openapi import error, file_body, get_op, json_body, ref
-
     count = {"type": "integer", "minimum": 0}
     schemas = {
         "DonationSummary": {
@@ -96,9 +95,4 @@ def _openapi() -> tuple[dict, dict]:
     return operations, schemas
 
 
-def operations() -> dict:
-    return _openapi()[0]
-
-
-def schemas() -> dict:
-    return _openapi()[1]
+OPENAPI_OPERATIONS, OPENAPI_SCHEMAS = _openapi()  # merged by openapi.py

@@ -1,5 +1,5 @@
 """/api/v1 downloads of a call's verifiable exports, served as stored at publication
-(participatory/audit/exports.py renders and freezes them)."""
+(participatory/calls/exports.py renders and freezes them)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import abort, request
 from participatory import clock
 from participatory.api.caching import cached_response
 from participatory.api.views import bp
-from participatory.audit.exports import FILES, NotPublished, published_call, published_files
+from participatory.calls.exports import FILES, NotPublished, published_call, published_files
 from participatory.extensions import db
 
 MAX_AGE = 3600  # the files never change once published (the ETag is their hash)

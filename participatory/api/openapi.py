@@ -11,60 +11,23 @@ from __future__ import annotations
 
 from flask import current_app
 
+from participatory.api import audit, campaign_accounts, donations, openapi_calls
 from participatory.api.caching import cached_json
+from participatory.api.openapi_blocks import (
+    CACHE_HEADERS,
+    CODE_PARAM,
+    CODE_PATTERN,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    SHA256,
+    error,
+    get_op,
+    json_body,
+    ref,
+)
 from participatory.api.views import bp
 
 API_VERSION = "1.0.0"
-CODE_PATTERN = r"^[0-9A-Za-z]{2}-[0-9]{2}$"
-SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def json_body(schema: dict, description: str) -> dict:
-    return {"description": description, "headers": CACHE_HEADERS, "content": {"application/json": {"schema": schema}}}
-
-
-def file_body(mimetype: str, description: str) -> dict:
-    return {"description": description, "headers": CACHE_HEADERS, "content": {mimetype: {"schema": {"type": "string"}}}}
-
-
-def error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
-
-
-CACHE_HEADERS = {
-    "ETag": {
-        "description": "Strong validator of the body; send it back in If-None-Match.",
-        "schema": {"type": "string"},
-    },
-    "Cache-Control": {"description": "public, max-age in seconds", "schema": {"type": "string"}},
-}
-NOT_MODIFIED = {"description": "The copy named by If-None-Match is current (no body)."}
-CODE_PARAM = {
-    "name": "code",
-    "in": "path",
-    "required": True,
-    "description": "Constituency code `<department>-<NN>`, e.g. `33-04`, `2A-01`, `ZZ-11`.",
-    "schema": {"type": "string", "pattern": CODE_PATTERN},
-}
-IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}}
-
-
-def get_op(summary: str, responses: dict, *, parameters: list | None = None, tag: str, description: str = "") -> dict:
-    operation = {
-        "summary": summary,
-        "tags": [tag],
-        "parameters": [*(parameters or []), IF_NONE_MATCH],
-        "responses": {**responses, "304": NOT_MODIFIED},
-    }
-    if description:
-        operation["description"] = description
-    return {"get": operation}
-
-
 # --- schemas ---------------------------------------------------------------------------------------------------
 
 SCHEMAS: dict[str, dict] = {
@@ -262,22 +225,14 @@ def _operations() -> dict[str, tuple[str, dict]]:
             ),
         ),
     }
-    from participatory.api import (
-        audit,  # the audit checkpoints' operations live beside their routes
-        campaign_accounts,  # the published campaign accounts' too
-        donations,  # crowdfunding's operations live beside its routes
-        openapi_calls,  # imports the helpers above
-    )
-
+    # The operations of calls, donations, campaign accounts and the audit checkpoints live beside their routes.
     return (
-        ops | openapi_calls.operations() | donations.operations() | campaign_accounts.operations() | audit.operations()
+        ops
+        | openapi_calls.OPERATIONS
+        | donations.OPENAPI_OPERATIONS
+        | campaign_accounts.OPENAPI_OPERATIONS
+        | audit.OPENAPI_OPERATIONS
     )
-
-
-def _donation_schemas() -> dict:
-    from participatory.api import audit, campaign_accounts, donations
-
-    return donations.schemas() | campaign_accounts.schemas() | audit.schemas()
 
 
 def document() -> dict:
@@ -286,7 +241,6 @@ def document() -> dict:
     for endpoint, (path, item) in _operations().items():
         if endpoint in registered:
             paths.setdefault(path, {}).update(item)
-    from participatory.api import openapi_calls
 
     return {
         "openapi": "3.1.0",
@@ -310,7 +264,13 @@ def document() -> dict:
             {"name": t} for t in ("constituencies", "calls", "exports", "donations", "audit", "open data", "meta")
         ],
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": SCHEMAS | openapi_calls.SCHEMAS | _donation_schemas()},
+        "components": {
+            "schemas": SCHEMAS
+            | openapi_calls.SCHEMAS
+            | donations.OPENAPI_SCHEMAS
+            | campaign_accounts.OPENAPI_SCHEMAS
+            | audit.OPENAPI_SCHEMAS
+        },
     }
 
 

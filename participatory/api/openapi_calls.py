@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from participatory.api.openapi import CODE_PARAM, SHA256, error, file_body, get_op, json_body, ref
-from participatory.audit.exports import FILES
+from participatory.api.openapi_blocks import CODE_PARAM, SHA256, error, file_body, get_op, json_body, ref
+from participatory.calls.exports import FILES
 
 YEAR_PARAM = {
     "name": "year",
@@ -135,7 +135,7 @@ SCHEMAS: dict[str, dict] = {
 }
 
 
-def operations() -> dict[str, tuple[str, dict]]:
+def _operations() -> dict[str, tuple[str, dict]]:
     return {
         "api.calls_index": (
             "/calls",
@@ -275,4 +275,7 @@ def operations() -> dict[str, tuple[str, dict]]:
     }
 
 
-__all__ = ["SCHEMAS", "SHA256", "operations"]
+__all__ = ["OPERATIONS", "SCHEMAS"]
+
+
+OPERATIONS = _operations()  # merged by openapi.py

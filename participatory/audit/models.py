@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from participatory.extensions import db
+from participatory.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
     # The auditors' filters: by object (type, id) and by date.
     __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
@@ -27,7 +27,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class PendingAuditEvent(db.Model):
+class PendingAuditEvent(Model):
     """An event written with its change but not chained yet (ballots: see services.record).
 
     Written without the chain's lock, so a national vote's ballots never queue on it; `seal` moves
@@ -45,7 +45,7 @@ class PendingAuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class PublishedFile(db.Model):
+class PublishedFile(Model):
     """One file of a call's published results, rendered once when the results are published.
 
     Served as stored by every route and `flask export call`, so nothing done after publication
@@ -66,7 +66,7 @@ class PublishedFile(db.Model):
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class AuditCheckpoint(db.Model):
+class AuditCheckpoint(Model):
     """A signed statement "the log had `seq` events, ending with `head_hash`, at `at`".
 
     Published so that auditors keep copies: cutting or rebuilding the log then contradicts a

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 GENESIS = "0" * 64
 BODY_FIELDS = ("seq", "at", "actor", "action", "object_type", "object_id", "details")
@@ -71,7 +72,7 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def clean_details(details: Mapping | None) -> dict:
+def clean_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
     """Details as they will read back from the database: plain JSON, string keys, no personal keys.
 
     Normalising before hashing matters: a tuple comes back as a list and an int key as a
@@ -82,7 +83,8 @@ def clean_details(details: Mapping | None) -> dict:
     if not isinstance(details, Mapping):
         raise AuditDetailsError("details must be a JSON object")
     _check(details, "details")
-    return json.loads(canonical_json(details))
+    cleaned: dict[str, Any] = json.loads(canonical_json(details))
+    return cleaned
 
 
 def _check(value: object, path: str) -> None:
@@ -110,8 +112,8 @@ def utc_stamp(at: datetime) -> str:
 
 
 def event_body(
-    seq: int, at: datetime | str, actor: str, action: str, object_type: str, object_id: str, details: dict
-) -> dict:
+    seq: int, at: datetime | str, actor: str, action: str, object_type: str, object_id: str, details: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "seq": seq,
         "at": at if isinstance(at, str) else utc_stamp(at),
@@ -123,12 +125,12 @@ def event_body(
     }
 
 
-def chain_hash(prev_hash: str, body: dict) -> str:
+def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
     """SHA-256 over the previous hash and the canonical JSON of the event."""
     return hashlib.sha256((prev_hash + canonical_json(body)).encode("utf-8")).hexdigest()
 
 
-def export_line(body: dict, prev_hash: str, hash_: str) -> str:
+def export_line(body: dict[str, Any], prev_hash: str, hash_: str) -> str:
     """One line of the JSON Lines export: the body plus both hashes."""
     return canonical_json({**body, "prev_hash": prev_hash, "hash": hash_})
 
@@ -142,7 +144,7 @@ class Verification:
     head: str = GENESIS
 
 
-def verify_chain(events: Iterable[Mapping]) -> Verification:
+def verify_chain(events: Iterable[Mapping[str, Any]]) -> Verification:
     """Walk events in seq order (mappings with the body fields, prev_hash and hash).
 
     Catches an edited event (its hash no longer matches), a removed or reordered one

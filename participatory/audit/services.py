@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -291,7 +292,9 @@ def _hashes_at(session: Session, seqs: set[int]) -> dict[int, str]:
     ordered = sorted(seqs)
     for start in range(0, len(ordered), 500):  # well under SQLite's bound-parameter limit
         chunk = ordered[start : start + 500]
-        found.update(session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(chunk))).all())
+        found.update(
+            session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(chunk))).tuples().all()
+        )
     return found
 
 
@@ -310,7 +313,10 @@ def verify_with_checkpoints(
     chain = verify(session)
     trusted = trusted if trusted is not None else current_keys().trusted()
     stored = checkpoint_list(session)
-    documents = [(f"stored checkpoint at sequence {c.seq}", checkpoint_document(c), True) for c in stored]
+    # (source, parsed JSON, stored): a given document is anything until malformed() has checked it.
+    documents: list[tuple[str, Any, bool]] = [
+        (f"stored checkpoint at sequence {c.seq}", checkpoint_document(c), True) for c in stored
+    ]
     documents += [(source, doc, False) for source, doc in given]
     problems: list[str] = []
     valid: list[tuple[str, dict, bool]] = []

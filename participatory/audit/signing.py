@@ -21,6 +21,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from participatory.config import ConfigError
+
 log = logging.getLogger(__name__)
 ALGORITHM = "Ed25519"
 _DERIVATION_LABEL = b"participatory audit checkpoint key v1\x00"
@@ -154,3 +156,18 @@ def current_keys() -> Keys:
             )
         current_app.extensions["audit_keys"] = keys
     return keys
+
+
+def check_config(config: dict) -> None:
+    """A malformed key fails at start, not at the first publication; production needs a real one, since
+    a key derived from SECRET_KEY is as secret as a value every app server and worker already holds.
+    Run by the app factory after config.check (config imports no domain)."""
+    if config.get("ENV_NAME") == "production" and not (config.get("AUDIT_SIGNING_KEY") or "").strip():
+        raise ConfigError(
+            "AUDIT_SIGNING_KEY must be set in production (base64 of 32 random bytes, e.g. "
+            'python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())")'
+        )
+    try:
+        keys_from_config(config)
+    except BadKey as exc:
+        raise ConfigError(f"AUDIT_SIGNING_KEY or AUDIT_RETIRED_PUBLIC_KEYS cannot be read: {exc}") from exc

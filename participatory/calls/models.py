@@ -26,10 +26,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participatory.calls.rules import aware
-from participatory.extensions import db
+from participatory.extensions import Model
 
 
-class Call(db.Model):
+class Call(Model):
     """One edition of a constituency's participatory budget (one per constituency and year)."""
 
     __tablename__ = "call"
@@ -60,7 +60,7 @@ class Call(db.Model):
     result: Mapped[CallResult | None] = relationship(back_populates="call", uselist=False)
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     __tablename__ = "proposal"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,7 +123,7 @@ class Proposal(db.Model):
         return self.final_cost_cents if self.final_cost_cents is not None else self.estimated_cost_cents
 
 
-class ProposalReport(db.Model):
+class ProposalReport(Model):
     """A signed-in user's report of a proposal to the moderators (one per user and proposal)."""
 
     __tablename__ = "proposal_report"
@@ -136,7 +136,7 @@ class ProposalReport(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Ballot(db.Model):
+class Ballot(Model):
     """A voter's ballot. The unique (call_id, voter_key) is the one-ballot-per-person guarantee: the key
     outlives the account (accounts/voter_keys.py); (call_id, voter_id) stays unique per account too."""
 
@@ -168,7 +168,7 @@ class Ballot(db.Model):
         return sorted(item.proposal_id for item in self.items)
 
 
-class BallotItem(db.Model):
+class BallotItem(Model):
     __tablename__ = "ballot_item"
 
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True)
@@ -177,7 +177,7 @@ class BallotItem(db.Model):
     ballot: Mapped[Ballot] = relationship(back_populates="items")
 
 
-class CallResult(db.Model):
+class CallResult(Model):
     """The results of a call, computed once when voting closes (call_id unique)."""
 
     __tablename__ = "call_result"
@@ -199,7 +199,7 @@ class CallResult(db.Model):
     call: Mapped[Call] = relationship(back_populates="result")
 
 
-class ImplementationUpdate(db.Model):
+class ImplementationUpdate(Model):
     """A dated status update the MP posts on a winning project (the public timeline)."""
 
     __tablename__ = "implementation_update"

@@ -45,9 +45,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 import shapely
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from participatory.accounts.rules import VERIFICATION_LEVELS
 from participatory.tally import EQUAL_SHARES_COMPLETED, RULES
@@ -83,7 +85,7 @@ class Schedule:
     voting_close_at: datetime
 
     @classmethod
-    def of(cls, call) -> Schedule:
+    def of(cls, call: Any) -> Schedule:  # a Call, or a row of its columns
         return cls(
             aware(call.proposals_open_at),
             aware(call.review_open_at),
@@ -166,7 +168,7 @@ class BallotRules:
     knapsack: bool
 
     @classmethod
-    def of(cls, call) -> BallotRules:
+    def of(cls, call: Any) -> BallotRules:  # a Call, or a row of its columns
         return cls(call.budget_cents, call.min_projects, call.max_projects, call.knapsack)
 
 
@@ -275,7 +277,7 @@ def cost_problem(cost_cents: int, budget_cents: int) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _prepared(geometry_wkb: bytes):
+def _prepared(geometry_wkb: bytes) -> BaseGeometry:
     geometry = shapely.from_wkb(geometry_wkb)
     shapely.prepare(geometry)
     return geometry

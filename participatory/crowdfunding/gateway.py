@@ -146,7 +146,11 @@ class StripeGateway:
         if not api_key:
             raise GatewayError("payments are not configured (STRIPE_API_KEY)")
         bases = {"api": api_base.rstrip("/")} if api_base else None
-        self.client = stripe.StripeClient(api_key, base_addresses=bases, max_network_retries=2)
+        self.client = stripe.StripeClient(
+            api_key,
+            base_addresses=bases,  # type: ignore[arg-type]  # stripe's BaseAddresses TypedDict is private
+            max_network_retries=2,
+        )
         self.localstripe = localstripe
 
     @classmethod

@@ -23,13 +23,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participatory.crowdfunding.rules import ACCOUNT_UNVERIFIED, APPLIED, PENDING
-from participatory.extensions import db
+from participatory.extensions import Model
 
 
-class Election(db.Model):
+class Election(Model):
     __tablename__ = "election"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -44,7 +44,7 @@ class Election(db.Model):
     candidacies: Mapped[list[Candidacy]] = relationship(back_populates="election")
 
 
-class Candidacy(db.Model):
+class Candidacy(Model):
     """A candidate's campaign for one election in one constituency, with its mandataire."""
 
     __tablename__ = "candidacy"
@@ -69,9 +69,10 @@ class Candidacy(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
 
     election: Mapped[Election] = relationship(back_populates="candidacies")
+    connect_account: Mapped[ConnectAccount | None] = relationship(back_populates="candidacy", uselist=False)
 
 
-class ConnectAccount(db.Model):
+class ConnectAccount(Model):
     """What Stripe last said of a campaign's connected account (retrieved or from `account.updated`),
     never what a form said. Donations open only when rules.account_state says ready."""
 
@@ -95,10 +96,10 @@ class ConnectAccount(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    candidacy: Mapped[Candidacy] = relationship(backref=backref("connect_account", uselist=False))
+    candidacy: Mapped[Candidacy] = relationship(back_populates="connect_account")
 
 
-class Donation(db.Model):
+class Donation(Model):
     __tablename__ = "donation"
     __table_args__ = (
         UniqueConstraint("candidacy_id", "receipt_number", name="uq_donation_candidacy_receipt"),
@@ -145,7 +146,7 @@ class Donation(db.Model):
     candidacy: Mapped[Candidacy] = relationship()
 
 
-class DonorCap(db.Model):
+class DonorCap(Model):
     """One row per (election, donor): locked while a donation is reserved, so the cap holds under concurrency."""
 
     __tablename__ = "donor_cap"
@@ -155,7 +156,7 @@ class DonorCap(db.Model):
     touched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """Every webhook event processed, stored in the transaction of its effect: a replay changes nothing."""
 
     __tablename__ = "stripe_event"
@@ -171,7 +172,7 @@ class StripeEvent(db.Model):
     deferred: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
-class LegalText(db.Model):
+class LegalText(Model):
     """Editable legal notices (L52-9, L52-8, L113-1, receipt notice); defaults in legal.py."""
 
     __tablename__ = "legal_text"

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 BATCH = 20_000
 
@@ -103,7 +104,7 @@ def column_defaults(table: Table, given: Sequence[str]) -> dict[str, object]:
         if column.name in given:
             continue
         default = column.default
-        if default is not None and default.is_scalar:
+        if isinstance(default, ScalarElementColumnDefault):  # a constant, not a callable or SQL
             values[column.name] = default.arg
     return values
 

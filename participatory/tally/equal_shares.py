@@ -53,12 +53,12 @@ from fractions import Fraction
 
 import numpy as np
 
-from participatory.tally.mes_budgets import SLOPE_TOL, Budgets, Evaluation, Snapshot, horizon
+from participatory.tally.mes_budgets import SLOPE_TOL, Budgets, Evaluation, Exact, Snapshot, horizon
 from participatory.tally.mes_interval import IntervalMES
 from participatory.tally.model import Ballots
 
 
-def as_fraction(x) -> Fraction:
+def as_fraction(x: Exact) -> Fraction:
     """A Fraction from an exact rational (gmpy2's mpq or Fraction)."""
     return Fraction(int(x.numerator), int(x.denominator))
 
@@ -69,7 +69,7 @@ class MESRun:
 
     voter_budget: Fraction
     selected: list[int] = field(default_factory=list)  # project indices, in rounds order
-    payments: list = field(default_factory=list)  # per round: the exact cap p (most paid by a voter)
+    payments: list[Exact] = field(default_factory=list)  # per round: the exact cap p (most paid by a voter)
     spent: int = 0
     # The share can grow by less than this with the very same rounds (see mes_budgets).
     horizon: float = 0.0
@@ -240,7 +240,7 @@ class EqualShares:
     @staticmethod
     def _stays_ahead(
         ev: Evaluation,
-        rates: dict,
+        rates: dict[int, Exact],
         evaluated: dict[int, Evaluation],
         winner: int,
         active: np.ndarray,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Protocol
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 
@@ -29,6 +29,12 @@ try:  # GMP rationals: the same exact results as Fraction, faster
 except ImportError:  # pragma: no cover - exercised when gmpy2 is not installed
     Q = Fraction
 
+# An exact rational: gmpy2's mpq or a Fraction, with the same arithmetic. Any, because gmpy2 ships
+# no types: mypy sees its values as Any, so a Fraction here would be a promise it cannot check.
+Exact: TypeAlias = Any
+# What one round's exact cap was made of: (cost, voters paying all, {round: how many of them paid in it}, payers).
+ExactRound = tuple[int, int, list[tuple[int, int]], int]
+
 # Relative slack on floating-point caps: far above the rounding error of sums
 # over even millions of budget classes, far below real gaps between projects.
 REL_TOL = 1e-7
@@ -36,14 +42,15 @@ REL_TOL = 1e-7
 SLOPE_TOL = 1e-9
 
 
-def horizon(g0, noise, g1, slope_noise) -> float:
+def horizon(g0: np.ndarray | float, noise: np.ndarray | float, g1: np.ndarray | float, slope_noise: float) -> float:
     """How far the share can grow while every ``g0 + g1 * d`` stays >= 0.
 
     ``noise`` and ``slope_noise`` bound the float errors of values and slopes.
     A value within noise of 0 is only safe if its slope is clearly positive.
     """
-    room, speed = g0 - noise, slope_noise - g1  # speed > 0 where the constraint tightens
-    if np.ndim(room) == 0 and np.ndim(speed) == 0:
+    # speed > 0 where the constraint tightens; arrays (0-d for scalars) so that one code types both
+    room, speed = np.asarray(g0 - noise, dtype=float), np.asarray(slope_noise - g1, dtype=float)
+    if room.ndim == 0 and speed.ndim == 0:
         return np.inf if speed <= 0 else (0.0 if room <= 0 else float(room / speed))
     tight = speed > 0
     if not tight.any():
@@ -68,7 +75,9 @@ class Evaluation:
     rho_slope: float  # d rho / d share
     budgets: np.ndarray  # float budgets and slopes of ``classes``
     slopes: np.ndarray
-    poor: tuple = ()  # set by exact_cap: (voters paying all, {round: how many of them paid in it})
+    poor: (
+        tuple[int, list[tuple[int, int]], int] | tuple[()]
+    ) = ()  # set by exact_cap: (voters paying all, {round: how many of them paid in it})
 
     def horizon(self, margin: float) -> float:
         """Share increase over which the same classes pay all they have (only needed for winners)."""
@@ -92,7 +101,7 @@ class Snapshot:
     total: np.ndarray
     rounds: np.ndarray
     compact_at: int
-    exact: list = field(default_factory=list)  # per round: (cost, voters paying all, their rounds, payers)
+    exact: list[ExactRound] = field(default_factory=list)  # per round: (cost, voters paying all, their rounds, payers)
 
 
 class Supporters(Protocol):
@@ -123,8 +132,8 @@ class Budgets:
         if start is not None:
             self._restore(start)
             return
-        self.caps: list = []  # exact cap paid per round
-        self.exact_rounds: list = []  # what each round's exact cap was made of
+        self.caps: list[Exact] = []  # exact cap paid per round
+        self.exact_rounds: list[ExactRound] = []  # what each round's exact cap was made of
         self.cls = np.ones(len(es.weight), dtype=np.int32)  # class 0: out of money, 1: untouched
         size = 64
         self.approx = np.zeros(size)  # float budget of each class
@@ -182,7 +191,7 @@ class Budgets:
         paid = np.bincount(rounds, weights=weights[rows], minlength=len(self.caps))
         return [(r, int(c)) for r, c in enumerate(paid.tolist()) if c]
 
-    def exact_sum(self, classes: np.ndarray, weights: np.ndarray):
+    def exact_sum(self, classes: np.ndarray, weights: np.ndarray) -> Exact:
         """Exact sum of budgets of ``weights[i]`` voters of ``classes[i]``."""
         weights = np.asarray(weights, dtype=np.int64)
         total = self.share * int(weights.sum())
@@ -190,7 +199,7 @@ class Budgets:
             total -= count * self.caps[r]
         return total
 
-    def exact(self, c: int):
+    def exact(self, c: int) -> Exact:
         return self.exact_sum(np.array([c]), np.array([1]))
 
     # -- the float screen -----------------------------------------------------
@@ -246,7 +255,7 @@ class Budgets:
 
     # -- exact decisions -------------------------------------------------------
 
-    def _certainly(self, classes: np.ndarray, cap, below: bool) -> bool:
+    def _certainly(self, classes: np.ndarray, cap: Exact, below: bool) -> bool:
         """Are all these classes' budgets <= cap (below) or >= cap (not below), exactly?"""
         f = float(cap)
         a = self.approx[classes]
@@ -257,7 +266,7 @@ class Budgets:
                 return False
         return True
 
-    def exact_cap(self, j: int, ev: Evaluation):
+    def exact_cap(self, j: int, ev: Evaluation) -> Exact:
         """The exact cap p with sum(min(b_i, p)) == cost, starting from the float guess."""
         cost = self.es.costs[j]
         k = ev.cut
@@ -285,7 +294,7 @@ class Budgets:
             payers -= int(ev.weights[at])
         raise AssertionError("exact_cap called on an unaffordable project")
 
-    def pay(self, j: int, ev: Evaluation, cap) -> None:
+    def pay(self, j: int, ev: Evaluation, cap: Exact) -> None:
         """Supporters of j pay min(budget, cap); classes split where not all their voters did."""
         r = len(self.caps)
         self.caps.append(cap)

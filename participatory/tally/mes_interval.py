@@ -30,6 +30,7 @@ out of money) is compared exactly, as ties between such projects are common.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 import numpy as np
@@ -82,7 +83,9 @@ class IntervalMES:
         np.fill_diagonal(adj, False)
         self.adj = adj
 
-    def _evaluate(self, projects: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    def _evaluate(
+        self, projects: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """For each project: (money at lo, money at hi, cap at hi budgets, cap at lo budgets, exact count or 0)."""
         es = self.es
         ptr = es.supp_ptr
@@ -161,7 +164,7 @@ class IntervalMES:
                 return False
         raise AssertionError("unreachable")
 
-    def _rounds(self, s1: float, s2: float):
+    def _rounds(self, s1: float, s2: float) -> Iterator[tuple[list[int], np.ndarray, bool]]:
         """Yields (bought so far, still active, final) after each round of purchases."""
         es, m = self.es, self.m
         n_groups = len(es.weight)

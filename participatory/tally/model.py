@@ -105,7 +105,7 @@ class Ballots:
         width = int(indices.max()) + 1 if len(indices) else 1
         # One integer key per (ballot, project); int32 when it fits, to keep memory low.
         dtype = np.int32 if n * width < 2**31 else np.int64
-        keys = np.repeat(np.arange(n, dtype=dtype), np.diff(indptr))
+        keys: np.ndarray = np.repeat(np.arange(n, dtype=dtype), np.diff(indptr))
         keys *= width
         keys += indices
         keys.sort()

@@ -284,7 +284,7 @@ class _VoteReader:
         ):
             votes = self.vote_field.findall(block)
         fresh = self._fresh_ids(block, count) if votes is not None and len(votes) == count else None
-        if fresh is not None:
+        if fresh is not None and votes is not None:
             filled = [v for v in votes if v]
             tokens = ",".join(filled).split(",") if filled else []
             if "" not in tokens:

@@ -72,8 +72,8 @@ def tally(election: Election, rule: str = GREEDY, *, add_one_step: Amount = 1) -
                 raise TallyError("add_one_step must be positive")
             run = equal_shares_add_one(es, budget, step)
         select(run.selected, STAGE_EQUAL_SHARES)
-        for r, (j, cap) in enumerate(zip(run.selected, run.payments, strict=False), start=1):
-            rounds[j] = (r, as_fraction(cap))
+        for number, (j, paid) in enumerate(zip(run.selected, run.payments, strict=False), start=1):
+            rounds[j] = (number, as_fraction(paid))
         voter_budget = Fraction(_unscale(run.voter_budget, scale))
         if rule == EQUAL_SHARES_COMPLETED:
             select(run_greedy(ids, costs, votes, budget, initial=run.selected).selected, STAGE_COMPLETION)

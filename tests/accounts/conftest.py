@@ -7,14 +7,15 @@ import re
 from datetime import datetime
 
 import pytest
-import sqlalchemy as sa
 
 from participatory import clock, create_app
-from participatory.accounts.models import RoleGrant, User
+from participatory.accounts.models import User
+from participatory.accounts.rules import RESIDENCE_DECLARED
 from participatory.accounts.services.identity import hasher
 from participatory.extensions import db, limiter
 from participatory.mail import read_outbox
-from tests.conftest import open_session
+from tests.builders import make_user
+from tests.conftest import sign_in  # noqa: F401  (the one sign-in helper; this folder's tests import it from here)
 
 PASSWORD = "correct horse battery staple"
 _HASHES: dict[str, str] = {}  # argon2 is slow on purpose: hash each test password once per run
@@ -55,30 +56,22 @@ def make_account(
     roles: tuple[tuple[str, str | None], ...] = (),
     now: datetime | None = None,
 ) -> User:
-    """A committed account with a real argon2 password (call inside an app context)."""
-    now = now or clock.now()
-    user = User(
+    """A committed account with a real argon2 password, its residence declared (call inside an app context)."""
+    user = make_user(
+        db.session,
+        now or clock.now(),
+        email.split("@")[0],
+        constituency,
+        *roles,
+        level=RESIDENCE_DECLARED if confirmed else None,
         email=email,
-        password_hash=password_hash(password),
         display_name=email.split("@")[0],
-        created_at=now,
-        email_confirmed_at=now if confirmed else None,
-        constituency_code=constituency,
-        residence_declared_at=now if constituency else None,
+        password_hash=password_hash(password),
     )
-    db.session.add(user)
-    db.session.flush()
-    for role, scope in roles:
-        db.session.add(RoleGrant(user_id=user.id, role=role, constituency_code=scope, granted_at=now))
     db.session.commit()
     db.session.refresh(user)
     db.session.expunge(user)  # loaded and detached: later commits do not expire it, its fields stay readable
     return user
-
-
-def sign_in(client, user: User) -> None:
-    """A signed-in session for `user` without going through the form (the form has its own tests)."""
-    open_session(client, sa.inspect(user).identity[0])  # readable even when the instance is expired and detached
 
 
 def login(client, email: str, password: str = PASSWORD):

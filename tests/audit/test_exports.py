@@ -11,10 +11,10 @@ import pytest
 from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import completion_by_rule_combination, greedy_utilitarian_welfare, method_of_equal_shares
 
-from participatory.audit.exports import FILES, stored_files
 from participatory.audit.rules import verify_chain
 from participatory.audit.services import export_lines
 from participatory.calls import rules as call_rules
+from participatory.calls.exports import FILES, stored_files
 from participatory.tally import parse_pabulib as our_parse_pabulib
 from participatory.tally import tally
 from tests.builders import make_closed_call

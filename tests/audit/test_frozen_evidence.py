@@ -21,10 +21,10 @@ from sqlalchemy import select
 
 from constituencies.models import Constituency
 from participatory.accounts.services.deletion import erase_account
-from participatory.audit.exports import FILES, render_files, stored_files
 from participatory.audit.models import AuditEvent, PublishedFile
 from participatory.calls import rules as call_rules
 from participatory.calls.errors import Forbidden
+from participatory.calls.exports import FILES, render_files, stored_files
 from participatory.calls.models import BallotItem, CallResult, Proposal
 from participatory.calls.services import calls as call_services
 from participatory.calls.services import proposals as proposal_services

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from participatory import clock
 from participatory.accounts.models import User
-from participatory.audit.exports import FILES
 from participatory.audit.models import AuditEvent
+from participatory.calls.exports import FILES
 from participatory.crowdfunding.services.donations import start_donation
 from participatory.crowdfunding.services.webhooks import handle_event
 from participatory.extensions import db

@@ -9,8 +9,8 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import select
 
-from participatory.audit.explanations import EXPLAINED_RULES
-from participatory.audit.exports import stored_files
+from participatory.calls.explanations import EXPLAINED_RULES
+from participatory.calls.exports import stored_files
 from participatory.calls.models import Call, CallResult
 from participatory.demo.services import SeedOptions, seed
 from tests.browser.a11y import assert_accessible

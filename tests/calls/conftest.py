@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import open_session
+from tests.conftest import sign_in  # noqa: F401  (the one sign-in helper; this folder's tests import it from here)
 
 
 @pytest.fixture
@@ -19,7 +19,3 @@ def uploads(app, tmp_path, monkeypatch):
     folder = tmp_path / "uploads"
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(folder))
     return folder
-
-
-def sign_in(client, user) -> None:
-    open_session(client, user.id)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from participatory import clock
-from participatory.audit.exports import stored_files
+from participatory.calls.exports import stored_files
 from participatory.calls.models import Ballot, CallResult
 from participatory.calls.views import money
 from tests.builders import make_closed_call

@@ -367,7 +367,7 @@ def test_the_migration_keys_the_ballots_of_calls_still_open(app, tmp_path):
                     },
                 )
             s.commit()
-            upgrade(revision="heads")
+            upgrade(revision="head")
             keys = dict(s.execute(text("SELECT public_id, voter_key FROM ballot")).all())
             secret = voter_keys.derive("m" * 40)
             assert keys == {

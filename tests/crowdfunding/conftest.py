@@ -11,29 +11,33 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from participatory import clock
-from participatory.accounts.models import RoleGrant, User
-from participatory.accounts.rules import ADMIN, AUDITOR, CANDIDATE, FINANCIAL_AGENT
+from participatory.accounts.models import User
+from participatory.accounts.rules import ADMIN, AUDITOR, CANDIDATE, EMAIL_CONFIRMED, FINANCIAL_AGENT
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.gateway import CardDeclined, GatewayError, Intent
 from participatory.crowdfunding.models import Candidacy, ConnectAccount, Donation, Election
 from participatory.crowdfunding.services.donations import Donor
 from participatory.extensions import db
+from tests import builders
 from tests.browser.conftest import LiveServer, free_port
-from tests.conftest import open_session
+from tests.conftest import sign_in  # noqa: F401  (the one sign-in helper; this folder's tests import it from here)
 from tests.crowdfunding.localstripe import LocalStripe
 
 _serial = itertools.count(1)
 
 
 def make_user(session, now, key: str, *roles: str) -> User:
-    user = User(email=f"{key}-{next(_serial)}@example.org", display_name=key, created_at=now, email_confirmed_at=now)
-    session.add(user)
-    session.flush()
-    for role in roles:
-        session.add(RoleGrant(user_id=user.id, role=role, constituency_code=None, granted_at=now))
-    session.flush()
-    session.refresh(user)
-    return user
+    """A user with a confirmed email and no residence, with unscoped `roles` (keys may repeat)."""
+    return builders.make_user(
+        session,
+        now,
+        key,
+        None,
+        *((role, None) for role in roles),
+        level=EMAIL_CONFIRMED,
+        email=f"{key}-{next(_serial)}@example.org",
+        display_name=key,
+    )
 
 
 def make_election(session, now, first_round: date | None = None, **fields) -> Election:
@@ -250,10 +254,6 @@ def payments(app, localstripe_server, payments_live_server, monkeypatch):
         monkeypatch.setitem(app.config, key, value)
     localstripe_server.register_webhook(f"{payments_live_server.url}/stripe/webhook")
     return localstripe_server
-
-
-def sign_in(client, user: User) -> None:
-    open_session(client, user.id)
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from participatory.tally import Election
+from tests.conftest import SHARED  # one definition of ../shared for the whole suite
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 PABULIB = SHARED / "pabulib"
 REFERENCE = Path(__file__).resolve().parent / "data" / "pabutools_outcomes.json"
 

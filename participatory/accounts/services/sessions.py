@@ -48,4 +48,4 @@ def revoke_all(session: Session, user: User, now: datetime, *, keep: str | None 
     query = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
     if keep:
         query = query.where(UserSession.id != digest(keep))
-    return session.execute(query.values(revoked_at=now)).rowcount
+    return session.execute(query.values(revoked_at=now)).rowcount  # type: ignore[attr-defined]  # DML executes to a CursorResult

@@ -71,7 +71,7 @@ def consume(session: Session, raw: str, purpose: str, now: datetime) -> User:
     token = check(session, raw, purpose, now)
     used = session.execute(
         update(AccountToken).where(AccountToken.id == token.id, AccountToken.used_at.is_(None)).values(used_at=now)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # DML executes to a CursorResult
     if used != 1:
         raise TokenError(TOKEN_MESSAGES[TOKEN_USED], TOKEN_USED)
     session.expire(token)

@@ -10,7 +10,7 @@ from flask_login import current_user, logout_user
 
 from constituencies import queries
 from participatory import clock
-from participatory.accounts import emails, signin
+from participatory.accounts import mail, signin
 from participatory.accounts.errors import AccountError
 from participatory.accounts.forms import (
     ChangePasswordForm,
@@ -54,9 +54,9 @@ def resend_confirmation():
         db.session.rollback()
         flash(str(error), "info")
         return redirect(url_for("accounts.home"))
-    emails.promise(emails.confirmation(current_user.email, token))
+    mail.promise(mail.confirmation(current_user.email, token))
     db.session.commit()
-    if emails.sent():
+    if mail.sent():
         flash(_("Un nouveau lien de confirmation vous a été envoyé."), "success")
     else:
         flash(_("Le message n'a pas pu être envoyé : réessayez plus tard."), "warning")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from participatory import clock
-from participatory.accounts import emails, franceconnect, jobs, signin
+from participatory.accounts import franceconnect, jobs, mail, signin
 from participatory.accounts.errors import AccountError, TokenError
 from participatory.accounts.forms import EmailForm, LoginForm, NewPasswordForm, RegisterForm
 from participatory.accounts.policy import authorize
@@ -50,11 +50,11 @@ def register():
         return refuse("accounts/register.html", form, error)
     # The same answer whether the address was free or not: nobody learns who has an account.
     if result.already_registered:
-        emails.promise(emails.already_registered(result.user.email))
+        mail.promise(mail.already_registered(result.user.email))
     else:
-        emails.promise(emails.confirmation(result.user.email, result.token))
+        mail.promise(mail.confirmation(result.user.email, result.token))
     db.session.commit()
-    emails.sent()
+    mail.sent()
     flash(
         _(
             "Un message vient d'être envoyé à %(email)s : ouvrez le lien qu'il contient pour confirmer votre adresse, "

@@ -282,7 +282,7 @@ def forget_voter_keys(session: Session, call_id: int) -> int:
     transaction that stores the result; returns the number of ballots."""
     return session.execute(
         update(Ballot).where(Ballot.call_id == call_id, Ballot.voter_key.is_not(None)).values(voter_key=None)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # DML executes to a CursorResult
 
 
 def rekey_open_ballots(session: Session, key: bytes, now: datetime) -> tuple[int, int]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
@@ -62,7 +63,7 @@ MIN_VOTING = timedelta(days=rules.DEFAULT_VOTING_MIN_DAYS)
 RESCHEDULED = "call.rescheduled"
 
 
-def phase_of(call: Call, now: datetime) -> str:
+def phase_of(call: Call | Row[Any], now: datetime) -> str:
     return rules.phase_at(rules.Schedule.of(call), now)
 
 

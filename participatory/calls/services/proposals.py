@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import BindParameter, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
@@ -237,7 +237,7 @@ def visible_proposals(session: Session, call: Call, include_hidden: bool = False
     return list(session.scalars(query.order_by(Proposal.id)))
 
 
-def on_ballot_of(call_id: int):
+def on_ballot_of(call_id: int | BindParameter[int]):
     """The condition on proposals residents vote on: feasible, neither withdrawn nor hidden."""
     return and_(
         Proposal.call_id == call_id,

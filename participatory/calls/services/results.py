@@ -5,7 +5,7 @@
 when there is one; `call_result.call_id` is unique as the last guard. It is run by
 `flask calls close-due` (scheduled by the operator) and on the first request to a
 call's pages after its close date. Publishing also stores the call's files once
-(audit/exports.py `freeze_files`): they are served as stored ever after.
+(calls/exports.py `freeze_files`): they are served as stored ever after.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 import participatory.tally as engine
 from constituencies.models import Constituency
-from participatory.audit.exports import freeze_files
 from participatory.audit.services import SYSTEM, make_checkpoint, record
 from participatory.calls import rules
+from participatory.calls.exports import freeze_files
 from participatory.calls.models import Ballot, BallotItem, Call, CallResult
 from participatory.calls.services.ballots import forget_voter_keys
 from participatory.calls.services.calls import phase_of

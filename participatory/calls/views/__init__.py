@@ -3,7 +3,6 @@ ballots, results). Views are thin: parse, call one service, commit once, redirec
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,13 +10,10 @@ from flask import Blueprint, abort, current_app
 from flask_babel import format_currency, format_percent
 from flask_login import current_user
 
-from participatory import clock, jobs
+from participatory import clock
 from participatory.accounts.policy import allowed
-from participatory.calls import forms, rules
-from participatory.calls.jobs import CLOSE_TIMEOUT, close_due_call
+from participatory.calls import forms, queries
 from participatory.calls.models import Call, Proposal
-from participatory.calls.services import queries
-from participatory.calls.services.calls import phase_of
 from participatory.extensions import db
 from participatory.pages import refused  # noqa: F401  (re-exported to the view modules)
 
@@ -36,16 +32,6 @@ def proposal_or_404(proposal_id: int) -> Proposal:
     if proposal is None:
         abort(404)
     return proposal
-
-
-def close_if_due(call: Call, now: datetime) -> None:
-    """Results are computed after the close date by the first request that sees it (inline), or by a worker
-    (one job per call however many requests ask; the page says "pending" meanwhile); the CLI runs on schedule."""
-    if call.result is not None or phase_of(call, now) != rules.RESULTS:
-        return
-    if jobs.enqueue(close_due_call, call.id, key=f"close-call-{call.id}", timeout=CLOSE_TIMEOUT):
-        return
-    db.session.refresh(call)
 
 
 def manages(call: Call) -> bool:

@@ -13,11 +13,12 @@ from participatory.accounts.ratelimits import vote_limit
 from participatory.audit.jobs import request_seal
 from participatory.calls import forms, rules
 from participatory.calls.errors import CallError, Forbidden
+from participatory.calls.jobs import close_if_due
 from participatory.calls.mail import ballot_receipt
 from participatory.calls.services import ballots as services
 from participatory.calls.services.calls import phase_of
 from participatory.calls.services.proposals import ballot_proposals
-from participatory.calls.views import bp, call_or_404, close_if_due
+from participatory.calls.views import bp, call_or_404
 from participatory.extensions import db
 
 
@@ -50,13 +51,13 @@ def ballot(call_id: int):
 
 def _ballot_page(call, chosen: list[int] | None = None, status: int = 200):
     current = services.ballot_of(db.session, call, current_user)
-    chosen = set(chosen if chosen is not None else current.proposal_ids if current else [])
+    selected = set(chosen if chosen is not None else current.proposal_ids if current else [])
     return render_template(
         "calls/ballot.html",
         call=call,
         form=forms.ActionForm(),
         ballot=current,
-        chosen=chosen,
+        chosen=selected,
         projects=ballot_proposals(db.session, call),
     ), status
 
@@ -82,7 +83,7 @@ def _submit(call_id: int):
     if current_user.email:  # the receipt mail is committed with the ballot, or neither is
         outbox.add(db.session, ballot_receipt(current_user.email, receipt.call, receipt.code, receipt.changed), now)
     # What the page shows was just written by this transaction: no need to read it back after the commit.
-    db.session().expire_on_commit = False
+    db.session().expire_on_commit = False  # type: ignore[operator]  # the scoped_session called: the Session
     db.session.commit()
     request_seal()
     outbox.dispatch()
@@ -134,7 +135,7 @@ def renew_receipt(call_id: int):
     if current_user.email:
         mail = ballot_receipt(current_user.email, receipt.call, receipt.code, changed=False, renewed=True)
         outbox.add(db.session, mail, now)
-    db.session().expire_on_commit = False
+    db.session().expire_on_commit = False  # type: ignore[operator]  # the scoped_session called: the Session
     db.session.commit()
     request_seal()
     outbox.dispatch()

@@ -11,13 +11,13 @@ from flask_login import current_user
 from constituencies.models import Constituency
 from participatory import clock
 from participatory.accounts.policy import authorize
-from participatory.calls import forms, rules
+from participatory.calls import forms, queries, rules
 from participatory.calls.errors import CallError
+from participatory.calls.jobs import close_if_due
 from participatory.calls.services import calls as call_services
 from participatory.calls.services import proposals as proposal_services
-from participatory.calls.services import queries
 from participatory.calls.services.ballots import ballot_of
-from participatory.calls.views import bp, call_or_404, close_if_due, manages, moderates, refused
+from participatory.calls.views import bp, call_or_404, manages, moderates, refused
 from participatory.extensions import db
 
 

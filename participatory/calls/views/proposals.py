@@ -13,6 +13,7 @@ from participatory.accounts.models import User
 from participatory.accounts.policy import authorize
 from participatory.calls import forms, images, rules
 from participatory.calls.errors import CallError, Forbidden
+from participatory.calls.jobs import close_if_due
 from participatory.calls.mail import review_notice
 from participatory.calls.models import ProposalReport
 from participatory.calls.services import implementation as implementation_services
@@ -21,7 +22,6 @@ from participatory.calls.services.calls import phase_of
 from participatory.calls.views import (
     bp,
     call_or_404,
-    close_if_due,
     manages,
     moderates,
     proposal_or_404,

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 
 from constituencies.models import Constituency
 from participatory import clock
-from participatory.audit.explanations import ballot_spending, page_data, read_explanations
-from participatory.audit.exports import published_files
-from participatory.calls import rules
-from participatory.calls.services import queries
+from participatory.calls import queries, rules
+from participatory.calls.explanations import ballot_spending, page_data, read_explanations
+from participatory.calls.exports import published_files
+from participatory.calls.jobs import close_if_due
 from participatory.calls.services.calls import phase_of
-from participatory.calls.views import bp, call_or_404, close_if_due
+from participatory.calls.views import bp, call_or_404
 from participatory.extensions import db
 from participatory.tally import EQUAL_SHARES, EQUAL_SHARES_COMPLETED
 from participatory.tally.explain import STAGE_COMPLETION, STAGE_EQUAL_SHARES

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participatory.crowdfunding.campaign_account.rules import DRAFT
 from participatory.crowdfunding.models import Candidacy
-from participatory.extensions import db
+from participatory.extensions import Model
 
 
-class CampaignAccount(db.Model):
+class CampaignAccount(Model):
     __tablename__ = "campaign_account"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -33,7 +33,7 @@ class CampaignAccount(db.Model):
     )
 
 
-class AccountEntry(db.Model):
+class AccountEntry(Model):
     """One receipt or expense entered by hand. Never edited once the account is filed: a correction
     is a new entry that reverses it (`reverses_id`), counted negatively."""
 
@@ -72,7 +72,7 @@ class AccountEntry(db.Model):
     attachments: Mapped[list[AccountAttachment]] = relationship(back_populates="entry", order_by="AccountAttachment.id")
 
 
-class AccountAttachment(db.Model):
+class AccountAttachment(Model):
     """A supporting document, stored under UPLOAD_DIR with a random name; served only to those who
     read the ledger."""
 

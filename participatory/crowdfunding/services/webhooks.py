@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -217,7 +218,7 @@ def handle_event(session: Session, now: datetime, event: dict, *, cap_cents: int
         obj = {}
     intent_id = _intent_of(kind, obj) if kind in HANDLED else None
     donation = _donation_for_intent(session, intent_id)
-    limits = {"cap_cents": cap_cents, "pending_ttl": pending_ttl}
+    limits: dict[str, Any] = {"cap_cents": cap_cents, "pending_ttl": pending_ttl}
 
     if intent_id is None:
         outcome = Outcome("ignored")

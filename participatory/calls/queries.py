@@ -51,7 +51,9 @@ def overview(session: Session, now: datetime) -> list[CallRow]:
         dict(
             session.execute(
                 select(Ballot.call_id, func.count()).where(Ballot.call_id.in_(ids)).group_by(Ballot.call_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         if ids
         else {}
@@ -62,7 +64,9 @@ def overview(session: Session, now: datetime) -> list[CallRow]:
                 select(Proposal.call_id, func.count())
                 .where(Proposal.call_id.in_(ids), Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None))
                 .group_by(Proposal.call_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         if ids
         else {}

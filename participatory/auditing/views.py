@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from sqlalchemy import select
 
 from participatory.accounts.policy import authorize
-from participatory.audit.exports import FILES
-from participatory.audit.forms import AuditFilterForm
 from participatory.audit.models import AuditEvent
 from participatory.audit.services import (
     EventFilter,
@@ -22,6 +21,8 @@ from participatory.audit.services import (
     pending_count,
 )
 from participatory.audit.signing import current_keys
+from participatory.auditing.forms import AuditFilterForm
+from participatory.calls.exports import FILES
 from participatory.calls.models import Call, CallResult
 from participatory.crowdfunding.models import Candidacy, Election
 from participatory.crowdfunding.services.ledger import totals
@@ -90,7 +91,8 @@ def _checkpoints() -> dict:
 
 def _page_url(page: int) -> str:
     """This listing with the same filters, at another page."""
-    return url_for("audit.log", **(request.args.to_dict() | {"page": page}))
+    values: dict[str, Any] = request.args.to_dict() | {"page": page}
+    return url_for("audit.log", **values)
 
 
 @bp.get("/journal.jsonl")

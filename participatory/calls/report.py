@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from participatory.tally.explanations import DID_NOT_FIT, NO_SUPPORTER, SHARES_RAN_OUT
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "audit"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "calls"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 RULE_NAMES = {
     "greedy": "Vote majoritaire glouton (greedy)",

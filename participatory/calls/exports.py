@@ -12,9 +12,9 @@ Nine files, all public and free of personal data:
   line: each voter finds their own, and anyone checks it has as many lines as ``ballots.pb``
   has ballots;
 - ``explanations.json``: how the rule spent the budget (equal shares' rounds, the completion,
-  why each other project stayed out) and every rule's fairness figures (audit/explanations.py);
+  why each other project stayed out) and every rule's fairness figures (calls/explanations.py);
 - ``report.html`` / ``report.pdf``: a report to keep, with the SHA-256 of the files above
-  (audit/report.py);
+  (calls/report.py);
 - ``manifest.json``: the SHA-256 of each file above, the rule, the engine version, the
   ballots digest and the audit event of the results.
 
@@ -40,12 +40,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from participatory import csvfiles
-from participatory.audit.explanations import explanations_document
 from participatory.audit.models import AuditEvent, PublishedFile
-from participatory.audit.report import report_context, report_html, report_pdf
 from participatory.audit.services import SYSTEM, record
 from participatory.calls import rules as call_rules
+from participatory.calls.explanations import explanations_document
 from participatory.calls.models import Ballot, BallotItem, Call, CallResult, Proposal
+from participatory.calls.report import report_context, report_html, report_pdf
 from participatory.tally import Election, Project, pabulib_string
 
 FILES = {  # name -> media type, in manifest order
@@ -152,7 +152,9 @@ def _call_header(call: Call) -> dict:
 
 
 def results_rows(session: Session, result: CallResult) -> list[dict]:
-    titles = dict(session.execute(select(Proposal.id, Proposal.title).where(Proposal.call_id == result.call_id)).all())
+    titles = dict(
+        session.execute(select(Proposal.id, Proposal.title).where(Proposal.call_id == result.call_id)).tuples().all()
+    )
     return [
         {
             "proposal_id": p["proposal_id"],
@@ -229,7 +231,7 @@ def ballots_election(session: Session, call: Call, result: CallResult) -> Electi
     """The tally's input as it was: the result's projects, every ballot under its public id."""
     ids = [p["proposal_id"] for p in result.projects]
     index = {pid: i for i, pid in enumerate(ids)}
-    titles = dict(session.execute(select(Proposal.id, Proposal.title).where(Proposal.id.in_(ids))).all())
+    titles = dict(session.execute(select(Proposal.id, Proposal.title).where(Proposal.id.in_(ids))).tuples().all())
     # One row per (ballot, item), as closing reads them (rendered at publication, in the same transaction).
     rows = session.execute(
         select(Ballot.public_id, BallotItem.proposal_id)
