@@ -75,7 +75,6 @@ def register_extensions(app: Flask) -> None:
     import constituencies.models  # noqa: F401
     import participatory.audit.models  # noqa: F401
     import participatory.calls.models  # noqa: F401
-    import participatory.crowdfunding.campaign_account.models  # noqa: F401
     import participatory.crowdfunding.models  # noqa: F401
     import participatory.outbox  # noqa: F401
     from participatory.accounts import signin

@@ -28,7 +28,7 @@ ROOMS = {"models", "services", "rules", "forms", "views", "queries", "mail", "cl
 EXPECTED_ROOMS = {
     "accounts": {"models", "services", "rules", "forms", "views", "queries", "mail", "cli", "jobs"},
     "calls": {"models", "services", "rules", "forms", "views", "queries", "mail", "cli", "jobs"},
-    "crowdfunding": {"models", "services", "rules", "forms", "views", "cli"},
+    "crowdfunding": {"models", "services", "rules", "forms", "views", "queries", "cli"},
     "constituencies": {"models", "services", "rules", "views", "queries", "cli"},
     "audit": {"models", "services", "rules", "cli", "jobs"},
     "auditing": {"forms", "views"},

@@ -26,7 +26,6 @@ from tests.calls.conftest import sign_in
 
 FORM_MODULES = ["participatory.accounts.forms", "participatory.calls.forms", "participatory.crowdfunding.forms"]
 FORM_MODULES += ["participatory.auditing.forms"]
-FORM_MODULES += ["participatory.crowdfunding.campaign_account.forms"]
 
 # Refused everywhere (one line or free text).
 ALWAYS = {

@@ -11,9 +11,10 @@ from flask import abort
 from participatory.api.caching import cached_json, cached_response
 from participatory.api.openapi_blocks import error, file_body, get_op, json_body, ref
 from participatory.api.views import bp
+from participatory.crowdfunding import queries
 from participatory.crowdfunding import rules as cf_rules
-from participatory.crowdfunding.campaign_account import queries, rules
 from participatory.crowdfunding.models import Candidacy
+from participatory.crowdfunding.rules import campaign_account as rules
 from participatory.extensions import db
 
 

@@ -169,7 +169,7 @@ def _resource(name: str, endpoint: str, title: str, fields: tuple, key: list[str
 
 def _campaign_account_resources() -> list[dict]:
     """The filed campaign accounts (crowdfunding/campaign_account/queries.py writes them)."""
-    from participatory.crowdfunding.campaign_account import queries
+    from participatory.crowdfunding import queries
 
     if "api.national_campaign_accounts_csv" not in current_app.view_functions:
         return []

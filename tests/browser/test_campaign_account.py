@@ -12,7 +12,8 @@ import pytest
 
 from participatory import clock
 from participatory.crowdfunding import rules as cf_rules
-from participatory.crowdfunding.campaign_account import rules, services
+from participatory.crowdfunding.rules import campaign_account as rules
+from participatory.crowdfunding.services import campaign_account as services
 from participatory.extensions import db
 from tests.accounts.conftest import password_hash
 from tests.browser.a11y import assert_accessible

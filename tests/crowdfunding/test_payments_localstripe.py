@@ -56,6 +56,8 @@ def test_successful_donation_end_to_end_through_the_webhook(app, client, world, 
     assert done, "the payment_intent.succeeded webhook never reached the app"
     paid = reload(donation.id)
     assert paid.status == rules.SUCCEEDED and paid.receipt_number == 1
+    # The receipt is written to the outbox with the payment, and delivered just after the commit.
+    assert wait_for(lambda: len(read_outbox(outbox)) == 1), "the receipt was never delivered"
     [mail] = read_outbox(outbox)
     assert mail["To"] == "anais@example.org" and [a.get_filename() for a in mail.iter_attachments()] == [
         f"don-{world.candidacy.id}-00001.pdf"

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from participatory.calls.views import upload_dir
 from participatory.crowdfunding import rules as cf_rules
-from participatory.crowdfunding.campaign_account import rules
-from participatory.crowdfunding.campaign_account.models import AccountAttachment, AccountEntry, CampaignAccount
-from participatory.crowdfunding.campaign_account.services import ATTACHMENT_FOLDER
-from participatory.crowdfunding.models import Candidacy, Election
+from participatory.crowdfunding.models import AccountAttachment, AccountEntry, CampaignAccount, Candidacy, Election
+from participatory.crowdfunding.rules import campaign_account as rules
+from participatory.crowdfunding.services.campaign_account import ATTACHMENT_FOLDER
+from participatory.uploads import upload_dir
 from tests.permissions.framework import ROLES, Case, everyone
 
 PDF = b"%PDF-1.4\n% permissions test\n"

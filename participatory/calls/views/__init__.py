@@ -4,9 +4,8 @@ ballots, results). Views are thin: parse, call one service, commit once, redirec
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, abort
 from flask_babel import format_currency, format_percent
 from flask_login import current_user
 
@@ -72,10 +71,6 @@ def call_helpers() -> dict:
         "level_labels": forms.LEVEL_LABELS,
         "status_labels": forms.STATUS_LABELS,
     }
-
-
-def upload_dir() -> Path:
-    return Path(current_app.config.get("UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
 
 
 from participatory.calls.views import ballots, calls, proposals, results  # noqa: E402,F401  (routes on bp)

@@ -26,9 +26,9 @@ from participatory.calls.views import (
     moderates,
     proposal_or_404,
     refused,
-    upload_dir,
 )
 from participatory.extensions import db
+from participatory.uploads import upload_dir
 
 
 def _input(form: forms.ProposalForm) -> services.ProposalInput:

@@ -21,10 +21,9 @@ from sqlalchemy.orm import Session
 from participatory.accounts.models import User
 from participatory.audit.services import actor_of, record
 from participatory.crowdfunding import rules
-from participatory.crowdfunding.campaign_account.models import AccountEntry
 from participatory.crowdfunding.errors import CrowdfundingError, PaymentUnavailable, raise_if
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
-from participatory.crowdfunding.models import Candidacy, Donation, DonorCap
+from participatory.crowdfunding.models import AccountEntry, Candidacy, Donation, DonorCap
 from participatory.crowdfunding.services.campaigns import window_of
 from participatory.crowdfunding.services.connect import donor_refusal
 

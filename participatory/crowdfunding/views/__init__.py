@@ -12,8 +12,7 @@ from flask_login import current_user
 from constituencies.models import Constituency
 from participatory import clock
 from participatory.accounts.policy import allowed
-from participatory.crowdfunding import rules
-from participatory.crowdfunding.campaign_account import queries as account_queries
+from participatory.crowdfunding import queries, rules
 from participatory.crowdfunding.errors import MESSAGES
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
 from participatory.crowdfunding.models import Candidacy
@@ -81,10 +80,9 @@ def campaign_context(candidacy: Candidacy) -> dict:
         "summary": opendata.candidacy_summary(db.session, candidacy.id),
         "cap_cents": current_app.config["DONATION_CAP_CENTS"],
         "paris": rules.PARIS,
-        "account_published": account_queries.published(db.session, candidacy),
+        "account_published": queries.published(db.session, candidacy),
     }
 
 
 from participatory.crowdfunding import personal_data  # noqa: E402,F401  (registers the donations part)
-from participatory.crowdfunding.campaign_account import views as account_views  # noqa: E402,F401  (routes on bp)
-from participatory.crowdfunding.views import connect, manage, public  # noqa: E402,F401  (routes on bp)
+from participatory.crowdfunding.views import campaign_account, connect, manage, public  # noqa: E402,F401  (routes on bp)

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 from participatory.crowdfunding import rules as cf_rules
-from participatory.crowdfunding.campaign_account import rules, services
 from participatory.crowdfunding.models import Donation
+from participatory.crowdfunding.rules import campaign_account as rules
+from participatory.crowdfunding.services import campaign_account as services
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from participatory import clock
 from participatory.crowdfunding import rules as cf_rules
-from participatory.crowdfunding.campaign_account import rules, services
-from participatory.crowdfunding.campaign_account.models import AccountEntry
 from participatory.crowdfunding.errors import CrowdfundingError
-from participatory.crowdfunding.models import Candidacy, Donation
+from participatory.crowdfunding.models import AccountEntry, Candidacy, Donation
+from participatory.crowdfunding.rules import campaign_account as rules
+from participatory.crowdfunding.services import campaign_account as services
 from participatory.crowdfunding.services.donations import start_donation
 from participatory.extensions import db
 from tests.crowdfunding.campaign_account.conftest import CAP, TTL

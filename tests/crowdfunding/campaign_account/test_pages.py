@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from participatory.accounts.rules import FINANCIAL_AGENT
 from participatory.crowdfunding import rules as cf_rules
-from participatory.crowdfunding.campaign_account import rules, services
-from participatory.crowdfunding.campaign_account.models import AccountEntry
+from participatory.crowdfunding.models import AccountEntry
+from participatory.crowdfunding.rules import campaign_account as rules
+from participatory.crowdfunding.services import campaign_account as services
 from tests.crowdfunding.campaign_account.conftest import PDF, platform_donation
 from tests.crowdfunding.conftest import make_user, sign_in
 

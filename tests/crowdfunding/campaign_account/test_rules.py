@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from participatory.crowdfunding.campaign_account import rules
-from participatory.crowdfunding.campaign_account.rules import Line
+from participatory.crowdfunding.rules import campaign_account as rules
+from participatory.crowdfunding.rules.campaign_account import Line
 
 START, END, TODAY = date(2027, 12, 1), date(2028, 8, 18), date(2028, 7, 1)
 

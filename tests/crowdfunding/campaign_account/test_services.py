@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from participatory.audit.models import AuditEvent
-from participatory.crowdfunding.campaign_account import rules, services
-from participatory.crowdfunding.campaign_account.models import AccountAttachment, AccountEntry, CampaignAccount
 from participatory.crowdfunding.errors import CrowdfundingError
+from participatory.crowdfunding.models import AccountAttachment, AccountEntry, CampaignAccount
+from participatory.crowdfunding.rules import campaign_account as rules
+from participatory.crowdfunding.services import campaign_account as services
 from participatory.crowdfunding.services.donations import start_donation
 from tests.crowdfunding.campaign_account.conftest import (
     CAP,

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from participatory import csvfiles
-from participatory.crowdfunding.campaign_account import rules, services
-from participatory.crowdfunding.campaign_account.models import CampaignAccount
-from participatory.crowdfunding.models import Candidacy, Election
+from participatory.crowdfunding.models import CampaignAccount, Candidacy, Election
+from participatory.crowdfunding.rules import campaign_account as rules
+from participatory.crowdfunding.services import campaign_account as services
 
 
 @dataclass(frozen=True)

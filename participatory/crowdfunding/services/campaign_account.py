@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 from participatory.accounts.models import User
 from participatory.audit.services import actor_of, record
 from participatory.crowdfunding import rules as cf_rules
-from participatory.crowdfunding.campaign_account import rules
-from participatory.crowdfunding.campaign_account.models import AccountAttachment, AccountEntry, CampaignAccount
 from participatory.crowdfunding.errors import CrowdfundingError, raise_if
-from participatory.crowdfunding.models import Candidacy, Donation
+from participatory.crowdfunding.models import AccountAttachment, AccountEntry, CampaignAccount, Candidacy, Donation
+from participatory.crowdfunding.rules import campaign_account as rules
 from participatory.crowdfunding.services.campaigns import window_of
 from participatory.crowdfunding.services.donations import counted_cents, lock_donor
 

@@ -9,14 +9,15 @@ from flask_login import current_user
 
 from participatory import clock
 from participatory.accounts.policy import allowed, authorize
-from participatory.calls.views import upload_dir
-from participatory.crowdfunding.campaign_account import forms, queries, rules, services
-from participatory.crowdfunding.campaign_account.models import AccountAttachment, AccountEntry
+from participatory.crowdfunding import forms, queries
 from participatory.crowdfunding.errors import CrowdfundingError
-from participatory.crowdfunding.models import Candidacy
+from participatory.crowdfunding.models import AccountAttachment, AccountEntry, Candidacy
+from participatory.crowdfunding.rules import campaign_account as rules
+from participatory.crowdfunding.services import campaign_account as services
 from participatory.crowdfunding.services import campaigns
 from participatory.crowdfunding.views import bp, campaign_context, get_or_404, pending_ttl, visible_candidacy
 from participatory.extensions import db
+from participatory.uploads import upload_dir
 
 BASE = "/mandataire/campagnes/<int:candidacy_id>/compte-de-campagne"
 
@@ -63,7 +64,7 @@ def _page(candidacy: Candidacy, receipt_form=None, expense_form=None, status: in
         expense_form=expense_form or forms.ExpenseForm(),
         attachment_form=forms.AttachmentForm(),
         confirm_form=forms.ConfirmForm(),
-        decision_form=forms.DecisionForm(),
+        decision_form=forms.CnccfpDecisionForm(),
         can_edit=allowed(current_user, "campaign.finance", owner_ids=owner),
         can_decide=allowed(current_user, "campaign_account.decide", owner_ids=owner),
         rules=rules,
@@ -238,7 +239,7 @@ def account_file(candidacy_id: int):
 @bp.post(BASE + "/decision")
 def account_decision(candidacy_id: int):
     candidacy = _candidacy(candidacy_id, "campaign_account.decide")
-    form = forms.DecisionForm()
+    form = forms.CnccfpDecisionForm()
     if not form.validate_on_submit():
         _form_errors(form)
         return _page(candidacy, status=400)
