@@ -74,7 +74,7 @@ def test_upload_dir_and_proposal_limit_come_from_the_environment(monkeypatch, tm
     app = create_app()
     assert app.config["UPLOAD_DIR"] == str(tmp_path / "shared-uploads")
     assert app.config["PROPOSALS_PER_AUTHOR"] == 3
-    from participatory.calls.views import upload_dir
+    from participatory.uploads import upload_dir
 
     with app.app_context():
         assert upload_dir() == tmp_path / "shared-uploads"

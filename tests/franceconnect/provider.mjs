@@ -64,6 +64,10 @@ const provider = new Provider(issuer, {
   pkce: { required: () => false }, // FranceConnect v2 does not require PKCE
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   cookies: { keys: [crypto.randomBytes(32).toString("hex")] },
+  // The session cookie expires at its session's end, written on this provider's clock (the tests' frozen
+  // time), while the test clients judge it on the machine's date (Chromium) or a date shifted years ahead
+  // (TEST_SHIFT_DAYS): a long session keeps it valid whatever the date the suite runs on.
+  ttl: { Session: 50 * 365 * 24 * 3600 },
   async findAccount(ctx, id) {
     if (!accounts.has(id)) return undefined;
     return { accountId: id, claims: async () => ({ sub: id, ...accounts.get(id) }) };
