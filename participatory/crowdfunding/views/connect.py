@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, flash, jsonify, redirect, request, url_for
+from flask import flash, jsonify, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,12 +16,12 @@ from participatory import clock
 from participatory.accounts.policy import authorize
 from participatory.crowdfunding import forms, rules
 from participatory.crowdfunding.errors import CrowdfundingError
-from participatory.crowdfunding.gateway import InvalidSignature, MalformedEvent, verify_webhook
+from participatory.crowdfunding.gateway import MalformedEvent
 from participatory.crowdfunding.models import Candidacy
 from participatory.crowdfunding.services import campaigns, connect
 from participatory.crowdfunding.services.webhooks import HANDLED
 from participatory.crowdfunding.views import bp, gateway, get_or_404
-from participatory.crowdfunding.views.public import apply_payment_event
+from participatory.crowdfunding.views.public import apply_payment_event, verified_event
 from participatory.extensions import csrf, db
 from participatory.forms import Form
 
@@ -127,20 +127,7 @@ def connect_override(candidacy_id: int):
 @bp.post("/stripe/connect/webhook")
 @csrf.exempt  # authenticated by its Stripe signature instead
 def connect_webhook():
-    config = current_app.config
-    try:
-        event = verify_webhook(
-            request.get_data(),
-            request.headers.get("Stripe-Signature"),
-            config["STRIPE_CONNECT_WEBHOOK_SECRET"],
-            config["STRIPE_WEBHOOK_TOLERANCE"],
-        )
-    except InvalidSignature:
-        log.warning("connect webhook refused: bad or stale signature")
-        return jsonify({"error": "invalid signature"}), 400
-    except MalformedEvent as error:
-        log.warning("connect webhook refused: %s", error)
-        return jsonify({"error": f"malformed event: {error}"}), 400
+    event = verified_event("STRIPE_CONNECT_WEBHOOK_SECRET", "connect webhook")
     if event["type"] in HANDLED:
         return apply_payment_event(event)
     if event["type"] not in connect.HANDLED:

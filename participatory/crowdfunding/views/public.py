@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -179,24 +179,29 @@ def donation_status(ref: str):
     return response
 
 
-@bp.post("/stripe/webhook")
-@csrf.exempt  # authenticated by its Stripe signature instead
-def stripe_webhook():
+def verified_event(secret_setting: str, endpoint: str) -> dict:
+    """The event of a Stripe webhook request, its signature checked with the secret of `secret_setting`;
+    a bad or stale signature, or a malformed event, ends the request with a 400 and changes nothing."""
     config = current_app.config
     try:
-        event = verify_webhook(
+        return verify_webhook(
             request.get_data(),
             request.headers.get("Stripe-Signature"),
-            config["STRIPE_WEBHOOK_SECRET"],
+            config[secret_setting],
             config["STRIPE_WEBHOOK_TOLERANCE"],
         )
     except InvalidSignature:
-        log.warning("stripe webhook refused: bad or stale signature")
-        return jsonify({"error": "invalid signature"}), 400
+        log.warning("%s refused: bad or stale signature", endpoint)
+        abort(make_response(jsonify({"error": "invalid signature"}), 400))
     except MalformedEvent as error:
-        log.warning("stripe webhook refused: %s", error)
-        return jsonify({"error": f"malformed event: {error}"}), 400
-    return apply_payment_event(event)
+        log.warning("%s refused: %s", endpoint, error)
+        abort(make_response(jsonify({"error": f"malformed event: {error}"}), 400))
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt  # authenticated by its Stripe signature instead
+def stripe_webhook():
+    return apply_payment_event(verified_event("STRIPE_WEBHOOK_SECRET", "stripe webhook"))
 
 
 def apply_payment_event(event: dict):
