@@ -73,7 +73,10 @@ import-graph: $(VENV)/.installed
 # the suite reads one frozen clock and passes whatever the date (tests/shifted_date.py).
 TEST_SHIFT_DAYS ?=
 
-test: setup test-sqlite test-postgres
+# The two passes run side by side, one a core (each its own database; tests/servers.py: Redis too);
+# each pass's output is printed whole when it ends.
+test: setup
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
 	TEST_SHIFT_DAYS=$(TEST_SHIFT_DAYS) $(BIN)/python -m pytest -q -p no:cacheprovider

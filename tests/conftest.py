@@ -20,6 +20,7 @@ from flask_migrate import upgrade
 
 from participatory import clock, create_app
 from participatory.extensions import db
+from tests.servers import OwnRedis
 from tests.shifted_date import shift_from_environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,24 @@ def redis_up() -> bool:
 
 
 requires_redis = pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379 (the claim is about Redis)")
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own (see tests/servers.py), killed at the end."""
+    server = OwnRedis(tmp_path)
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="module")
+def module_redis(tmp_path_factory):
+    """A redis-server shared by one module's tests, never by the other pass running beside this one."""
+    server = OwnRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.kill()
 
 
 def _postgres_database(url: str):

@@ -32,9 +32,8 @@ from participatory.mail import Attachment, Mail, read_outbox, send
 from tests.builders import make_closed_call
 from tests.calls import builders
 from tests.calls.conftest import sign_in
-from tests.conftest import requires_redis
+from tests.servers import requires_redis_server
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 ADDRESS = "ana.verite-dupont@example.org"
 
@@ -50,18 +49,23 @@ def _keys_of(redis: Redis, queue_name: str) -> set[bytes]:
 
 
 @pytest.fixture
-def rq_mode(app, tmp_path, monkeypatch):
+def redis_url(module_redis) -> str:
+    return module_redis.url
+
+
+@pytest.fixture
+def rq_mode(app, redis_url, tmp_path, monkeypatch):
     """The app in RQ mode on a queue of its own, writing mail to a per-test outbox."""
     name = f"test-{uuid.uuid4().hex[:12]}"
     for key, value in {
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "JOBS_INLINE": False,
         "JOBS_QUEUE": name,
         "OUTBOX_DIR": str(tmp_path),
         "SMTP_URL": "",
     }.items():
         monkeypatch.setitem(app.config, key, value)
-    redis = Redis.from_url(REDIS_URL)
+    redis = Redis.from_url(redis_url)
     yield SimpleNamespace(
         name=name, redis=redis, queue=Queue(name, connection=redis), outbox=lambda: read_outbox(tmp_path)
     )
@@ -130,7 +134,7 @@ def send_through_scripted_smtp(app, rq_mode, monkeypatch, answers: dict):
 # --- mail ---------------------------------------------------------------------------------------------------
 
 
-@requires_redis
+@requires_redis_server
 def test_a_mail_waits_in_redis_until_a_worker_delivers_it_then_nothing_is_left(app, rq_mode):
     with app.app_context():
         send(Mail(to=ADDRESS, subject="Bonjour", body="Corps", attachments=[Attachment("r.pdf", b"%PDF-1.4")]))
@@ -149,7 +153,7 @@ def test_a_mail_waits_in_redis_until_a_worker_delivers_it_then_nothing_is_left(a
     assert rq_mode.queue.count == 0 and FailedJobRegistry(queue=rq_mode.queue).count == 0
 
 
-@requires_redis
+@requires_redis_server
 def test_a_page_that_sends_mail_only_queues_it(app, client, rq_mode):
     """Callers keep calling participatory.mail.send: registration's confirmation goes through the queue."""
     data = {
@@ -165,7 +169,7 @@ def test_a_page_that_sends_mail_only_queues_it(app, client, rq_mode):
     assert message["To"] == ADDRESS and "/compte/confirmer/" in message.get_content()
 
 
-@requires_redis
+@requires_redis_server
 def test_a_failed_delivery_is_retried_and_then_delivered(app, rq_mode, monkeypatch):
     answers = {"data": ["451 4.3.0 try again later"]}
     job, received = send_through_scripted_smtp(app, rq_mode, monkeypatch, answers)
@@ -174,7 +178,7 @@ def test_a_failed_delivery_is_retried_and_then_delivered(app, rq_mode, monkeypat
     assert FailedJobRegistry(queue=rq_mode.queue).count == 0 and not rq_mode.redis.exists(f"rq:job:{job.id}")
 
 
-@requires_redis
+@requires_redis_server
 def test_a_delivery_failing_every_time_ends_failed_without_the_address_in_redis(app, rq_mode, monkeypatch):
     answers = {"rcpt": [f"550 5.1.1 <{ADDRESS}>: unknown user"] * 3}
     job, received = send_through_scripted_smtp(app, rq_mode, monkeypatch, answers)
@@ -188,8 +192,8 @@ def test_a_delivery_failing_every_time_ends_failed_without_the_address_in_redis(
     assert 0 < rq_mode.redis.ttl(f"rq:job:{job.id}") <= app.config["JOBS_FAILURE_TTL"], "failed jobs expire"
 
 
-def test_inline_mode_delivers_at_once_even_with_redis_configured(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+def test_inline_mode_delivers_at_once_even_with_redis_configured(app, redis_url, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "JOBS_INLINE", True)
     monkeypatch.setitem(app.config, "OUTBOX_DIR", str(tmp_path))
     monkeypatch.setitem(app.config, "SMTP_URL", "")
@@ -201,7 +205,7 @@ def test_inline_mode_delivers_at_once_even_with_redis_configured(app, tmp_path, 
 # --- closing calls ------------------------------------------------------------------------------------------
 
 
-@requires_redis
+@requires_redis_server
 def test_many_requests_to_a_closed_call_queue_one_job_and_the_worker_closes_it_once(app, client, session, rq_mode):
     world = make_closed_call(session, clock.now(), close=False)
     call_id = world.call.id
@@ -306,7 +310,7 @@ def test_with_redis_unreachable_jobs_run_inline_and_the_log_names_no_one(
 # --- a worker that died ----------------------------------------------------------------------------------
 
 
-@requires_redis
+@requires_redis_server
 def test_a_job_whose_lease_expired_goes_back_to_the_front_of_the_queue_three_times_at_most(app, rq_mode):
     from rq.registry import StartedJobRegistry
 
@@ -345,7 +349,7 @@ def test_the_worker_command_refuses_to_run_without_redis(app, monkeypatch):
     assert result.exit_code != 0 and "REDIS_URL is not set" in result.output
 
 
-@requires_redis
+@requires_redis_server
 def test_the_worker_command_runs_the_queue_in_burst_mode(app, rq_mode):
     with app.app_context():
         send(Mail(to=ADDRESS, subject="Bonjour", body="Corps"))
@@ -380,6 +384,6 @@ def test_job_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert (config["JOBS_LEASE_SECONDS"], config["JOBS_MAINTENANCE_SECONDS"]) == (20, 10)
 
 
-def test_a_worker_wakes_for_its_maintenance_and_holds_a_short_lease(app):
-    worker = jobs.worker(app, Redis.from_url(REDIS_URL))
+def test_a_worker_wakes_for_its_maintenance_and_holds_a_short_lease(app, redis_url):
+    worker = jobs.worker(app, Redis.from_url(redis_url))
     assert (worker.lease, worker.maintenance_interval, worker.dequeue_timeout) == (15, 15, 15)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from participatory.mail import Attachment, Mail, read_outbox, send
+from tests.servers import free_port as _free_port
 
 
 def test_outbox_keeps_each_message_as_eml(app, tmp_path, monkeypatch):
@@ -18,12 +17,6 @@ def test_outbox_keeps_each_message_as_eml(app, tmp_path, monkeypatch):
     [message] = read_outbox(tmp_path)
     assert message["To"] == "ana@example.test" and message["Subject"] == "Bonjour"
     assert [part.get_filename() for part in message.iter_attachments()] == ["r.pdf"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_smtp_delivery_to_a_local_server(app, monkeypatch):

@@ -19,9 +19,10 @@ from participatory import clock, outbox
 from participatory.mail import Mail, read_outbox
 from participatory.outbox import OutboxMessage
 from tests.accounts.test_auth import NEW
+from tests.servers import OwnRedis, requires_redis_server
 from tests.test_jobs import run_burst_worker
 from tests.test_mail import _free_port
-from tests.test_outages import OwnRedis, _voter_clients, requires_redis_server
+from tests.test_outages import _voter_clients
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from participatory.accounts.models import User
 from participatory.config import ConfigError
 from participatory.extensions import db, limiter
 from tests.accounts.conftest import PASSWORD, make_account, sign_in, text
-from tests.conftest import requires_redis
+from tests.servers import requires_redis_server
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "accounts"
 STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js" / "residence-map.js"
@@ -141,29 +141,29 @@ def test_vote_limit_is_offered_to_other_domains():
     assert callable(vote_limit)
 
 
-def test_redis_is_the_storage_when_redis_url_is_set(app, database_url, monkeypatch):
+def test_redis_is_the_storage_when_redis_url_is_set(app, database_url, own_redis, monkeypatch):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     configured = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "RATELIMIT_ENABLED": False,
-            "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "REDIS_URL": own_redis.url,
         }
     )
-    assert configured.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
+    assert configured.config["RATELIMIT_STORAGE_URI"] == own_redis.url
     assert create_app({"TESTING": True, "RATELIMIT_ENABLED": False}).config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
-@requires_redis
-def test_limits_count_in_redis(app, database_url, tmp_path, monkeypatch):
+@requires_redis_server
+def test_limits_count_in_redis(app, database_url, own_redis, tmp_path, monkeypatch):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     limited = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "RATELIMIT_ENABLED": True,
-            "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "REDIS_URL": own_redis.url,
             "RATELIMIT_LOGIN": "2 per minute",
             "OUTBOX_DIR": str(tmp_path),
             "WTF_CSRF_ENABLED": False,

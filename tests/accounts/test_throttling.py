@@ -16,7 +16,7 @@ from participatory.accounts.ratelimits import DEVICE_COOKIE
 from participatory.extensions import db, limiter
 from participatory.mail import read_outbox
 from tests.accounts.conftest import PASSWORD, link_in, make_account, sign_in
-from tests.conftest import requires_redis
+from tests.servers import requires_redis_server
 
 OWNER_HOME = "10.9.0.1"
 WRONG = {"email": "ana@example.org", "password": "not the password"}
@@ -123,8 +123,8 @@ def test_voters_behind_one_address_each_have_their_own_budget(limited_app):
     assert one.post("/appels/999999/vote", **_from("10.4.0.2")).status_code == 429
 
 
-@requires_redis
-def test_known_addresses_are_shared_through_redis(app, database_url, tmp_path, monkeypatch):
+@requires_redis_server
+def test_known_addresses_are_shared_through_redis(app, database_url, own_redis, tmp_path, monkeypatch):
     """With several app servers the known addresses live in Redis with the counters."""
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     settings = {
@@ -133,7 +133,7 @@ def test_known_addresses_are_shared_through_redis(app, database_url, tmp_path, m
         "SERVER_NAME": "localhost",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": True,
-        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "REDIS_URL": own_redis.url,
         "JOBS_INLINE": True,
         "OUTBOX_DIR": str(tmp_path),
         "RATELIMIT_LOGIN_ACCOUNT": "2 per hour",

@@ -10,12 +10,13 @@ test leaves a screenshot in test-artifacts/<test name>.png. Never a downloaded b
 from __future__ import annotations
 
 import re
-import socket
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.servers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -27,12 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LiveServer:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import json
 import shutil
-import socket
 import subprocess
 import time
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ import pytest
 import requests
 
 from participatory import clock
+from tests.servers import free_port as _free_port
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]
@@ -32,12 +32,6 @@ CLIENT_SECRET = "a-client-secret-for-the-tests-only-0123456789"
 APP_BASE = "http://localhost"  # the test app's SERVER_NAME
 CALLBACK = APP_BASE + "/compte/franceconnect/retour"
 LOGGED_OUT = APP_BASE + "/compte/franceconnect/deconnecte"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
