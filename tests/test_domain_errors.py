@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from flask import get_flashed_messages
 from wtforms import StringField
 
+from participatory.accounts.errors import MESSAGES as ACCOUNT_MESSAGES
 from participatory.accounts.errors import AccountError, TokenError
 from participatory.calls.errors import CallError, Conflict, Forbidden, NotFound, raise_if
 from participatory.crowdfunding.errors import CrowdfundingError, PaymentUnavailable
@@ -102,3 +106,49 @@ def test_an_unanswered_domain_error_is_json_under_the_api_and_an_error_page_else
     with app.test_request_context("/appels/1"):
         body, status = handle_domain_error(Conflict("no_ballot"))
         assert status == 409 and "pas de bulletin à annuler." in body
+
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNTS = ROOT / "participatory" / "accounts"
+
+
+def _sources(*paths: Path) -> list[Path]:
+    return [file for path in paths for file in ([path] if path.is_file() else sorted(path.rglob("*.py")))]
+
+
+def test_the_accounts_rules_and_services_say_codes_and_import_no_translations():
+    for file in _sources(ACCOUNTS / "rules.py", ACCOUNTS / "services"):
+        imported = {
+            node.module if isinstance(node, ast.ImportFrom) else alias.name
+            for node in ast.walk(ast.parse(file.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        }
+        assert not {name for name in imported if name and name.startswith("flask_babel")}, file
+
+
+def _literal_codes(file: Path, names: set[str]) -> set[str]:
+    """The string codes given literally to the error classes `names` in `file`."""
+    codes = set()
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in names:
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                codes.add(first.value)
+    return codes
+
+
+def test_every_code_raised_or_returned_by_the_accounts_has_a_message():
+    raised = set().union(*(_literal_codes(f, {"AccountError"}) for f in _sources(ACCOUNTS)))
+    rules_tree = ast.parse((ACCOUNTS / "rules.py").read_text(encoding="utf-8"))
+    returned = {
+        node.value.value
+        for function in rules_tree.body
+        if isinstance(function, ast.FunctionDef)
+        and function.name.endswith("_problem")
+        and function.name != "identity_claims_problem"  # its codes go to the log, not to the person
+        for node in ast.walk(function)
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    }
+    assert raised and returned
+    assert (raised | returned) - set(ACCOUNT_MESSAGES) == set()
