@@ -201,9 +201,12 @@ def register_errors(app: Flask) -> None:
     from sqlalchemy.exc import InterfaceError, OperationalError
     from werkzeug.exceptions import HTTPException
 
-    from participatory.errors import handle_database_unavailable, handle_http_error
+    from participatory.domain_errors import DomainError
+    from participatory.errors import handle_database_unavailable, handle_domain_error, handle_http_error
 
     app.register_error_handler(HTTPException, handle_http_error)
+    # A refusal no view answered itself (views that only show an error page let it through).
+    app.register_error_handler(DomainError, handle_domain_error)
     # Connection errors only: other database errors are bugs, and stay 500s.
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(InterfaceError, handle_database_unavailable)

@@ -1,5 +1,9 @@
 """Error pages: JSON under /api/, a translated HTML page elsewhere.
 
+A DomainError no view answered is answered here: the transaction rolls back (commits when the refusal
+must be kept), then JSON {"error": code, "message", "status"} under /api/, or the error page of its
+status with the message.
+
 While the database is unreachable (connection refused, server restarting, connection lost mid-request),
 every page answers 503 with Retry-After, rendered without touching the database: no signed-in menu (it
 would load the user), and a plain bilingual text if even that page fails.
@@ -10,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Response, g, jsonify, render_template, request
+from flask import Response, flash, g, jsonify, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
+from participatory.domain_errors import DomainError
 from participatory.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,19 @@ def handle_http_error(exc: HTTPException):
         return render_template("error.html", error=exc), exc.code or 500
     except (OperationalError, InterfaceError) as unreachable:  # the page's signed-in menu reads the database
         return handle_database_unavailable(unreachable)
+
+
+def handle_domain_error(error: DomainError):
+    if error.commit:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": error.code, "message": error.message, "status": error.status})
+        response.status_code = error.status
+        return response
+    flash(error.message, "error")
+    return handle_http_error(default_exceptions.get(error.status, InternalServerError)())
 
 
 def handle_database_unavailable(exc: SQLAlchemyError):

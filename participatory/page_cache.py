@@ -121,7 +121,7 @@ def cached_page(view, cache: PageCache):
 
 def register_page_cache(app: Flask) -> PageCache | None:
     """Wrap CACHED_ENDPOINTS' views; off when PAGE_CACHE_SECONDS is 0, and in tests unless they ask for it."""
-    seconds = float(app.config.get("PAGE_CACHE_SECONDS", 0) or 0)
+    seconds = float(app.config["PAGE_CACHE_SECONDS"])
     if seconds <= 0 or (app.testing and not app.config.get("PAGE_CACHE_IN_TESTS")):
         return None
     cache = PageCache(seconds)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from participatory.accounts.rules import VERIFICATION_LABELS, VERIFICATION_LEVELS, verification_met
+from participatory.accounts.errors import VERIFICATION_LABELS
+from participatory.accounts.rules import VERIFICATION_LEVELS, verification_met
 
 # (level, email confirmed, residence declared, residence verified by letter, identity verified) -> met?
 TABLE = [

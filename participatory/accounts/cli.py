@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from participatory import clock
-from participatory.accounts.errors import AccountError
+from participatory.accounts.errors import AccountError, message
 from participatory.accounts.rules import GRANTABLE_ROLES, email_problem
 from participatory.accounts.services import roles
 from participatory.accounts.services.identity import find_by_email, normalise_email
@@ -17,9 +17,9 @@ from participatory.extensions import db
 group = AppGroup("users", help="Accounts and roles.")
 
 
-def _fail(message) -> None:
+def _fail(text) -> None:
     db.session.rollback()
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {text}", err=True)
     sys.exit(1)
 
 
@@ -27,7 +27,7 @@ def _email(value: str) -> str:
     email = normalise_email(value)
     problem = email_problem(email)
     if problem:
-        _fail(problem)
+        _fail(message(problem))
     return email
 
 
@@ -46,7 +46,7 @@ def create_admin_command(email: str, password_stdin: bool) -> None:
     try:
         user, created = roles.create_admin(db.session, email=email, password=password, now=clock.now())
     except AccountError as error:
-        _fail(error)
+        _fail(error.message)
     db.session.commit()
     click.echo(f"{'created' if created else 'existing'} account {user.pseudonym} is now admin")
 
@@ -56,7 +56,7 @@ def _change(action, email: str, role: str, constituency: str | None) -> None:
         user = roles.user_by_email(db.session, _email(email))
         grant = action(db.session, None, user, role=role, constituency_code=constituency, now=clock.now())
     except AccountError as error:
-        _fail(error)
+        _fail(error.message)
     db.session.commit()
     where = f" of {grant.constituency_code}" if grant.constituency_code else ""
     click.echo(f"{user.pseudonym}: {role}{where} {'granted' if action is roles.grant_role else 'revoked'}")

@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Optional, StopValidation
 
+from participatory.accounts.errors import ROLE_LABELS, message
 from participatory.accounts.rules import (
     DISPLAY_NAME_MAX,
     EMAIL_MAX,
@@ -30,7 +31,6 @@ from participatory.accounts.rules import (
     LETTER_FORMATS,
     LETTER_VALIDITY_DAYS,
     PASSWORD_MAX,
-    ROLE_LABELS,
     clean_text,
     email_problem,
     password_problem,
@@ -64,14 +64,14 @@ class SafeText:
                 field.data, max_length=self.max_length, multiline=self.multiline, allow_markup=self.allow_markup
             )
             if problem:
-                raise StopValidation(str(problem))
+                raise StopValidation(message(problem, n=self.max_length))
 
 
 class ValidEmail:
     def __call__(self, form, field) -> None:
         problem = email_problem(field.data or "")
         if problem:
-            raise StopValidation(str(problem))
+            raise StopValidation(message(problem))
 
 
 class StrongPassword:
@@ -81,7 +81,7 @@ class StrongPassword:
         email = form.email.data if hasattr(form, "email") else ""
         problem = password_problem(field.data or "", email or "")
         if problem:
-            raise StopValidation(str(problem))
+            raise StopValidation(message(problem))
 
 
 class PasswordLength:

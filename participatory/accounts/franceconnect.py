@@ -30,7 +30,6 @@ from authlib.integrations.flask_client.integration import FlaskIntegration
 from authlib.oauth2.claims import JWTClaims
 from authlib.oidc.core import CodeIDToken
 from flask import Flask, current_app, session
-from flask_babel import lazy_gettext as _l
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError
 from joserfc.errors import JoseError as JoseRfcError
@@ -51,14 +50,16 @@ ID_TOKEN_KEY = "fc_id_token"  # in the session, for the end-session request's id
 class FranceConnectError(AccountError):
     """The FranceConnect flow failed; `reason` is a content-free code for the log."""
 
-    def __init__(self, message, reason: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(code)
         self.reason = reason
 
 
-REFUSED = _l("La connexion avec FranceConnect n'a pas abouti : recommencez.")
-UNAVAILABLE = _l("FranceConnect ne répond pas pour le moment : réessayez plus tard.")
-CANCELLED = _l("Vous avez annulé la connexion avec FranceConnect : rien n'a été changé.")
+# Codes of the failures (their messages: errors.MESSAGES).
+REFUSED = "franceconnect_refused"
+UNAVAILABLE = "franceconnect_unavailable"
+CANCELLED = "franceconnect_cancelled"
+BAD_CLAIMS = "franceconnect_bad_claims"
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def finish(args, now: datetime) -> VerifiedIdentity:
     userinfo = _userinfo(remote, token, id_claims["sub"], now)
     problem = rules.identity_claims_problem(userinfo)
     if problem:
-        raise FranceConnectError(rules.BAD_CLAIMS, "claims:" + problem)
+        raise FranceConnectError(BAD_CLAIMS, "claims:" + problem)
     return VerifiedIdentity(id_claims["sub"], userinfo, id_token, flow["purpose"], flow.get("user_id"))
 
 

@@ -1,7 +1,7 @@
 """Pure decisions about accounts: roles, verification, tokens, letter codes, input text (table-tested).
 
-User-facing problems are lazy French strings (translated when shown); nothing here
-touches the database, the request or the clock.
+A problem is a code (its message is in errors.py, translated when shown); nothing here
+touches the database, the request, the clock or the translations.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import overload
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -31,24 +30,16 @@ ADMIN = "admin"
 GRANTABLE_ROLES = (MP, CANDIDATE, FINANCIAL_AGENT, AUDITOR, ADMIN)
 # Roles that only make sense bound to one constituency.
 SCOPED_ROLES = (MP,)
-ROLE_LABELS = {
-    RESIDENT: _l("Habitant"),
-    MP: _l("Député"),
-    CANDIDATE: _l("Candidat"),
-    FINANCIAL_AGENT: _l("Mandataire financier"),
-    AUDITOR: _l("Auditeur"),
-    ADMIN: _l("Administrateur"),
-}
 
 
 def grant_problem(role: str, constituency_code: str | None) -> str | None:
     """Why a grant is not well-formed, or None when it is."""
     if role not in GRANTABLE_ROLES:
-        return _l("Rôle inconnu « %(role)s » (attendu : %(roles)s).", role=role, roles=", ".join(GRANTABLE_ROLES))
+        return "unknown_role"
     if role in SCOPED_ROLES and not constituency_code:
-        return _l("Le rôle %(role)s exige une circonscription.", role=role)
+        return "role_needs_constituency"
     if role not in SCOPED_ROLES and constituency_code:
-        return _l("Le rôle %(role)s n'est pas lié à une circonscription.", role=role)
+        return "role_not_scoped"
     return None
 
 
@@ -63,12 +54,6 @@ RESIDENCE_VERIFIED = "letter"
 # keyed on the FranceConnect identity (voter_keys.kinds_for), not on the email.
 IDENTITY_VERIFIED = "franceconnect"
 VERIFICATION_LEVELS = (EMAIL_CONFIRMED, RESIDENCE_DECLARED, RESIDENCE_VERIFIED, IDENTITY_VERIFIED)
-VERIFICATION_LABELS = {
-    EMAIL_CONFIRMED: _l("Adresse électronique confirmée"),
-    RESIDENCE_DECLARED: _l("Résidence déclarée"),
-    RESIDENCE_VERIFIED: _l("Résidence vérifiée"),
-    IDENTITY_VERIFIED: _l("Identité vérifiée avec FranceConnect et résidence déclarée"),
-}
 # Methods that verify a residence -> the level they prove.
 LETTER_METHOD = "letter"
 VERIFICATION_METHODS = {LETTER_METHOD: RESIDENCE_VERIFIED}
@@ -122,28 +107,28 @@ DISPLAY_NAME_MAX = 80
 
 def password_problem(password: str, email: str = "") -> str | None:
     if len(password) < PASSWORD_MIN:
-        return _l("Le mot de passe doit comporter au moins %(n)d caractères.", n=PASSWORD_MIN)
+        return "password_too_short"
     if len(password) > PASSWORD_MAX:
-        return _l("Le mot de passe ne doit pas dépasser %(n)d caractères.", n=PASSWORD_MAX)
+        return "password_too_long"
     if "\x00" in password:
-        return _l("Le mot de passe contient un caractère interdit.")
+        return "password_forbidden_character"
     if password.strip() == "" or len(set(password)) < 4:
-        return _l("Ce mot de passe est trop simple.")
+        return "password_too_simple"
     if email and password.casefold() == email.casefold():
-        return _l("Le mot de passe ne doit pas être votre adresse électronique.")
+        return "password_is_email"
     return None
 
 
 def email_problem(email: str) -> str | None:
     """Syntax only (no DNS): ASCII addresses, which every mail system delivers."""
     if not email:
-        return _l("Indiquez votre adresse électronique.")
+        return "email_required"
     if len(email) > EMAIL_MAX:
-        return _l("Ce champ ne doit pas dépasser %(n)d caractères.", n=EMAIL_MAX)
+        return "email_too_long"
     try:
         validate_email(email, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
-        return _l("Cette adresse électronique n'est pas valide.")
+        return "email_invalid"
     return None
 
 
@@ -160,15 +145,15 @@ def text_problem(value: str, *, max_length: int, multiline: bool = False, allow_
     for char in value:
         category = unicodedata.category(char)
         if category == "Cc" and not (multiline and char in _ALLOWED_CONTROLS):
-            return _l("Ce champ contient un caractère de contrôle interdit.")
+            return "text_control_character"
         if category == "Cf":  # zero-width, bidirectional overrides, BOM, soft hyphen...
-            return _l("Ce champ contient un caractère invisible ou de direction d'écriture interdit.")
+            return "text_invisible_character"
         if category in ("Co", "Cs", "Cn"):
-            return _l("Ce champ contient un caractère non valide.")
+            return "text_invalid_character"
     if not allow_markup and ("<" in value or ">" in value):
-        return _l("Les caractères < et > ne sont pas acceptés.")
+        return "text_markup"
     if len(value) > max_length:
-        return _l("Ce champ ne doit pas dépasser %(n)d caractères.", n=max_length)
+        return "text_too_long"  # its message needs n=max_length
     return None
 
 
@@ -178,6 +163,7 @@ CONFIRM = "confirm"
 RESET = "reset"
 TOKEN_LIFETIMES = {CONFIRM: timedelta(hours=48), RESET: timedelta(hours=1)}
 TOKEN_VALID, TOKEN_EXPIRED, TOKEN_USED = "valid", "expired", "used"
+TOKEN_UNKNOWN = "unknown"  # no such link (or its account is deleted)
 
 
 def new_token() -> str:
@@ -202,6 +188,8 @@ def token_state(*, used_at: datetime | None, expires_at: datetime, now: datetime
 # Moving one's residence to another constituency is allowed once per period, so that
 # nobody hops from call to call to vote in several; the first declaration is free.
 RESIDENCE_CHANGE_COOLDOWN = timedelta(days=30)
+# An account made with FranceConnect has no password: a FranceConnect sign-in this recent stands for it.
+RECENT_FRANCECONNECT = timedelta(minutes=10)
 
 
 def residence_change_problem(
@@ -210,19 +198,15 @@ def residence_change_problem(
     if current is None or current == wanted or declared_at is None:
         return None
     if utc(now) - utc(declared_at) < RESIDENCE_CHANGE_COOLDOWN:
-        return _l(
-            "Vous avez déclaré votre résidence il y a moins de %(days)d jours : "
-            "vous ne pouvez pas encore changer de circonscription.",
-            days=RESIDENCE_CHANGE_COOLDOWN.days,
-        )
+        return "residence_change_too_soon"
     return None
 
 
 def coordinates_problem(lat: float | None, lon: float | None) -> str | None:
     if lat is None or lon is None:
-        return _l("Choisissez un point sur la carte ou utilisez votre position.")
+        return "coordinates_missing"
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or lat != lat or lon != lon:
-        return _l("Ces coordonnées ne sont pas valides.")
+        return "coordinates_invalid"
     return None
 
 
@@ -301,13 +285,13 @@ def letter_expiry(now: datetime, days: int) -> datetime:
 def letter_redeem_problem(*, status: str, expires_at: datetime | None, now: datetime) -> str | None:
     """Why a letter whose code matched cannot verify the residence now."""
     if status == LETTER_USED:
-        return _l("Ce code a déjà été utilisé.")
+        return "letter_code_used"
     if status == LETTER_LOCKED:
-        return _l("Ce code est bloqué après trop d'essais : demandez un nouveau courrier.")
+        return "letter_code_locked"
     if status != LETTER_SENT:
-        return _l("Ce code n'est plus valable : demandez un nouveau courrier.")
+        return "letter_code_void"
     if expires_at is None or utc(now) > utc(expires_at):
-        return _l("Ce code a expiré : demandez un nouveau courrier.")
+        return "letter_code_expired"
     return None
 
 
@@ -325,7 +309,6 @@ _COG_CODE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")  # INSEE commune or country co
 GENDERS = ("male", "female")
 _STRING_CLAIMS = ("given_name", "family_name", "birthdate", "birthplace", "birthcountry", "gender", "email")
 REQUIRED_CLAIMS = ("sub", "given_name", "family_name")
-BAD_CLAIMS = _l("FranceConnect a transmis une identité que la plateforme ne peut pas accepter : réessayez plus tard.")
 
 
 def _name_claim_problem(value: str) -> bool:
@@ -335,7 +318,7 @@ def _name_claim_problem(value: str) -> bool:
 def identity_claims_problem(claims: object) -> str | None:
     """Why the claims of an identity cannot be accepted (a code naming the claim), or None.
 
-    The code goes to the logs (content-free); the person sees BAD_CLAIMS.
+    The code goes to the logs (content-free); the person sees errors.MESSAGES["franceconnect_bad_claims"].
     """
     if not isinstance(claims, dict):
         return "not_an_object"

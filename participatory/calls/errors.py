@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from participatory.domain_errors import DomainError
+
 MESSAGES = {
     "not_found": _l("Cet appel n'existe pas."),
     "dates_without_timezone": _l("Les dates doivent préciser leur fuseau horaire."),
@@ -71,20 +73,10 @@ MESSAGES = {
 }
 
 
-class CallError(Exception):
-    """A refused action; `status` is the HTTP status a page answers with."""
+class CallError(DomainError):
+    """A refused action of the calls domain."""
 
-    status = 400
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params  # values for the message's %(name)s placeholders
-
-    @property
-    def message(self) -> str:
-        text = str(MESSAGES.get(self.code, self.code))
-        return text % self.params if self.params else text
+    messages = MESSAGES
 
 
 class Forbidden(CallError):
@@ -99,6 +91,4 @@ class Conflict(CallError):
     status = 409
 
 
-def raise_if(code: str | None, kind: type[CallError] = CallError, **params: object) -> None:
-    if code is not None:
-        raise kind(code, **params)
+raise_if = CallError.raise_if

@@ -52,6 +52,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from participatory.accounts.rules import VERIFICATION_LEVELS
+from participatory.settings import BY_NAME as SETTINGS_BY_NAME
 from participatory.tally import EQUAL_SHARES_COMPLETED, RULES
 
 UPCOMING, PROPOSALS, REVIEW, VOTING, RESULTS = "upcoming", "proposals", "review", "voting", "results"
@@ -107,7 +108,8 @@ def phase_at(schedule: Schedule, now: datetime) -> str:
 
 
 DATES = ("proposals_open_at", "review_open_at", "voting_open_at", "voting_close_at")
-DEFAULT_VOTING_MIN_DAYS = 7
+# The shortest vote when no configuration says otherwise: the VOTING_MIN_DAYS setting's one default.
+DEFAULT_VOTING_MIN_DAYS: int = SETTINGS_BY_NAME["VOTING_MIN_DAYS"].default
 # Why a date that has passed cannot change: its phase has started (or, for the close, the vote is over).
 PASSED = {
     "proposals_open_at": "proposals_started",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from participatory.domain_errors import DomainError
+
 MESSAGES = {
     "bad_dates": _l("Le second tour doit suivre le premier."),
     "bad_window": _l("L'ouverture de la collecte doit précéder sa clôture."),
@@ -101,25 +103,14 @@ MESSAGES.update(
 )
 
 
-class CrowdfundingError(Exception):
-    """A refused action; `status` is the HTTP status a page answers with."""
+class CrowdfundingError(DomainError):
+    """A refused action of the crowdfunding domain."""
 
-    status = 400
-
-    def __init__(self, code: str, **values: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.values = values
-
-    @property
-    def message(self) -> str:
-        return str(MESSAGES.get(self.code, self.code))
+    messages = MESSAGES
 
 
 class PaymentUnavailable(CrowdfundingError):
     status = 503
 
 
-def raise_if(code: str | None, kind: type[CrowdfundingError] = CrowdfundingError) -> None:
-    if code is not None:
-        raise kind(code)
+raise_if = CrowdfundingError.raise_if

@@ -36,7 +36,7 @@ def test_two_accounts_linking_one_identity_at_once(app):
                 outcomes.append("linked")
             except AccountError as error:
                 db.session.rollback()
-                outcomes.append(str(error))
+                outcomes.append(error.code)
             finally:
                 db.session.remove()
 

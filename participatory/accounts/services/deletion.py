@@ -3,22 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from participatory.accounts.errors import AccountError
 from participatory.accounts.models import AccountToken, ResidenceLetter, User, UserSession
-from participatory.accounts.rules import LETTER_OPEN, LETTER_VOID, utc
+from participatory.accounts.rules import LETTER_OPEN, LETTER_VOID, RECENT_FRANCECONNECT, utc
 from participatory.accounts.services.franceconnect import forget as forget_franceconnect
 from participatory.accounts.services.identity import password_matches
 from participatory.accounts.signals import account_deleted
 from participatory.audit.services import actor_of, record
-
-# An account made with FranceConnect has no password: a FranceConnect sign-in this recent stands for it.
-RECENT_FRANCECONNECT = timedelta(minutes=10)
 
 
 def delete_account(session: Session, user: User, *, password: str | None, now: datetime) -> None:
@@ -28,21 +24,15 @@ def delete_account(session: Session, user: User, *, password: str | None, now: d
     """
     if user.password_hash is None and user.franceconnect is not None:
         if utc(now) - utc(user.franceconnect.verified_at) > RECENT_FRANCECONNECT:
-            raise AccountError(
-                _l(
-                    "Pour confirmer qu'il s'agit bien de vous, reconnectez-vous avec FranceConnect "
-                    "puis supprimez le compte dans les %(minutes)d minutes.",
-                    minutes=int(RECENT_FRANCECONNECT.total_seconds() // 60),
-                )
-            )
+            raise AccountError("franceconnect_reauthenticate")
     elif not password_matches(user, password or ""):
-        raise AccountError(_l("Le mot de passe est incorrect."), field="password")
+        raise AccountError("password_wrong", field="password")
     erase_account(session, user, now=now)
 
 
 def erase_account(session: Session, user: User, *, now: datetime) -> None:
     if user.deleted_at is not None:
-        raise AccountError(_l("Ce compte est déjà supprimé."))
+        raise AccountError("account_already_deleted")
     account_deleted.send(session, user=user, now=now)
     for grant in user.active_grants():
         grant.revoked_at, grant.revoked_by_id = now, user.id

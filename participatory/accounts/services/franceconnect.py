@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,21 +20,13 @@ from participatory.accounts.models import FranceConnectIdentity, User
 from participatory.accounts.services.identity import find_by_email, normalise_email
 from participatory.audit.services import actor_of, record
 
-LINKED_ELSEWHERE = _l(
-    "Cette identité FranceConnect est déjà liée à un autre compte : connectez-vous à ce compte-là, "
-    "ou déliez-la de ce compte avant de la lier à celui-ci."
-)
-ALREADY_LINKED = _l("Votre compte est déjà lié à une identité FranceConnect : déliez-la d'abord.")
-EMAIL_TAKEN = _l(
-    "Un compte utilise déjà l'adresse électronique que FranceConnect a transmise : connectez-vous à ce compte "
-    "avec votre mot de passe, puis liez FranceConnect depuis la page « Mon compte »."
-)
-NO_EMAIL = _l("FranceConnect n'a pas transmis d'adresse électronique : elle est nécessaire pour créer un compte.")
-KEEP_A_WAY_IN = _l(
-    "Votre compte n'a pas de mot de passe : choisissez-en un (« Mot de passe oublié ? ») avant de délier "
-    "FranceConnect, sinon vous ne pourriez plus vous connecter."
-)
-NOT_LINKED = _l("Votre compte n'est lié à aucune identité FranceConnect.")
+# Codes of the refusals (their messages: errors.MESSAGES).
+LINKED_ELSEWHERE = "franceconnect_linked_elsewhere"
+ALREADY_LINKED = "franceconnect_already_linked"
+EMAIL_TAKEN = "franceconnect_email_taken"
+NO_EMAIL = "franceconnect_no_email"
+KEEP_A_WAY_IN = "franceconnect_keep_a_way_in"
+NOT_LINKED = "franceconnect_not_linked"
 
 
 def find(session: Session, subject_hash: str) -> FranceConnectIdentity | None:

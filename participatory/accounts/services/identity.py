@@ -8,7 +8,6 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,7 +21,7 @@ from participatory.audit.services import actor_of, record
 hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 "low memory") parameters
 # Checked when the email is unknown, so that a wrong address takes as long as a wrong password.
 _DUMMY_HASH = hasher.hash("not a real password, only for timing")
-BAD_CREDENTIALS = _l("Adresse électronique ou mot de passe incorrect.")
+BAD_CREDENTIALS = "bad_credentials"
 
 
 def normalise_email(email: str) -> str:
@@ -78,9 +77,7 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
     try:
         session.flush()
     except IntegrityError:  # registered a moment ago by a concurrent request; the caller rolls back
-        raise AccountError(
-            _l("Cette adresse vient d'être inscrite : connectez-vous ou réessayez."), field="email"
-        ) from None
+        raise AccountError("email_just_registered", field="email") from None
     token = tokens.issue(session, user, CONFIRM, now)
     record(
         session,
@@ -109,7 +106,7 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime) 
 
 def issue_confirmation(session: Session, user: User, now: datetime) -> str:
     if user.email_confirmed_at is not None:
-        raise AccountError(_l("Votre adresse électronique est déjà confirmée."))
+        raise AccountError("email_already_confirmed")
     return tokens.issue(session, user, CONFIRM, now)
 
 
@@ -162,7 +159,7 @@ def change_password(
 ) -> None:
     """A new password; every session of the user ends but the one of token `keep_session`."""
     if not password_matches(user, current):
-        raise AccountError(_l("Le mot de passe actuel est incorrect."), field="current_password")
+        raise AccountError("current_password_wrong", field="current_password")
     user.password_hash = hash_password(new, user.email or "")
     sessions.revoke_all(session, user, now, keep=keep_session)
     record(

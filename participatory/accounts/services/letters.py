@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -82,9 +81,9 @@ def current_letter(session: Session, user: User) -> ResidenceLetter | None:
 def request_letter(session: Session, user: User, *, address: Address, now: datetime) -> ResidenceLetter:
     """Ask for a code by post; replaces the user's pending or unused letter (its code stops working)."""
     if user.constituency_code is None or user.residence_declared_at is None:
-        raise AccountError(_l("Déclarez d'abord votre résidence."))
+        raise AccountError("residence_first")
     if user.residence_verified_at is not None:
-        raise AccountError(_l("Votre résidence est déjà vérifiée."))
+        raise AccountError("residence_already_verified")
     for old in session.scalars(
         select(ResidenceLetter).where(ResidenceLetter.user_id == user.id, ResidenceLetter.status.in_(LETTER_OPEN))
     ):
@@ -159,9 +158,9 @@ def batch_usage(session: Session, batch_ids: list[int]) -> dict[int, int]:
 
 def _selected(session: Session, constituency_code: str, letter_ids: list[int]) -> list[ResidenceLetter]:
     if not letter_ids:
-        raise AccountError(_l("Sélectionnez au moins une demande."), field="letters")
+        raise AccountError("letters_none_selected", field="letters")
     if len(letter_ids) > LETTER_BATCH_MAX:
-        raise AccountError(_l("Au plus %(n)d courriers par lot.", n=LETTER_BATCH_MAX), field="letters")
+        raise AccountError("letters_too_many", field="letters")
     letters = list(
         session.scalars(
             select(ResidenceLetter)
@@ -173,9 +172,7 @@ def _selected(session: Session, constituency_code: str, letter_ids: list[int]) -
     if len(letters) != len(set(letter_ids)) or any(
         item.constituency_code != constituency_code or item.status != LETTER_REQUESTED for item in letters
     ):
-        raise AccountError(
-            _l("Certaines demandes sélectionnées ne sont plus en attente : rechargez la page."), field="letters"
-        )
+        raise AccountError("letters_not_pending", field="letters")
     return letters
 
 
@@ -193,12 +190,9 @@ def issue_batch(
     """Give each selected request a code, erase its address, and return what to print."""
     low, high = LETTER_VALIDITY_DAYS
     if not low <= validity_days <= high:
-        raise AccountError(
-            _l("La durée de validité doit être comprise entre %(low)d et %(high)d jours.", low=low, high=high),
-            field="validity_days",
-        )
+        raise AccountError("validity_out_of_range", field="validity_days")
     if file_format not in LETTER_FORMATS:
-        raise AccountError(_l("Format de fichier inconnu."), field="file_format")
+        raise AccountError("unknown_file_format", field="file_format")
     letters = _selected(session, constituency_code, letter_ids)
     expires_at = letter_expiry(now, validity_days)
     batch = LetterBatch(
@@ -269,16 +263,16 @@ def reject_requests(
     return len(letters)
 
 
-WRONG_CODE = _l("Ce code n'est pas le bon.")
+WRONG_CODE = "letter_code_wrong"
 
 
 def redeem_code(session: Session, user: User, *, code: str, secret: str, now: datetime) -> None:
     """Verify the residence with the code of a letter sent to this user (single use, expiring)."""
     if user.residence_verified_at is not None:
-        raise AccountError(_l("Votre résidence est déjà vérifiée."), field="code")
+        raise AccountError("residence_already_verified", field="code")
     normalised = normalise_letter_code(code)
     if normalised is None:
-        raise AccountError(_l("Un code est fait de 10 lettres et chiffres, par exemple ABCDE-23456."), field="code")
+        raise AccountError("letter_code_malformed", field="code")
     digest = letter_code_digest(normalised, secret)
     letters = list(
         session.scalars(
@@ -307,17 +301,16 @@ def redeem_code(session: Session, user: User, *, code: str, secret: str, now: da
         session.flush()
         left = LETTER_MAX_ATTEMPTS - live.attempts
         raise AccountError(
-            _l("Ce code n'est pas le bon. Il vous reste %(n)d essai(s).", n=left)
-            if left
-            else _l("Ce code n'est pas le bon. Le courrier est bloqué : demandez-en un nouveau."),
+            "letter_code_wrong_tries_left" if left else "letter_code_wrong_locked",
             field="code",
             commit=True,  # the attempt must count even though the operation failed
+            n=left,
         )
     problem = letter_redeem_problem(status=match.status, expires_at=match.expires_at, now=now)
     if problem:
         raise AccountError(problem, field="code")
     if match.constituency_code != user.constituency_code:
-        raise AccountError(_l("Ce code n'est plus valable : demandez un nouveau courrier."), field="code")
+        raise AccountError("letter_code_void", field="code")
     match.status, match.used_at = LETTER_USED, now
     mark_residence_verified(session, user, method=LETTER_METHOD, now=now)
     record(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,9 +27,7 @@ from participatory.accounts.rules import (
 from participatory.audit.services import actor_of, record
 
 Locate = Callable[[float, float], "str | None"]
-OUTSIDE = _l(
-    "Ce point n'est dans aucune circonscription. Si vous résidez hors de France, choisissez votre pays de résidence."
-)
+OUTSIDE = "point_outside"
 
 
 def declare_point(
@@ -53,7 +50,7 @@ def declare_abroad(session: Session, user: User, *, country: str, now: datetime)
     """Set the home abroad from the country of residence; returns its ZZ-NN constituency."""
     code = constituency_for_country(country)
     if code is None or session.get(Constituency, code) is None:
-        raise AccountError(_l("Choisissez votre pays de résidence dans la liste."), field="country")
+        raise AccountError("country_required", field="country")
     _move(session, user, code, now, method="abroad")
     user.home_lat = user.home_lon = None
     user.residence_country = country.upper()
@@ -99,7 +96,7 @@ def mark_residence_verified(
     if method not in VERIFICATION_METHODS:
         raise ValueError(f"unknown verification method {method!r}")
     if user.constituency_code is None or user.residence_declared_at is None:
-        raise AccountError(_l("Déclarez d'abord votre résidence."))
+        raise AccountError("residence_first")
     user.residence_verified_at = now
     user.residence_verified_by = method
     record(

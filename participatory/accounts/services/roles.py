@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
-from participatory.accounts.errors import AccountError
+from participatory.accounts.errors import ROLE_LABELS, AccountError
 from participatory.accounts.models import RoleGrant, User
-from participatory.accounts.rules import ADMIN, MP, ROLE_LABELS, grant_problem
+from participatory.accounts.rules import ADMIN, GRANTABLE_ROLES, MP, grant_problem
 from participatory.accounts.services.identity import find_by_email, normalise_email, register
 from participatory.audit.services import actor_of, record
 
@@ -20,7 +19,7 @@ from participatory.audit.services import actor_of, record
 def user_by_email(session: Session, email: str) -> User:
     user = find_by_email(session, email)
     if user is None:
-        raise AccountError(_l("Aucun compte n'a l'adresse %(email)s.", email=normalise_email(email)), field="email")
+        raise AccountError("no_account_for_email", field="email", email=normalise_email(email))
     return user
 
 
@@ -38,21 +37,16 @@ def grant_role(
     constituency_code = (constituency_code or "").strip().upper() or None
     problem = grant_problem(role, constituency_code)
     if problem:
-        raise AccountError(problem, field="role")
+        raise AccountError(problem, field="role", role=role, roles=", ".join(GRANTABLE_ROLES))
     if user.deleted_at is not None:
-        raise AccountError(_l("Ce compte est supprimé."))
+        raise AccountError("account_deleted")
     if constituency_code is not None and session.get(Constituency, constituency_code) is None:
-        raise AccountError(_l("Circonscription inconnue : %(code)s.", code=constituency_code), field="constituency")
+        raise AccountError("unknown_constituency", field="constituency", code=constituency_code)
     held = next(iter(_active(session, user_id=user.id, role=role)), None)
     if held is not None:
         if role == MP and held.constituency_code != constituency_code:
-            raise AccountError(
-                _l(
-                    "Cette personne est déjà député de %(code)s : retirez d'abord ce rôle.", code=held.constituency_code
-                ),
-                field="email",
-            )
-        raise AccountError(_l("Cette personne a déjà le rôle %(role)s.", role=ROLE_LABELS[role]), field="role")
+            raise AccountError("already_mp_elsewhere", field="email", code=held.constituency_code)
+        raise AccountError("role_already_held", field="role", role=ROLE_LABELS[role])
     if role == MP:
         for previous in _active(session, role=MP, constituency_code=constituency_code):
             _revoke(session, actor, previous, now)
@@ -67,9 +61,7 @@ def grant_role(
     try:
         session.flush()
     except IntegrityError:  # a concurrent assignment won the unique index; the caller rolls back
-        raise AccountError(
-            _l("Ces rôles viennent d'être modifiés par ailleurs : rechargez la page et réessayez."), field="role"
-        ) from None
+        raise AccountError("roles_changed_meanwhile", field="role") from None
     session.refresh(user, ["grants"])
     record(
         session,
@@ -107,11 +99,11 @@ def revoke_grant(
 ) -> RoleGrant:
     grant = session.get(RoleGrant, grant_id)
     if grant is None or (user_id is not None and grant.user_id != user_id):
-        raise AccountError(_l("Ce rôle n'existe pas."))
+        raise AccountError("grant_not_found")
     if grant.revoked_at is not None:
-        raise AccountError(_l("Ce rôle est déjà retiré."))
+        raise AccountError("grant_already_revoked")
     if _last_admin(session, grant):
-        raise AccountError(_l("C'est le dernier administrateur : nommez-en un autre avant de retirer ce rôle."))
+        raise AccountError("last_admin")
     _revoke(session, actor, grant, now)
     session.flush()
     session.refresh(grant.user, ["grants"])
@@ -129,7 +121,7 @@ def revoke_role(
         if constituency_code is None or g.constituency_code == constituency_code
     ]
     if not grants:
-        raise AccountError(_l("Cette personne n'a pas ce rôle."), field="role")
+        raise AccountError("role_not_held", field="role")
     return revoke_grant(session, actor, grants[0].id, now=now)
 
 
@@ -164,7 +156,7 @@ def create_admin(session: Session, *, email: str, password: str | None, now: dat
     created = user is None
     if created:
         if not password:
-            raise AccountError(_l("Un mot de passe est nécessaire pour créer le compte."), field="password")
+            raise AccountError("password_required", field="password")
         user = register(session, email=email, password=password, display_name="", now=now).user
         user.email_confirmed_at = now
     if not user.has_role(ADMIN):  # running the command twice is harmless

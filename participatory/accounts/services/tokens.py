@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from participatory.accounts.errors import TokenError
 from participatory.accounts.models import AccountToken, User
 from participatory.accounts.rules import (
-    TOKEN_EXPIRED,
     TOKEN_LIFETIMES,
+    TOKEN_UNKNOWN,
     TOKEN_USED,
     TOKEN_VALID,
     new_token,
     token_digest,
     token_state,
 )
-
-TOKEN_MESSAGES = {
-    "unknown": _l("Ce lien n'est pas valable."),
-    TOKEN_EXPIRED: _l("Ce lien a expiré : demandez-en un nouveau."),
-    TOKEN_USED: _l("Ce lien a déjà été utilisé."),
-}
 
 
 def issue(session: Session, user: User, purpose: str, now: datetime) -> str:
@@ -56,13 +49,13 @@ def check(session: Session, raw: str, purpose: str, now: datetime) -> AccountTok
             select(AccountToken).where(AccountToken.token_hash == token_digest(raw), AccountToken.purpose == purpose)
         )
     if token is None:
-        raise TokenError(TOKEN_MESSAGES["unknown"], "unknown")
+        raise TokenError(TOKEN_UNKNOWN)
     user = session.get(User, token.user_id)
     if user is None or user.deleted_at is not None:
-        raise TokenError(TOKEN_MESSAGES["unknown"], "unknown")
+        raise TokenError(TOKEN_UNKNOWN)
     state = token_state(used_at=token.used_at, expires_at=token.expires_at, now=now)
     if state != TOKEN_VALID:
-        raise TokenError(TOKEN_MESSAGES[state], state)
+        raise TokenError(state)
     return token
 
 
@@ -73,6 +66,6 @@ def consume(session: Session, raw: str, purpose: str, now: datetime) -> User:
         update(AccountToken).where(AccountToken.id == token.id, AccountToken.used_at.is_(None)).values(used_at=now)
     ).rowcount  # type: ignore[attr-defined]  # DML executes to a CursorResult
     if used != 1:
-        raise TokenError(TOKEN_MESSAGES[TOKEN_USED], TOKEN_USED)
+        raise TokenError(TOKEN_USED)
     session.expire(token)
     return session.get(User, token.user_id)

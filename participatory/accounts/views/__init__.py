@@ -10,8 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from participatory.accounts.errors import AccountError
-from participatory.extensions import db, login_manager
+from participatory.extensions import login_manager
 from participatory.i18n import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -34,20 +33,6 @@ def show(template: str, form=None, **context):
     """Render a page; a submitted form that did not go through is answered 400."""
     status = 400 if form is not None and request.method == "POST" else 200
     return render_template(template, form=form, **context), status
-
-
-def refuse(template: str, form, error: AccountError, **context):
-    """Roll back (or keep, when the refusal itself counts), attach the message, re-render with 400."""
-    if error.commit:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))
-    return render_template(template, form=form, **context), 400
 
 
 def next_page(default_endpoint: str = "accounts.home") -> str:

@@ -11,7 +11,7 @@ from flask_login import current_user, logout_user
 from constituencies import queries
 from participatory import clock
 from participatory.accounts import mail, signin
-from participatory.accounts.errors import AccountError
+from participatory.accounts.errors import ROLE_LABELS, VERIFICATION_LABELS, AccountError
 from participatory.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -22,10 +22,11 @@ from participatory.accounts.forms import (
 from participatory.accounts.personal_data import collect
 from participatory.accounts.policy import authorize
 from participatory.accounts.ratelimits import email_limit
-from participatory.accounts.rules import ROLE_LABELS, VERIFICATION_LABELS, VERIFICATION_LEVELS
+from participatory.accounts.rules import VERIFICATION_LEVELS
 from participatory.accounts.services import deletion, identity, sessions
-from participatory.accounts.views import bp, refuse, show
+from participatory.accounts.views import bp, show
 from participatory.extensions import db
+from participatory.pages import refused
 
 
 @bp.get("/compte")
@@ -51,9 +52,7 @@ def resend_confirmation():
     try:
         token = identity.issue_confirmation(db.session, current_user, clock.now())
     except AccountError as error:
-        db.session.rollback()
-        flash(str(error), "info")
-        return redirect(url_for("accounts.home"))
+        return refused(error, redirect(url_for("accounts.home")))
     mail.promise(mail.confirmation(current_user.email, token))
     db.session.commit()
     if mail.sent():
@@ -91,7 +90,7 @@ def change_password():
             keep_session=signin.current_token(),  # this session stays, the others end
         )
     except AccountError as error:
-        return refuse("accounts/password.html", form, error)
+        return refused(error, "accounts/password.html", form=form)
     db.session.commit()
     flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "success")
     return redirect(url_for("accounts.home"))
@@ -130,7 +129,7 @@ def delete_account():
         password = getattr(form, "password", None)
         deletion.delete_account(db.session, current_user, password=password and password.data, now=clock.now())
     except AccountError as error:
-        return refuse("accounts/delete.html", form, error)
+        return refused(error, "accounts/delete.html", form=form)
     db.session.commit()
     logout_user()
     session.clear()

@@ -9,14 +9,15 @@ from flask_login import current_user
 from constituencies import queries as constituency_queries
 from participatory import clock
 from participatory.accounts import queries
-from participatory.accounts.errors import AccountError
+from participatory.accounts.errors import ROLE_LABELS, AccountError
 from participatory.accounts.forms import AssignMPForm, GrantForm
 from participatory.accounts.models import User
 from participatory.accounts.policy import authorize
-from participatory.accounts.rules import ROLE_LABELS, text_problem
+from participatory.accounts.rules import text_problem
 from participatory.accounts.services import roles
-from participatory.accounts.views import bp, refuse, show
+from participatory.accounts.views import bp, show
 from participatory.extensions import db
+from participatory.pages import refused
 
 PAGE_SIZE = 50
 
@@ -71,7 +72,7 @@ def admin_grant(user_id: int):
             now=clock.now(),
         )
     except AccountError as error:
-        return refuse("accounts/admin_user.html", form, error, **_user_context(user))
+        return refused(error, "accounts/admin_user.html", form=form, **_user_context(user))
     db.session.commit()
     flash(_("Rôle attribué."), "success")
     return redirect(url_for("accounts.admin_user", user_id=user.id))
@@ -84,9 +85,7 @@ def admin_revoke(user_id: int, grant_id: int):
     try:
         roles.revoke_grant(db.session, current_user, grant_id, user_id=user.id, now=clock.now())
     except AccountError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("accounts.admin_user", user_id=user.id))
+        return refused(error, redirect(url_for("accounts.admin_user", user_id=user.id)))
     db.session.commit()
     flash(_("Rôle retiré."), "success")
     return redirect(url_for("accounts.admin_user", user_id=user.id))
@@ -121,7 +120,7 @@ def admin_mp(code: str):
             db.session, current_user, constituency_code=constituency.code, email=form.email.data, now=clock.now()
         )
     except AccountError as error:
-        return refuse("accounts/admin_mp.html", form, error, **_mp_context(constituency))
+        return refused(error, "accounts/admin_mp.html", form=form, **_mp_context(constituency))
     db.session.commit()
     flash(_("Le député de %(name)s est enregistré.", name=constituency.name), "success")
     return redirect(url_for("accounts.admin_mp", code=constituency.code))

@@ -24,10 +24,11 @@ from participatory.accounts.ratelimits import (
 )
 from participatory.accounts.rules import RESET
 from participatory.accounts.services import identity, tokens
-from participatory.accounts.views import bp, next_page, refuse, show
+from participatory.accounts.views import bp, next_page, show
 from participatory.accounts.views.franceconnect import end_session_url
 from participatory.extensions import db
 from participatory.jobs import enqueue
+from participatory.pages import refused
 
 
 @bp.route("/compte/inscription", methods=["GET", "POST"])
@@ -47,7 +48,7 @@ def register():
             now=clock.now(),
         )
     except AccountError as error:
-        return refuse("accounts/register.html", form, error)
+        return refused(error, "accounts/register.html", form=form)
     # The same answer whether the address was free or not: nobody learns who has an account.
     if result.already_registered:
         mail.promise(mail.already_registered(result.user.email))
@@ -73,7 +74,7 @@ def confirm_email(token: str):
     except TokenError as error:
         db.session.rollback()
         return render_template(
-            "accounts/message.html", title=_("Confirmation impossible"), message=str(error), resend=True
+            "accounts/message.html", title=_("Confirmation impossible"), message=error.message, resend=True
         ), 400
     db.session.commit()
     flash(_("Votre adresse électronique est confirmée."), "success")
@@ -93,7 +94,7 @@ def login():
     try:
         user = identity.authenticate(db.session, email=form.email.data, password=form.password.data, now=clock.now())
     except AccountError as error:
-        return refuse("accounts/login.html", form, error)
+        return refused(error, "accounts/login.html", form=form)
     signin.sign_in(user)
     db.session.commit()
     response = redirect(next_page())
@@ -141,7 +142,7 @@ def reset_password(token: str):
         tokens.check(db.session, token, RESET, clock.now())
     except TokenError as error:
         return render_template(
-            "accounts/message.html", title=_("Lien non valable"), message=str(error), forgot=True
+            "accounts/message.html", title=_("Lien non valable"), message=error.message, forgot=True
         ), 400
     form = NewPasswordForm()
     if not form.validate_on_submit():
@@ -149,7 +150,7 @@ def reset_password(token: str):
     try:
         user = identity.reset_password(db.session, token=token, password=form.password.data, now=clock.now())
     except AccountError as error:
-        return refuse("accounts/reset.html", form, error, token=token)
+        return refused(error, "accounts/reset.html", form=form, token=token)
     db.session.commit()
     if current_user.is_authenticated:
         logout_user()

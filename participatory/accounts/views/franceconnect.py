@@ -16,6 +16,7 @@ from participatory.accounts.rules import subject_digest
 from participatory.accounts.services import franceconnect as services
 from participatory.accounts.views import bp
 from participatory.extensions import db
+from participatory.pages import refused
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _refused(error: AccountError):
     return render_template(
         "accounts/message.html",
         title=_("Connexion avec FranceConnect impossible"),
-        message=str(error),
+        message=error.message,
         franceconnect_retry=True,
     ), 400
 
@@ -101,9 +102,7 @@ def franceconnect_unlink():
     try:
         services.unlink(db.session, current_user, now=clock.now())
     except AccountError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-        return redirect(url_for("accounts.home"))
+        return refused(error, redirect(url_for("accounts.home")))
     session.pop(franceconnect.ID_TOKEN_KEY, None)
     db.session.commit()
     flash(_("Votre compte n'est plus lié à FranceConnect."), "success")

@@ -15,8 +15,9 @@ from participatory.accounts.forms import GENERATE, REJECT, LetterBatchForm
 from participatory.accounts.policy import allowed, authorize
 from participatory.accounts.rules import postcode_matches_department
 from participatory.accounts.services import letters
-from participatory.accounts.views import bp, refuse, show
+from participatory.accounts.views import bp, show
 from participatory.extensions import db
+from participatory.pages import refused
 
 
 @bp.get("/gestion/courriers")
@@ -75,7 +76,7 @@ def letters_page(code: str):
                 now=now,
             )
     except AccountError as error:
-        return refuse("accounts/letters.html", form, error, **_context(constituency))
+        return refused(error, "accounts/letters.html", form=form, **_context(constituency))
     if form.action.data == REJECT:
         db.session.commit()
         flash(_("%(n)d demande(s) refusée(s) ; les adresses sont effacées.", n=count), "info")

@@ -13,14 +13,15 @@ from constituencies.lookup import shared_index
 from constituencies.services import boundaries_loaded
 from participatory import clock
 from participatory.accounts.abroad import country_choices, country_name
-from participatory.accounts.errors import AccountError
+from participatory.accounts.errors import VERIFICATION_LABELS, AccountError
 from participatory.accounts.forms import ABROAD, LetterCodeForm, LetterRequestForm, ResidenceForm
 from participatory.accounts.policy import authorize
 from participatory.accounts.ratelimits import email_limit, letter_code_limit
-from participatory.accounts.rules import VERIFICATION_LABELS, VERIFICATION_LEVELS
+from participatory.accounts.rules import VERIFICATION_LEVELS
 from participatory.accounts.services import letters, residence
-from participatory.accounts.views import bp, refuse, show
+from participatory.accounts.views import bp, show
 from participatory.extensions import db
+from participatory.pages import refused
 
 
 def _residence_form() -> ResidenceForm:
@@ -62,7 +63,7 @@ def residence_page():
                 db.session, current_user, lat=form.lat.number, lon=form.lon.number, now=clock.now(), locate=index.find
             )
     except AccountError as error:
-        return refuse("accounts/residence.html", form, error, **_residence_context())
+        return refused(error, "accounts/residence.html", form=form, **_residence_context())
     db.session.commit()
     flash(_("Votre résidence est enregistrée : %(name)s.", name=queries.get(db.session, code).name), "success")
     return redirect(url_for("accounts.verification"))
@@ -115,8 +116,13 @@ def request_letter():
     try:
         letters.request_letter(db.session, current_user, address=address, now=clock.now())
     except AccountError as error:
-        return refuse(
-            "accounts/verification.html", form, error, letter_form=form, code_form=code_form, **_verification_context()
+        return refused(
+            error,
+            "accounts/verification.html",
+            form=form,
+            letter_form=form,
+            code_form=code_form,
+            **_verification_context(),
         )
     db.session.commit()
     flash(_("Votre demande est enregistrée : l'équipe de votre député vous enverra un code par courrier."), "success")
@@ -137,10 +143,10 @@ def enter_code():
             db.session, current_user, code=form.code.data, secret=current_app.config["SECRET_KEY"], now=clock.now()
         )
     except AccountError as error:
-        return refuse(
-            "accounts/verification.html",
-            form,
+        return refused(
             error,
+            "accounts/verification.html",
+            form=form,
             letter_form=letter_form,
             code_form=form,
             **_verification_context(),

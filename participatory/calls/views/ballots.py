@@ -3,6 +3,8 @@ changing and cancelling a ballot, and checking a receipt code."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,7 +20,7 @@ from participatory.calls.mail import ballot_receipt
 from participatory.calls.services import ballots as services
 from participatory.calls.services.calls import phase_of
 from participatory.calls.services.proposals import ballot_proposals
-from participatory.calls.views import bp, call_or_404
+from participatory.calls.views import bp, call_or_404, refused
 from participatory.extensions import db
 
 
@@ -45,7 +47,7 @@ def ballot(call_id: int):
         current_user.meets_verification(call.verification_level),
     )
     if refusal:
-        return _refused(Forbidden(refusal), call)
+        return refused(Forbidden(refusal), "calls/refused.html", call=call)
     return _ballot_page(call)
 
 
@@ -74,12 +76,7 @@ def _submit(call_id: int):
     try:
         receipt = services.cast(db.session, current_user, now, call_id, chosen)
     except CallError as error:
-        db.session.rollback()
-        call = call_or_404(call_id)
-        if isinstance(error, Forbidden):
-            return _refused(error, call)
-        flash(error.message, "error")
-        return _ballot_page(call, chosen, error.status)
+        return refused(error, partial(_refused_ballot, error, call_id, chosen))
     if current_user.email:  # the receipt mail is committed with the ballot, or neither is
         outbox.add(db.session, ballot_receipt(current_user.email, receipt.call, receipt.code, receipt.changed), now)
     # What the page shows was just written by this transaction: no need to read it back after the commit.
@@ -96,9 +93,12 @@ def _submit(call_id: int):
     )
 
 
-def _refused(error: CallError, call):
-    flash(error.message, "error")
-    return render_template("calls/refused.html", call=call), error.status
+def _refused_ballot(error: CallError, call_id: int, chosen: list[int]):
+    """After the rollback: the ballot page again with the voter's choice, or why they cannot vote."""
+    call = call_or_404(call_id)
+    if isinstance(error, Forbidden):
+        return render_template("calls/refused.html", call=call), error.status
+    return _ballot_page(call, chosen, error.status)
 
 
 @bp.post("/appels/<int:call_id>/vote/annuler")
@@ -111,8 +111,7 @@ def cancel_ballot(call_id: int):
     try:
         services.cancel(db.session, current_user, clock.now(), call.id)
     except CallError as error:
-        db.session.rollback()
-        return _refused(error, call)
+        return refused(error, "calls/refused.html", call=call)
     db.session.commit()
     flash(_("Votre bulletin est annulé. Vous pouvez voter à nouveau tant que le vote est ouvert."), "success")
     return redirect(url_for("calls.show", call_id=call.id))
@@ -130,8 +129,7 @@ def renew_receipt(call_id: int):
     try:
         receipt = services.renew_receipt(db.session, current_user, now, call.id)
     except CallError as error:
-        db.session.rollback()
-        return _refused(error, call)
+        return refused(error, "calls/refused.html", call=call)
     if current_user.email:
         mail = ballot_receipt(current_user.email, receipt.call, receipt.code, changed=False, renewed=True)
         outbox.add(db.session, mail, now)

@@ -185,9 +185,7 @@ def _act_and_back(item, action, done: str):
     try:
         action()
     except CallError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(item)
+        return refused(error, _back(item))
     db.session.commit()
     flash(done, "success")
     return _back(item)

@@ -3,6 +3,8 @@ attachments, filing, exports), the CNCCFP's decision, and the published account 
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Response, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +17,7 @@ from participatory.crowdfunding.models import AccountAttachment, AccountEntry, C
 from participatory.crowdfunding.rules import campaign_account as rules
 from participatory.crowdfunding.services import campaign_account as services
 from participatory.crowdfunding.services import campaigns
-from participatory.crowdfunding.views import bp, campaign_context, get_or_404, pending_ttl, visible_candidacy
+from participatory.crowdfunding.views import bp, campaign_context, get_or_404, pending_ttl, refused, visible_candidacy
 from participatory.extensions import db
 from participatory.uploads import upload_dir
 
@@ -30,12 +32,6 @@ def _candidacy(candidacy_id: int, permission: str) -> Candidacy:
 
 def _back(candidacy: Candidacy):
     return redirect(url_for("crowdfunding.account", candidacy_id=candidacy.id))
-
-
-def _refused(error: CrowdfundingError, candidacy: Candidacy):
-    db.session.rollback()
-    flash(error.message, "error")
-    return _back(candidacy)
 
 
 def _form_errors(form) -> None:
@@ -119,13 +115,8 @@ def _add(candidacy_id: int, kind: str):
             pending_ttl=pending_ttl(),
         )
     except CrowdfundingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _page(
-            candidacy,
-            **({"receipt_form": form} if kind == rules.RECEIPT else {"expense_form": form}),
-            status=error.status,
-        )
+        forms_shown = {"receipt_form": form} if kind == rules.RECEIPT else {"expense_form": form}
+        return refused(error, partial(_page, candidacy, **forms_shown, status=error.status))
     db.session.commit()
     flash(_("Opération enregistrée."), "success")
     return _back(candidacy)
@@ -157,7 +148,7 @@ def account_delete_entry(candidacy_id: int, entry_id: int):
     try:
         names = services.delete_entry(db.session, current_user, clock.now(), candidacy, entry)
     except CrowdfundingError as error:
-        return _refused(error, candidacy)
+        return refused(error, _back(candidacy))
     db.session.commit()
     folder = upload_dir() / services.ATTACHMENT_FOLDER
     for name in names:  # after the commit: a rollback must not lose a document still referenced
@@ -175,7 +166,7 @@ def account_reverse_entry(candidacy_id: int, entry_id: int):
     try:
         services.reverse_entry(db.session, current_user, clock.now(), candidacy, entry)
     except CrowdfundingError as error:
-        return _refused(error, candidacy)
+        return refused(error, _back(candidacy))
     db.session.commit()
     flash(_("Opération annulée par une écriture de correction."), "success")
     return _back(candidacy)
@@ -193,9 +184,7 @@ def account_attach(candidacy_id: int, entry_id: int):
     try:
         services.add_attachment(db.session, current_user, clock.now(), candidacy, entry, body, upload_dir())
     except CrowdfundingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _page(candidacy, status=error.status)
+        return refused(error, partial(_page, candidacy, status=error.status))
     db.session.commit()
     flash(_("Pièce justificative jointe."), "success")
     return _back(candidacy)
@@ -230,7 +219,7 @@ def account_file(candidacy_id: int):
     try:
         services.file_account(db.session, current_user, clock.now(), candidacy)
     except CrowdfundingError as error:
-        return _refused(error, candidacy)
+        return refused(error, _back(candidacy))
     db.session.commit()
     flash(_("Compte marqué déposé : il est publié et ses opérations sont figées."), "success")
     return _back(candidacy)
@@ -256,7 +245,7 @@ def account_decision(candidacy_id: int):
             ceiling_cents=ceiling.cents if ceiling else None,
         )
     except CrowdfundingError as error:
-        return _refused(error, candidacy)
+        return refused(error, _back(candidacy))
     db.session.commit()
     flash(_("Décision de la CNCCFP enregistrée."), "success")
     return _back(candidacy)

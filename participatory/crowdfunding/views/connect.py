@@ -5,6 +5,7 @@ Stripe sends there for direct charges on connected accounts)."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from flask import flash, jsonify, redirect, url_for
 from flask_babel import gettext as _
@@ -20,7 +21,7 @@ from participatory.crowdfunding.gateway import MalformedEvent
 from participatory.crowdfunding.models import Candidacy
 from participatory.crowdfunding.services import campaigns, connect
 from participatory.crowdfunding.services.webhooks import HANDLED
-from participatory.crowdfunding.views import bp, gateway, get_or_404
+from participatory.crowdfunding.views import bp, gateway, get_or_404, refused
 from participatory.crowdfunding.views.public import apply_payment_event, verified_event
 from participatory.extensions import csrf, db
 from participatory.forms import Form
@@ -66,9 +67,7 @@ def _to_stripe(candidacy: Candidacy, *, create: bool):
             refresh_url=url_for("crowdfunding.connect_refresh", candidacy_id=candidacy.id, _external=True),
         )
     except CrowdfundingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _dashboard(candidacy)
+        return refused(error, partial(_dashboard, candidacy))
     db.session.commit()
     return redirect(url, code=303)
 
@@ -95,9 +94,7 @@ def connect_return(candidacy_id: int):
     try:
         state = connect.refresh(db.session, clock.now(), gateway(), candidacy)
     except CrowdfundingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _dashboard(candidacy)
+        return refused(error, partial(_dashboard, candidacy))
     db.session.commit()
     flash(str(AFTER_RETURN.get(state, "")), "success" if state == rules.ACCOUNT_READY else "info")
     return _dashboard(candidacy)
@@ -116,9 +113,7 @@ def connect_override(candidacy_id: int):
     try:
         state = connect.link_existing(db.session, current_user, clock.now(), gateway(), candidacy, form.account_id.data)
     except CrowdfundingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return back
+        return refused(error, back)
     db.session.commit()
     flash(_("Compte relié ; état lu chez Stripe : %(state)s", state=AFTER_RETURN.get(state, state)), "success")
     return back

@@ -144,9 +144,7 @@ def decide(candidacy_id: int):
     try:
         campaigns.decide(db.session, current_user, clock.now(), candidacy, approve=form.decision.data == "approve")
     except CrowdfundingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("crowdfunding.applications"))
+        return refused(error, redirect(url_for("crowdfunding.applications")))
     db.session.commit()
     flash(_("Décision enregistrée."), "success")
     return redirect(url_for("crowdfunding.applications"))
@@ -297,9 +295,7 @@ def refund(donation_id: int):
     try:
         ledger.approve_refund(db.session, current_user, clock.now(), gateway(), donation, form.reason.data)
     except CrowdfundingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return back
+        return refused(error, back)
     db.session.commit()
     flash(_("Remboursement demandé à Stripe ; le don passera à « remboursé » à sa confirmation."), "success")
     return back
