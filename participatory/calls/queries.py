@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
 from participatory.calls import rules
-from participatory.calls.models import Ballot, Call, CallResult, Proposal
+from participatory.calls.models import Ballot, Call, CallResult, Proposal, ProposalReport
 from participatory.calls.services.calls import phase_of
 
 
@@ -209,3 +209,43 @@ def results_as_dict(call: Call, result: CallResult, proposals: dict[int, Proposa
         "other_rules": result.alternatives,
         "tie_break": "lowest proposal id",
     }
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What waits for an MP in one constituency: its latest call, its phase and the work to do."""
+
+    constituency: Constituency
+    call: Call | None
+    phase: str | None
+    to_review: list[Proposal]  # not yet reviewed (the review happens in the review phase)
+    reported: list[tuple[Proposal, int]]  # proposals reported by residents and still shown, with their count
+    without_news: list[Proposal]  # winning projects without any implementation update
+
+
+def desk(session: Session, code: str, now: datetime) -> Desk | None:
+    constituency = session.get(Constituency, code)
+    if constituency is None:
+        return None
+    call = session.scalar(select(Call).where(Call.constituency_code == code).order_by(Call.year.desc()).limit(1))
+    if call is None:
+        return Desk(constituency, None, None, [], [], [])
+    live = (Proposal.call_id == call.id, Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None))
+    to_review = list(
+        session.scalars(select(Proposal).where(*live, Proposal.feasibility.is_(None)).order_by(Proposal.id))
+    )
+    reported = [
+        (proposal, count)
+        for proposal, count in session.execute(
+            select(Proposal, func.count(ProposalReport.id))
+            .join(ProposalReport, ProposalReport.proposal_id == Proposal.id)
+            .where(*live)
+            .group_by(Proposal.id)
+            .order_by(func.count(ProposalReport.id).desc(), Proposal.id)
+        ).tuples()
+    ]
+    without_news: list[Proposal] = []
+    if call.result is not None and call.result.selected:
+        winners = session.scalars(select(Proposal).where(Proposal.id.in_(call.result.selected)).order_by(Proposal.id))
+        without_news = [p for p in winners if not p.updates]
+    return Desk(constituency, call, phase_of(call, now), to_review, reported, without_news)

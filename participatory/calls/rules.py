@@ -228,6 +228,8 @@ def vote_refusal(phase: str, call_constituency: str, voter_constituency: str | N
     """Why a user may not vote (or change or cancel a ballot) in a call, or None."""
     if phase != VOTING:
         return "wrong_phase"
+    if voter_constituency is None:
+        return "no_residence"
     if voter_constituency != call_constituency:
         return "wrong_constituency"
     if not verified:
@@ -241,6 +243,8 @@ def proposal_refusal(
     """Why a user may not submit (or edit, or withdraw) a proposal in a call, or None."""
     if phase != PROPOSALS:
         return "proposals_closed"
+    if author_constituency is None:
+        return "no_residence"
     if author_constituency != call_constituency:
         return "wrong_constituency"
     if not residence_declared:

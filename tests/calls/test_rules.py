@@ -144,7 +144,7 @@ def test_ballot_problem(chosen, ballot_rules, problem):
         (rules.RESULTS, "33-04", True, "wrong_phase"),
         (rules.UPCOMING, "33-04", True, "wrong_phase"),
         (rules.VOTING, "75-18", True, "wrong_constituency"),
-        (rules.VOTING, None, True, "wrong_constituency"),
+        (rules.VOTING, None, True, "no_residence"),
         (rules.VOTING, "33-04", False, "unverified"),
     ],
 )
@@ -159,6 +159,7 @@ def test_vote_refusal(phase, voter_code, verified, refusal):
         (rules.UPCOMING, "33-04", True, "proposals_closed"),
         (rules.REVIEW, "33-04", True, "proposals_closed"),
         (rules.PROPOSALS, "75-18", True, "wrong_constituency"),
+        (rules.PROPOSALS, None, True, "no_residence"),
         (rules.PROPOSALS, "33-04", False, "unverified"),
     ],
 )

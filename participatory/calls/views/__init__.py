@@ -73,4 +73,4 @@ def call_helpers() -> dict:
     }
 
 
-from participatory.calls.views import ballots, calls, proposals, results  # noqa: E402,F401  (routes on bp)
+from participatory.calls.views import ballots, calls, desk, proposals, results  # noqa: E402,F401  (routes on bp)

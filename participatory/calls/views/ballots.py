@@ -98,7 +98,7 @@ def _submit(call_id: int):
 
 def _refused(error: CallError, call):
     flash(error.message, "error")
-    return render_template("calls/refused.html", call=call), error.status
+    return render_template("calls/refused.html", call=call, refusal=error.code), error.status
 
 
 @bp.post("/appels/<int:call_id>/vote/annuler")

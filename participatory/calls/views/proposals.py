@@ -80,7 +80,7 @@ def propose(call_id: int):
         current_user.meets_verification(services.RESIDENCE),
     )
     if refusal:
-        return refused(Forbidden(refusal), "calls/refused.html", call=call)
+        return refused(Forbidden(refusal), "calls/refused.html", call=call, refusal=refusal)
     if not form.validate_on_submit():
         return render_template("calls/proposal_form.html", **context), 400 if request.method == "POST" else 200
     try:
