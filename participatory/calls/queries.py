@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
@@ -249,3 +249,43 @@ def desk(session: Session, code: str, now: datetime) -> Desk | None:
         winners = session.scalars(select(Proposal).where(Proposal.id.in_(call.result.selected)).order_by(Proposal.id))
         without_news = [p for p in winners if not p.updates]
     return Desk(constituency, call, phase_of(call, now), to_review, reported, without_news)
+
+
+@dataclass(frozen=True)
+class ProposalPage:
+    proposals: list[Proposal]
+    total: int
+    page: int
+    pages: int
+
+
+def browse(session: Session, call: Call, query: rules.BrowseQuery) -> ProposalPage:
+    """The call's public proposals (not withdrawn, not hidden before the vote closed), filtered, sorted, paged."""
+    shown = (
+        Proposal.call_id == call.id,
+        Proposal.withdrawn_at.is_(None),
+        or_(Proposal.hidden_at.is_(None), Proposal.hidden_at >= call.voting_close_at),
+    )
+    statement = select(Proposal).where(*shown)
+    if query.category:
+        statement = statement.where(Proposal.category == query.category)
+    if query.status == "pending":
+        statement = statement.where(Proposal.feasibility.is_(None))
+    elif query.status in (rules.FEASIBLE, rules.INFEASIBLE):
+        statement = statement.where(Proposal.feasibility == query.status)
+    elif query.status == "selected":
+        selected = call.result.selected if call.result is not None else []
+        statement = statement.where(Proposal.id.in_(selected or [-1]))
+    cost = func.coalesce(Proposal.final_cost_cents, Proposal.estimated_cost_cents)
+    order = {
+        "newest": (Proposal.created_at.desc(), Proposal.id.desc()),
+        "cost": (cost, Proposal.id),
+        "cost_desc": (cost.desc(), Proposal.id),
+        "title": (func.lower(Proposal.title), Proposal.id),
+    }[query.sort]
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    size = rules.BROWSE_PAGE_SIZE
+    pages = max(1, -(-total // size))
+    page = min(query.page, pages)
+    items = list(session.scalars(statement.order_by(*order).limit(size).offset((page - 1) * size)))
+    return ProposalPage(items, total, page, pages)

@@ -4,10 +4,12 @@ dashboard gathers their call and what waits for them; axe-clean, at desktop and 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+from constituencies.models import Constituency
 from participatory import clock
 from participatory.accounts.rules import MP
 from participatory.calls import rules
@@ -34,7 +36,7 @@ def test_a_resident_without_a_home_is_led_to_declare_it_and_back_to_the_call(app
     assert "déclarez d'abord votre lieu de résidence" in page.content()
     assert_accessible(page, label="refusal with its next step")
     page.locator("#next-step-link").click()
-    page.wait_for_url("**/compte/residence?next=*")
+    page.wait_for_url(re.compile(r".*/compte/residence\?next=.*appels.*"))
     page.locator("#abroad-form select").select_option("GB")
     page.get_by_role("button", name="Enregistrer ce pays").click()
     page.wait_for_url(f"{base}/appels/{call_id}")  # back to the call that asked
@@ -67,3 +69,30 @@ def test_the_mp_dashboard_gathers_the_call_and_what_waits(app, live_server, page
     page.get_by_role("link", name="Un jardin partagé").click()
     page.wait_for_url("**/examen")
     assert "Un jardin partagé" in page.content()
+
+
+def test_proposals_are_browsed_with_a_filter_and_on_the_map(app, live_server, page):
+    base = live_server.url
+    with app.app_context():
+        now = clock.now()
+        call = builders.call(db.session, now, rules.VOTING, code="33-04")
+        here = db.session.get(Constituency, "33-04")
+        lat, lon = (here.label_lat, here.label_lon) if here.has_geometry else (44.84, -0.58)
+        builders.proposal(db.session, now, call, title="Piste cyclable", lat=lat, lon=lon)
+        other = builders.proposal(db.session, now, call, title="Concert d'été")
+        other.category = "culture"
+        db.session.commit()
+        call_id = call.id
+    page.goto(f"{base}/appels/{call_id}")
+    page.locator("#browse-link").click()
+    page.wait_for_url(f"{base}/appels/{call_id}/projets")
+    page.get_by_label("Catégorie").select_option("culture")
+    page.get_by_role("button", name="Afficher").click()
+    page.wait_for_url("**categorie=culture**")
+    assert page.locator("#browse-list li").count() == 1 and "Concert d'été" in page.content()
+    page.get_by_label("Catégorie").select_option("")
+    page.get_by_label("Trier par").select_option("title")
+    page.get_by_role("button", name="Afficher").click()
+    page.wait_for_selector("#proposals-map[data-ready='yes']")
+    assert page.locator("#proposals-map").get_attribute("data-shown") == "1"
+    assert_accessible(page, label="proposal browsing")

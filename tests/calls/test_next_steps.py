@@ -5,6 +5,7 @@ proposal; the results page shows how each winning project is going."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 
 import pytest
@@ -170,3 +171,40 @@ def test_the_mp_dashboard_shows_the_call_and_what_waits(app, session):
     assert "1 projet à examiner" in page and f"/propositions/{waiting.id}/examen" in page
     assert "1 projet signalé" in page and "courriers de vérification à envoyer" in page
     assert f"/appels/{call.id}/gestion" in page and "/gestion/courriers/33-04" in page
+
+
+def test_proposals_are_browsed_with_filters_sorting_thumbnails_and_pages(app, session, uploads):
+    now = clock.now()
+    call = builders.call(session, now, rules.REVIEW)
+    cheap = builders.proposal(session, now, call, cost=500_00, title="Zèbre peint", lat=44.84, lon=-0.58)
+    dear = builders.proposal(session, now, call, cost=90_000_00, title="Abri vélo", feasible=None)
+    builders.proposal(session, now, call, title="Retiré", withdrawn=True)
+    builders.proposal(session, now, call, title="Masqué", hidden=True)
+    dear.category = "mobility"
+    cheap.image_name = "a" * 32 + ".jpg"
+    for n in range(21):
+        builders.proposal(session, now, call, cost=(n + 1) * 1_000_00, title=f"Lot {n:02d}")
+    session.commit()
+    client = app.test_client()
+
+    def titles(query: str) -> list[str]:
+        response = client.get(f"/appels/{call.id}/projets{query}")
+        assert response.status_code == 200, query
+        page = _page(response)
+        return [t for t in re.findall(r'class="fw-semibold" href="/propositions/\d+">([^<]+)<', page)]
+
+    assert titles("?categorie=mobility") == ["Abri vélo"]
+    assert titles("?statut=pending") == ["Abri vélo"]
+    assert titles("?tri=cost")[0] == "Zèbre peint" and titles("?tri=cost_desc")[0] == "Abri vélo"
+    assert titles("?tri=title")[0] == "Abri vélo" and len(titles("?tri=title")) == 20
+    assert len(titles("?tri=title&page=2")) == 3 and "Retiré" not in titles("?page=2") + titles("")
+    assert "Masqué" not in titles("?page=2") + titles("")
+    page = _page(client.get(f"/appels/{call.id}/projets?categorie=environment&tri=cost"))
+    assert f'src="/propositions/{cheap.id}/image"' in page and 'id="proposals-map"' in page
+    assert 'aria-label="Pages de la liste"' in page and "categorie=environment" in page  # pages keep the filters
+    # Bad parameters: ignored and said, never an error page.
+    response = client.get(f"/appels/{call.id}/projets?tri=evil&page=-1&categorie=sport")
+    assert response.status_code == 400
+    assert "ne sont pas valides" in _page(response) and "tri, page" in _page(response)
+    assert client.get(f"/appels/{call.id}/projets?statut=%00").status_code == 400  # the app's input guard
+    assert client.get("/appels/999999/projets").status_code == 404

@@ -458,3 +458,31 @@ def test_receipt_hash_ignores_case_dashes_and_spaces(typed):
 @pytest.mark.parametrize(("ballots", "registered", "share"), [(0, 100, 0.0), (25, 100, 0.25), (5, 0, 0.0)])
 def test_participation(ballots, registered, share):
     assert rules.participation(ballots, registered) == share
+
+
+@pytest.mark.parametrize(
+    ("args", "query", "bad"),
+    [
+        ({}, rules.BrowseQuery(), []),
+        (
+            {"categorie": "sport", "statut": "feasible", "tri": "cost", "page": "3"},
+            rules.BrowseQuery("sport", "feasible", "cost", 3),
+            [],
+        ),
+        ({"categorie": "", "statut": "", "tri": "", "page": ""}, rules.BrowseQuery(), []),
+        ({"categorie": "sports"}, rules.BrowseQuery(), ["categorie"]),
+        ({"statut": "won"}, rules.BrowseQuery(), ["statut"]),
+        ({"tri": "price;drop"}, rules.BrowseQuery(), ["tri"]),
+        ({"page": "0"}, rules.BrowseQuery(), ["page"]),
+        ({"page": "-2"}, rules.BrowseQuery(), ["page"]),
+        ({"page": "１"}, rules.BrowseQuery(), ["page"]),  # a full-width digit is not a page number
+        ({"page": "99999999999"}, rules.BrowseQuery(), ["page"]),
+        (
+            {"tri": "title", "page": "x", "statut": "selected"},
+            rules.BrowseQuery(None, "selected", "title", 1),
+            ["page"],
+        ),
+    ],
+)
+def test_browse_query(args, query, bad):
+    assert rules.browse_query(args) == (query, bad)

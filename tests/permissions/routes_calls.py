@@ -96,6 +96,8 @@ CASES = [
     Case("calls.mine", "GET", "/mon-appel", signed_in(302)),
     Case("calls.show", "GET", lambda w: f"/appels/{w.ids['proposals_call']}", everyone(200)),
     Case("calls.proposal", "GET", lambda w: f"/propositions/{w.ids['open']}", everyone(200)),
+    Case("calls.browse", "GET", lambda w: f"/appels/{w.ids['proposals_call']}/projets", everyone(200)),
+    Case("calls.browse", "GET", lambda w: f"/appels/{w.ids['results_call']}/projets?tri=x", everyone(400)),
     Case(
         "calls.proposal_image", "GET", lambda w: f"/propositions/{w.ids['open']}/image", everyone(404)
     ),  # none uploaded
