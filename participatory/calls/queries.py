@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -277,7 +278,7 @@ def browse(session: Session, call: Call, query: rules.BrowseQuery) -> ProposalPa
         selected = call.result.selected if call.result is not None else []
         statement = statement.where(Proposal.id.in_(selected or [-1]))
     cost = func.coalesce(Proposal.final_cost_cents, Proposal.estimated_cost_cents)
-    order = {
+    order: tuple[Any, ...] = {
         "newest": (Proposal.created_at.desc(), Proposal.id.desc()),
         "cost": (cost, Proposal.id),
         "cost_desc": (cost.desc(), Proposal.id),
