@@ -168,6 +168,9 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         "JSON_SORT_KEYS": False,
+        # `flask demo seed` creates one sign-in per role with a printed password (participatory/demo/sign_ins.py):
+        # on by default, off in production unless set to 1 (a public demo instance).
+        "DEMO_ACCOUNTS_ALLOWED": os.environ.get("DEMO_ACCOUNTS_ALLOWED", "0" if env == "production" else "1") == "1",
     }
 
 

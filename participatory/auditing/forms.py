@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "demo.call_seeded": _l("Appel de démonstration créé"),
     "demo.reset": _l("Démonstration remise à zéro"),
     "demo.seeded": _l("Démonstration créée"),
+    "demo.sign_ins_created": _l("Comptes de démonstration créés"),
     "donation.amount_mismatch": _l("Don : montant différent"),
     "donation.expired": _l("Don expiré"),
     "donation.partial_refund": _l("Don partiellement remboursé"),
