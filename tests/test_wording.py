@@ -99,3 +99,22 @@ def test_every_page_has_the_favicon_and_the_logo_mark(client):
     assert 'rel="icon" type="image/svg+xml" href="/static/img/favicon.svg"' in page and 'class="brand-mark"' in page
     icon = client.get("/static/img/favicon.svg")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_every_plural_has_its_french_entry():
+    """French needs its own plural rule (0 takes the singular): each ngettext is in the French catalogue."""
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[1]
+    with open(root / "translations" / "fr" / "LC_MESSAGES" / "messages.po", "rb") as fh:
+        french = {m.id[0] for m in read_po(fh) if isinstance(m.id, tuple) and m.string and all(m.string)}
+    methods = [("participatory/**.py", "python"), ("templates/**.html", "jinja2")]
+    plurals = {
+        message[0]
+        for _f, _l, message, _c, _x in extract_from_dir(str(root), methods, keywords={"ngettext": (1, 2)})
+        if isinstance(message, tuple)
+    }
+    assert plurals and plurals <= french, sorted(plurals - french)

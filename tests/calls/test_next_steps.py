@@ -169,7 +169,7 @@ def test_the_mp_dashboard_shows_the_call_and_what_waits(app, session):
     page = _page(client.get("/espace-depute"))
     assert "Budget de la Gironde" in page and "Examen des projets" in page
     assert "1 projet à examiner" in page and f"/propositions/{waiting.id}/examen" in page
-    assert "1 projet signalé" in page and "courriers de vérification à envoyer" in page
+    assert "1 projet signalé" in page and "0 courrier de vérification à envoyer" in page  # French: 0 is singular
     assert f"/appels/{call.id}/gestion" in page and "/gestion/courriers/33-04" in page
 
 
