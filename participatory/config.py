@@ -61,6 +61,10 @@ def from_environment(instance_path: Path, environ: Mapping[str, str] | None = No
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         "JSON_SORT_KEYS": False,
+        # `flask demo seed`'s sign-ins with printed passwords: off in production unless set (a public demo).
+        "DEMO_ACCOUNTS_ALLOWED": env != "production"
+        if values["DEMO_ACCOUNTS_ALLOWED"] is None
+        else values["DEMO_ACCOUNTS_ALLOWED"],
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, has_request_context, redirect, request
+from flask_babel import format_decimal
 
 from participatory.text import forbidden_character
 
@@ -48,3 +49,19 @@ def choose_language(code: str):
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
+
+
+@bp.app_template_filter("number")
+def number(value: int | float | None) -> str:
+    """An integer or a count in the reader's language: "93 630" in French, "93,630" in English."""
+    if value is None:
+        return "—"
+    return format_decimal(value)
+
+
+@bp.app_template_filter("decimal")
+def decimal(value: float | None, places: int = 2) -> str:
+    """A decimal number with exactly `places` digits after the separator, in the reader's language."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0." + "0" * places) if places else format_decimal(round(value))

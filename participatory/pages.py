@@ -19,6 +19,7 @@ def refused(error: DomainError, page: str | Response | Callable[[], Any], /, **c
     message goes onto the field `error.field` of the form in `context["form"]` when there is one, and is
     flashed otherwise. `page` is a template, rendered again with `context` under the error's status; or
     a response already made (a redirect back); or a function making one, called after the rollback.
+    A template also gets the error's code as `refusal`, to offer the next step (templates/calls/refused.html).
     """
     if error.commit:
         db.session.commit()
@@ -30,7 +31,7 @@ def refused(error: DomainError, page: str | Response | Callable[[], Any], /, **c
     else:
         flash(error.message, "error")
     if isinstance(page, str):
-        return render_template(page, **context), error.status
+        return render_template(page, **{"refusal": error.code, **context}), error.status
     if isinstance(page, Response):
         return page
     return page()

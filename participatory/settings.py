@@ -299,6 +299,14 @@ SETTINGS: tuple[Setting, ...] = (
         "are several app servers",
         "`instance/uploads/`",
     ),
+    _s(
+        "DEMO_ACCOUNTS_ALLOWED",
+        bool,
+        None,
+        "whether `flask demo seed` may create its sign-ins (one account per role with a printed password); "
+        "a public demo instance in production sets it to `1`",
+        "`1`, but `0` when `PARTICIPATORY_ENV=production`",
+    ),
     _s("PROPOSALS_PER_AUTHOR", int, 5, "proposals one person may have in one call (withdrawn ones do not count)"),
     _s("RATELIMIT_LOGIN", str, "10 per minute;100 per day", "failed sign-ins per address; " + RATE_LIMIT),
     _s("RATELIMIT_LOGIN_PAIR", str, "5 per 15 minutes", "failed sign-ins per account and browser; " + RATE_LIMIT),

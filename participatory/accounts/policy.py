@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, tuple[Holder, ...]] = {
     "proposal.moderate": (Holder(MP, scoped=True), Holder(ADMIN)),
     "proposal.author": (Holder(RESIDENT, owner=True),),  # edit or withdraw one's own proposal
     "letters.manage": (Holder(MP, scoped=True), Holder(ADMIN)),
+    "mp.desk": (Holder(MP),),  # the MP's dashboard: what waits for them in their own constituencies
     "audit.read": (Holder(AUDITOR), Holder(ADMIN)),
     "admin": (Holder(ADMIN),),
     "campaign.apply": (Holder(RESIDENT),),

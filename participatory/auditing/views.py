@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
 from sqlalchemy import select
 
 from participatory.accounts.policy import authorize
@@ -21,7 +22,7 @@ from participatory.audit.services import (
     pending_count,
 )
 from participatory.audit.signing import current_keys
-from participatory.auditing.forms import AuditFilterForm
+from participatory.auditing.forms import AuditFilterForm, action_label
 from participatory.calls.exports import FILES
 from participatory.calls.models import Call, CallResult
 from participatory.crowdfunding.models import Candidacy, Election
@@ -39,6 +40,23 @@ def audit_head() -> dict:
     """{seq, hash} of the newest audit event, for results pages (templates/audit/_call_exports.html)."""
     seq, digest = head(db.session)
     return {"seq": seq, "hash": digest}
+
+
+@bp.app_template_filter("audit_action")
+def audit_action(action: str) -> str:
+    return action_label(action)
+
+
+@bp.app_template_filter("audit_details")
+def audit_details(details: dict | None) -> list[tuple[str, str]]:
+    """An event's details as (name, value) lines a person reads: text as it is (accents unescaped),
+    other values in compact JSON."""
+    if not isinstance(details, dict):
+        return [] if details is None else [("", json.dumps(details, ensure_ascii=False))]
+    return [
+        (str(key), value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
+        for key, value in details.items()
+    ]
 
 
 def _paris_midnight_utc(day) -> datetime:
@@ -127,3 +145,13 @@ def ledgers():
         )
     ]
     return render_template("audit/ledgers.html", rows=rows)
+
+
+@bp.get("/appels/<int:call_id>/verifier")
+def verify_call(call_id: int):
+    """How to check a call's published results without trusting the platform: the recipe for auditors
+    (the files, the ballots digest, the tally engine and the audit log), open to anyone."""
+    call = db.session.get(Call, call_id)
+    if call is None or call.result is None:
+        abort(404)
+    return render_template("audit/verify_call.html", call=call, result=call.result)

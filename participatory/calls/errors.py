@@ -40,6 +40,7 @@ MESSAGES = {
     "voting_too_short": _l("Le vote doit durer au moins %(days)s jours, de son ouverture à sa clôture."),
     "not_your_constituency": _l("Vous ne gérez pas cette circonscription."),
     "proposals_closed": _l("Le dépôt des projets n'est pas ouvert."),
+    "no_residence": _l("Pour participer, déclarez d'abord votre lieu de résidence : il fixe votre circonscription."),
     "wrong_constituency": _l("Seuls les habitants de la circonscription peuvent participer."),
     "unverified": _l("Votre compte n'a pas le niveau de vérification demandé par cet appel."),
     "not_author": _l("Seul l'auteur peut modifier ou retirer ce projet."),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
 from participatory.calls import rules
-from participatory.calls.models import Ballot, Call, CallResult, Proposal
+from participatory.calls.models import Ballot, Call, CallResult, Proposal, ProposalReport
 from participatory.calls.services.calls import phase_of
 
 
@@ -209,3 +210,83 @@ def results_as_dict(call: Call, result: CallResult, proposals: dict[int, Proposa
         "other_rules": result.alternatives,
         "tie_break": "lowest proposal id",
     }
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What waits for an MP in one constituency: its latest call, its phase and the work to do."""
+
+    constituency: Constituency
+    call: Call | None
+    phase: str | None
+    to_review: list[Proposal]  # not yet reviewed (the review happens in the review phase)
+    reported: list[tuple[Proposal, int]]  # proposals reported by residents and still shown, with their count
+    without_news: list[Proposal]  # winning projects without any implementation update
+
+
+def desk(session: Session, code: str, now: datetime) -> Desk | None:
+    constituency = session.get(Constituency, code)
+    if constituency is None:
+        return None
+    call = session.scalar(select(Call).where(Call.constituency_code == code).order_by(Call.year.desc()).limit(1))
+    if call is None:
+        return Desk(constituency, None, None, [], [], [])
+    live = (Proposal.call_id == call.id, Proposal.withdrawn_at.is_(None), Proposal.hidden_at.is_(None))
+    to_review = list(
+        session.scalars(select(Proposal).where(*live, Proposal.feasibility.is_(None)).order_by(Proposal.id))
+    )
+    reported = [
+        (proposal, count)
+        for proposal, count in session.execute(
+            select(Proposal, func.count(ProposalReport.id))
+            .join(ProposalReport, ProposalReport.proposal_id == Proposal.id)
+            .where(*live)
+            .group_by(Proposal.id)
+            .order_by(func.count(ProposalReport.id).desc(), Proposal.id)
+        ).tuples()
+    ]
+    without_news: list[Proposal] = []
+    if call.result is not None and call.result.selected:
+        winners = session.scalars(select(Proposal).where(Proposal.id.in_(call.result.selected)).order_by(Proposal.id))
+        without_news = [p for p in winners if not p.updates]
+    return Desk(constituency, call, phase_of(call, now), to_review, reported, without_news)
+
+
+@dataclass(frozen=True)
+class ProposalPage:
+    proposals: list[Proposal]
+    total: int
+    page: int
+    pages: int
+
+
+def browse(session: Session, call: Call, query: rules.BrowseQuery) -> ProposalPage:
+    """The call's public proposals (not withdrawn, not hidden before the vote closed), filtered, sorted, paged."""
+    shown = (
+        Proposal.call_id == call.id,
+        Proposal.withdrawn_at.is_(None),
+        or_(Proposal.hidden_at.is_(None), Proposal.hidden_at >= call.voting_close_at),
+    )
+    statement = select(Proposal).where(*shown)
+    if query.category:
+        statement = statement.where(Proposal.category == query.category)
+    if query.status == "pending":
+        statement = statement.where(Proposal.feasibility.is_(None))
+    elif query.status in (rules.FEASIBLE, rules.INFEASIBLE):
+        statement = statement.where(Proposal.feasibility == query.status)
+    elif query.status == "selected":
+        selected = call.result.selected if call.result is not None else []
+        statement = statement.where(Proposal.id.in_(selected or [-1]))
+    cost = func.coalesce(Proposal.final_cost_cents, Proposal.estimated_cost_cents)
+    order: tuple[Any, ...] = {
+        "newest": (Proposal.created_at.desc(), Proposal.id.desc()),
+        "cost": (cost, Proposal.id),
+        "cost_desc": (cost.desc(), Proposal.id),
+        "title": (func.lower(Proposal.title), Proposal.id),
+    }[query.sort]
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    size = rules.BROWSE_PAGE_SIZE
+    pages = max(1, -(-total // size))
+    page = min(query.page, pages)
+    items = list(session.scalars(statement.order_by(*order).limit(size).offset((page - 1) * size)))
+    return ProposalPage(items, total, page, pages)

@@ -230,6 +230,8 @@ def vote_refusal(phase: str, call_constituency: str, voter_constituency: str | N
     """Why a user may not vote (or change or cancel a ballot) in a call, or None."""
     if phase != VOTING:
         return "wrong_phase"
+    if voter_constituency is None:
+        return "no_residence"
     if voter_constituency != call_constituency:
         return "wrong_constituency"
     if not verified:
@@ -243,6 +245,8 @@ def proposal_refusal(
     """Why a user may not submit (or edit, or withdraw) a proposal in a call, or None."""
     if phase != PROPOSALS:
         return "proposals_closed"
+    if author_constituency is None:
+        return "no_residence"
     if author_constituency != call_constituency:
         return "wrong_constituency"
     if not residence_declared:
@@ -316,3 +320,40 @@ def format_receipt(raw: str) -> str:
 
 def participation(ballots: int, registered_voters: int) -> float:
     return ballots / registered_voters if registered_voters > 0 else 0.0
+
+
+# Browsing a call's proposals: filters and sorting from the query string (GET), checked here.
+BROWSE_STATUSES = ("pending", FEASIBLE, INFEASIBLE, "selected")
+BROWSE_SORTS = ("newest", "cost", "cost_desc", "title")
+BROWSE_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class BrowseQuery:
+    category: str | None = None
+    status: str | None = None
+    sort: str = "newest"
+    page: int = 1
+
+
+def browse_query(args: Mapping[str, str]) -> tuple[BrowseQuery, list[str]]:
+    """The filters asked for, and the names of the parameters refused (left out of the query)."""
+    bad: list[str] = []
+    category = args.get("categorie") or None
+    if category is not None and category not in CATEGORIES:
+        bad.append("categorie")
+        category = None
+    status = args.get("statut") or None
+    if status is not None and status not in BROWSE_STATUSES:
+        bad.append("statut")
+        status = None
+    sort = args.get("tri") or "newest"
+    if sort not in BROWSE_SORTS:
+        bad.append("tri")
+        sort = "newest"
+    raw_page = args.get("page") or "1"
+    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 6 else 0
+    if page < 1:
+        bad.append("page")
+        page = 1
+    return BrowseQuery(category, status, sort, page), bad

@@ -6,10 +6,12 @@ import sys
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from participatory import clock
 from participatory.demo import rules, services
+from participatory.demo import sign_ins as demo_sign_ins
 from participatory.demo.services import DemoError, SeedOptions
 from participatory.extensions import db
 
@@ -40,7 +42,14 @@ group = AppGroup("demo", help="Demonstration data.")
     help="Random seed: the same seed gives the same demo.",
 )
 @click.option("--reset", is_flag=True, help="Remove the existing demo data first.")
-def seed_command(calls: int, voters_per_call: int, seed_value: int, reset: bool) -> None:
+@click.option(
+    "--sign-ins/--no-sign-ins",
+    default=True,
+    show_default=True,
+    help="Also create one sign-in per role (resident, MP, candidate, financial agent, auditor, admin) and print "
+    "their passwords; refused in production unless DEMO_ACCOUNTS_ALLOWED=1.",
+)
+def seed_command(calls: int, voters_per_call: int, seed_value: int, reset: bool, sign_ins: bool) -> None:
     """Calls in every phase, proposals, ballots, published results, candidates and donations."""
     options = SeedOptions(calls=calls, voters_per_call=voters_per_call, seed=seed_value)
     session = db.session
@@ -49,6 +58,9 @@ def seed_command(calls: int, voters_per_call: int, seed_value: int, reset: bool)
     problem = rules.arguments_problem(calls, voters_per_call, seed_value, available=rules.MAX_CALLS)
     if problem:
         raise click.BadParameter(problem)
+    refusal = rules.sign_ins_refusal(current_app.config["ENV_NAME"], current_app.config["DEMO_ACCOUNTS_ALLOWED"])
+    if sign_ins and refusal:
+        raise click.ClickException(f"{refusal} (nothing was changed)")
     try:
         if services.has_demo_data(session):
             if not reset:
@@ -63,6 +75,7 @@ def seed_command(calls: int, voters_per_call: int, seed_value: int, reset: bool)
             length=total, label=f"Seeding {calls} calls, {total:,} ballots", file=sys.stderr, show_pos=True
         ) as bar:
             report = services.seed(session, now, options, progress=bar.update)
+        created = demo_sign_ins.create(session, now) if sign_ins else []
         session.commit()
     except DemoError as error:
         session.rollback()
@@ -74,3 +87,8 @@ def seed_command(calls: int, voters_per_call: int, seed_value: int, reset: bool)
         f"accounts, {report.results} published results, {report.candidacies} candidates, "
         f"{report.donations:,} donations."
     )
+    if created:
+        click.echo("Sign in as (passwords shown once, stored argon2-hashed):")
+        for item in created:
+            where = f"  ({item.where})" if item.where else ""
+            click.echo(f"  {item.role:<16} {item.email:<32} {item.password}{where}")

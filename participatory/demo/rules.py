@@ -98,3 +98,19 @@ def schedule_for(phase: str, now: datetime, offset_days: int) -> tuple[datetime,
     }
     opens = now + starts[phase] * day
     return opens, opens + 30 * day, opens + 50 * day, opens + 80 * day
+
+
+def sign_ins_refusal(env_name: str, allowed: bool) -> str | None:
+    """Why the demo's sign-ins (accounts with a known password) may not be created here, or None.
+
+    They are allowed when DEMO_ACCOUNTS_ALLOWED is on, which it is by default everywhere but in
+    production; a public demo instance running in production turns it on explicitly.
+    """
+    if allowed:
+        return None
+    if env_name == "production":
+        return (
+            "demo sign-ins (accounts with a printed password) are refused in production: "
+            "set DEMO_ACCOUNTS_ALLOWED=1 for a public demo instance, or seed with --no-sign-ins"
+        )
+    return "demo sign-ins are turned off (DEMO_ACCOUNTS_ALLOWED=0): seed with --no-sign-ins"

@@ -16,7 +16,8 @@ Audit
 
 Demo data
     Every demo account has an address at example.org (reserved for documentation) and no
-    password: nobody can sign in as a demo voter. Demo calls are those created by a demo
+    password: nobody can sign in as a demo voter, except the few sign-ins of sign_ins.py (one per role,
+    with a printed password, when DEMO_ACCOUNTS_ALLOWED). Demo calls are those created by a demo
     MP; the demo election is named DEMO_ELECTION_NAME. `has_demo_data` looks for both.
 """
 
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
 from participatory.accounts import voter_keys
-from participatory.accounts.models import AccountToken, ResidenceLetter, RoleGrant, User
+from participatory.accounts.models import AccountToken, ResidenceLetter, RoleGrant, User, UserSession
 from participatory.accounts.rules import CANDIDATE, FINANCIAL_AGENT, MP
 from participatory.audit.models import PublishedFile
 from participatory.audit.services import SYSTEM, record
@@ -621,6 +622,7 @@ def reset(session: Session, now: datetime) -> dict[str, int]:
         delete(Election).where(Election.id.in_(elections), ~exists().where(Candidacy.election_id == Election.id)),
         delete(RoleGrant).where(RoleGrant.user_id.in_(users)),
         delete(AccountToken).where(AccountToken.user_id.in_(users)),
+        delete(UserSession).where(UserSession.user_id.in_(users)),  # the demo's sign-ins were used
         delete(ResidenceLetter).where(ResidenceLetter.user_id.in_(users)),
         delete(User).where(User.id.in_(users)),
     ):

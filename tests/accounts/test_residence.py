@@ -38,7 +38,7 @@ def test_a_map_point_gives_the_constituency(app, client):
         user = make_account()
     sign_in(client, user)
     response = client.post("/compte/residence", data={"mode": "map", "lat": f"{lat:.6f}", "lon": f"{lon:.6f}"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/compte/verification")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/mon-appel")  # on to their call
     saved = _user(app, user.id)
     assert saved.constituency_code == "33-04" and saved.residence_declared_at is not None
     assert saved.home_lat == pytest.approx(lat, abs=1e-6) and saved.residence_country is None

@@ -7,6 +7,9 @@ import re
 from tests.accounts.conftest import PASSWORD
 from tests.browser.a11y import assert_accessible
 
+# Where a resident lands after declaring a home: their constituency's call, or its page when it has none.
+LANDED_ON_ONES_CALL = re.compile(r".*/(appels/\d+|circonscriptions/[0-9A-Z]+-\d+)$")
+
 
 def sign_in(page, base: str, email: str, *, check: bool = False) -> None:
     """Sign in through the login form (axe on the form when `check`); wait until it has left the form."""

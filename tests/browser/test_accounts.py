@@ -8,6 +8,7 @@ from sqlalchemy import select
 from participatory.accounts.models import User
 from participatory.extensions import db
 from tests.accounts.conftest import PASSWORD, make_account
+from tests.browser.steps import LANDED_ON_ONES_CALL
 from tests.conftest import requires_shared
 
 pytestmark = [pytest.mark.browser, requires_shared]
@@ -45,7 +46,7 @@ def test_sign_in_then_click_the_map_to_declare_a_residence(app, live_server, pag
     status.filter(has_text="Ce point est dans :").wait_for()
     assert page.locator("#lat").input_value() and page.locator("#lon").input_value()
     page.get_by_role("button", name="Enregistrer ce point").click()
-    page.wait_for_url("**/compte/verification")
+    page.wait_for_url(LANDED_ON_ONES_CALL)  # after declaring a home: one's call (or constituency)
     assert "Votre résidence est enregistrée" in page.content()
     with app.app_context():
         saved = db.session.scalar(select(User).where(User.id == user.id))

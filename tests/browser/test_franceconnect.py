@@ -15,7 +15,7 @@ from participatory.calls.models import Ballot
 from participatory.extensions import db
 from tests.accounts.conftest import make_account
 from tests.browser.a11y import assert_accessible
-from tests.browser.steps import sign_in
+from tests.browser.steps import LANDED_ON_ONES_CALL, sign_in
 from tests.calls import builders
 from tests.conftest import requires_shared
 from tests.franceconnect.conftest import configure, running_provider
@@ -75,7 +75,7 @@ def test_one_person_votes_once_with_franceconnect(app, live_server, provider, pa
         page.locator("#residence-map").click(position={"x": box["width"] / 2 + 8, "y": box["height"] / 2 + 8})
     page.locator("#point-status").filter(has_text="Ce point est dans : Gironde – 2e circonscription").wait_for()
     page.get_by_role("button", name="Enregistrer ce point").click()
-    page.wait_for_url("**/compte/verification")
+    page.wait_for_url(LANDED_ON_ONES_CALL)  # after declaring a home: one's call (or constituency)
 
     # 3. The vote.
     page.goto(f"{base}/appels/{call_id}/vote")

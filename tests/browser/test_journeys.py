@@ -34,7 +34,7 @@ from participatory.mail import read_outbox
 from tests.accounts.conftest import PASSWORD, make_account
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.steps import sign_in, spaced
+from tests.browser.steps import LANDED_ON_ONES_CALL, sign_in, spaced
 from tests.conftest import requires_shared
 
 pytestmark = [pytest.mark.browser, requires_shared]
@@ -143,7 +143,7 @@ def test_a_call_from_creation_to_the_auditors_exports(app, live_server, page, op
     assert page.locator("#lat").input_value() != from_list  # the click moved the point
     status.filter(has_text="Ce point est dans : Gironde – 2e circonscription").wait_for()
     page.get_by_role("button", name="Enregistrer ce point").click()
-    page.wait_for_url("**/compte/verification")
+    page.wait_for_url(LANDED_ON_ONES_CALL)  # after declaring a home: one's call (or constituency)
     assert "Votre résidence est enregistrée : Gironde – 2e circonscription" in page.content()
     assert_accessible(page, label="verification page")
 

@@ -15,7 +15,7 @@ from participatory.calls.models import Ballot
 from participatory.extensions import db
 from tests.accounts.conftest import make_account
 from tests.browser.a11y import assert_accessible
-from tests.browser.steps import sign_in, spaced, tab_to
+from tests.browser.steps import LANDED_ON_ONES_CALL, sign_in, spaced, tab_to
 from tests.calls import builders
 from tests.conftest import requires_shared
 from tests.crowdfunding.conftest import build_world
@@ -61,7 +61,7 @@ def test_the_residence_page_works_without_the_map(app, live_server, page):
     page.locator("#point-status").filter(has_text="Ce point est dans : Gironde – 2e circonscription").wait_for()
     tab_to(page, "#point-form button[type=submit]")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/compte/verification")
+    page.wait_for_url(LANDED_ON_ONES_CALL)  # after declaring a home: one's call (or constituency)
     with app.app_context():
         assert db.session.get(User, user.id).constituency_code == "33-02"
     # The other alternative, for residents abroad: a list of countries.

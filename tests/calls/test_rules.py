@@ -144,7 +144,7 @@ def test_ballot_problem(chosen, ballot_rules, problem):
         (rules.RESULTS, "33-04", True, "wrong_phase"),
         (rules.UPCOMING, "33-04", True, "wrong_phase"),
         (rules.VOTING, "75-18", True, "wrong_constituency"),
-        (rules.VOTING, None, True, "wrong_constituency"),
+        (rules.VOTING, None, True, "no_residence"),
         (rules.VOTING, "33-04", False, "unverified"),
     ],
 )
@@ -159,6 +159,7 @@ def test_vote_refusal(phase, voter_code, verified, refusal):
         (rules.UPCOMING, "33-04", True, "proposals_closed"),
         (rules.REVIEW, "33-04", True, "proposals_closed"),
         (rules.PROPOSALS, "75-18", True, "wrong_constituency"),
+        (rules.PROPOSALS, None, True, "no_residence"),
         (rules.PROPOSALS, "33-04", False, "unverified"),
     ],
 )
@@ -457,3 +458,31 @@ def test_receipt_hash_ignores_case_dashes_and_spaces(typed):
 @pytest.mark.parametrize(("ballots", "registered", "share"), [(0, 100, 0.0), (25, 100, 0.25), (5, 0, 0.0)])
 def test_participation(ballots, registered, share):
     assert rules.participation(ballots, registered) == share
+
+
+@pytest.mark.parametrize(
+    ("args", "query", "bad"),
+    [
+        ({}, rules.BrowseQuery(), []),
+        (
+            {"categorie": "sport", "statut": "feasible", "tri": "cost", "page": "3"},
+            rules.BrowseQuery("sport", "feasible", "cost", 3),
+            [],
+        ),
+        ({"categorie": "", "statut": "", "tri": "", "page": ""}, rules.BrowseQuery(), []),
+        ({"categorie": "sports"}, rules.BrowseQuery(), ["categorie"]),
+        ({"statut": "won"}, rules.BrowseQuery(), ["statut"]),
+        ({"tri": "price;drop"}, rules.BrowseQuery(), ["tri"]),
+        ({"page": "0"}, rules.BrowseQuery(), ["page"]),
+        ({"page": "-2"}, rules.BrowseQuery(), ["page"]),
+        ({"page": "１"}, rules.BrowseQuery(), ["page"]),  # a full-width digit is not a page number
+        ({"page": "99999999999"}, rules.BrowseQuery(), ["page"]),
+        (
+            {"tri": "title", "page": "x", "statut": "selected"},
+            rules.BrowseQuery(None, "selected", "title", 1),
+            ["page"],
+        ),
+    ],
+)
+def test_browse_query(args, query, bad):
+    assert rules.browse_query(args) == (query, bad)

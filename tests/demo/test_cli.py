@@ -55,3 +55,40 @@ def test_bad_arguments_exit_non_zero_with_a_clear_message(app, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert count(app, Call) == 0 and count(app, User) == 0
+
+
+def test_seed_prints_one_sign_in_per_role_with_a_working_argon2_password(app):
+    from participatory import clock
+    from participatory.accounts.services.identity import authenticate
+
+    result = invoke(app, "--calls", "5", "--voters-per-call", "2", "--seed", "4")
+    assert result.exit_code == 0, result.output
+    lines = result.output.split("Sign in as", 1)[1].splitlines()[1:]
+    rows = {line.split()[0]: line.split()[1:3] for line in lines if line.strip()}
+    assert set(rows) == {"resident", "mp", "candidate", "financial_agent", "auditor", "admin"}
+    with app.app_context():
+        for role, (email, password) in rows.items():
+            user = authenticate(db.session, email=email, password=password, now=clock.now())
+            assert user.password_hash.startswith("$argon2id$") and password not in user.password_hash
+            if role not in ("resident",):
+                assert user.has_role(role), role
+        mp = db.session.scalar(select(User).where(User.email == rows["mp"][0]))
+        resident = db.session.scalar(select(User).where(User.email == rows["resident"][0]))
+        assert mp.mp_constituencies() == [resident.constituency_code]
+        db.session.remove()
+    again = invoke(app, "--calls", "5", "--voters-per-call", "2", "--reset", "--no-sign-ins")
+    assert again.exit_code == 0, again.output and "Sign in as" not in again.output
+    assert count(app, User) > 0
+
+
+@pytest.mark.parametrize(("env", "allowed", "refused"), [("production", False, True), ("production", True, False)])
+def test_sign_ins_are_refused_in_production_unless_allowed(app, monkeypatch, env, allowed, refused):
+    monkeypatch.setitem(app.config, "ENV_NAME", env)
+    monkeypatch.setitem(app.config, "DEMO_ACCOUNTS_ALLOWED", allowed)
+    result = invoke(app, "--calls", "5", "--voters-per-call", "1")
+    if refused:
+        assert result.exit_code != 0 and "refused in production" in result.output
+        assert count(app, Call) == 0 and count(app, User) == 0
+        assert invoke(app, "--calls", "5", "--voters-per-call", "1", "--no-sign-ins").exit_code == 0
+    else:
+        assert result.exit_code == 0 and "Sign in as" in result.output

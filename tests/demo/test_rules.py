@@ -75,3 +75,11 @@ def test_schedule_puts_now_inside_the_phase(phase, offset):
     dates = rules.schedule_for(phase, now, offset)
     assert list(dates) == sorted(set(dates))  # strictly increasing
     assert phase_at(Schedule(*dates), now) == phase
+
+
+@pytest.mark.parametrize(
+    ("env", "allowed", "refused"),
+    [("development", True, False), ("production", True, False), ("production", False, True), ("testing", False, True)],
+)
+def test_sign_ins_refusal(env, allowed, refused):
+    assert (rules.sign_ins_refusal(env, allowed) is not None) == refused

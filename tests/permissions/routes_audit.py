@@ -8,7 +8,7 @@ EXPORT_CODE = "2A-01"  # not HERE/OTHER, so the calls domain's own fixtures keep
 
 
 def build(world):
-    make_closed_call(world.session, world.now, EXPORT_CODE, proposals=3, voters=4)
+    world.ids["export_call"] = make_closed_call(world.session, world.now, EXPORT_CODE, proposals=3, voters=4).call.id
     world.ids["checkpoint_seq"] = checkpoint_list(world.session, newest_first=True, limit=1)[0].seq  # its publication's
 
 
@@ -23,6 +23,9 @@ CASES = [
     Case("audit.log_export", "GET", "/audit/journal.jsonl", auditors_only()),
     Case("audit.calls", "GET", "/audit/appels", auditors_only()),
     Case("audit.ledgers", "GET", "/audit/registres", auditors_only()),
+    # How to check a call's results: the recipe, open to anyone; none before the results.
+    Case("audit.verify_call", "GET", lambda w: f"/audit/appels/{w.ids['export_call']}/verifier", everyone(200)),
+    Case("audit.verify_call", "GET", "/audit/appels/999999/verifier", everyone(404)),
     Case("api.call_export", "GET", f"/api/v1/calls/{EXPORT_CODE}/exports/manifest.json", everyone(200)),
     Case("api.call_export", "GET", f"/api/v1/calls/{EXPORT_CODE}/exports/explanations.json", everyone(200)),
     Case("api.call_export", "GET", f"/api/v1/calls/{EXPORT_CODE}/exports/report.pdf", everyone(200)),

@@ -92,8 +92,12 @@ CASES = [
     # Public pages.
     Case("calls.index", "GET", "/appels", everyone(200)),
     Case("calls.for_constituency", "GET", "/circonscriptions/33-04/appel", everyone(302)),
+    # One's own call: to it, to one's constituency's page when it has none, or to declaring a residence.
+    Case("calls.mine", "GET", "/mon-appel", signed_in(302)),
     Case("calls.show", "GET", lambda w: f"/appels/{w.ids['proposals_call']}", everyone(200)),
     Case("calls.proposal", "GET", lambda w: f"/propositions/{w.ids['open']}", everyone(200)),
+    Case("calls.browse", "GET", lambda w: f"/appels/{w.ids['proposals_call']}/projets", everyone(200)),
+    Case("calls.browse", "GET", lambda w: f"/appels/{w.ids['results_call']}/projets?tri=x", everyone(400)),
     Case(
         "calls.proposal_image", "GET", lambda w: f"/propositions/{w.ids['open']}/image", everyone(404)
     ),  # none uploaded
@@ -132,6 +136,7 @@ CASES = [
         only({"mp_here": 302, "admin": 302}),
         data=lambda w: _call_form(w, 2027, "Nouveau titre", proposals_open_at=w.now - builders.DAY),
     ),
+    Case("calls.desk", "GET", "/espace-depute", only({"mp_here": 200, "mp_other": 200})),
     Case("calls.manage", "GET", lambda w: f"/appels/{w.ids['proposals_call']}/gestion", only(MANAGERS_HERE)),
     Case(
         "calls.hide_proposal",

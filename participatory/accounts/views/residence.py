@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,6 +21,7 @@ from participatory.accounts.rules import VERIFICATION_LEVELS
 from participatory.accounts.services import letters, residence
 from participatory.accounts.views import bp, show
 from participatory.extensions import db
+from participatory.i18n import safe_next
 from participatory.pages import refused
 
 
@@ -41,7 +42,14 @@ def _residence_context() -> dict:
         "placeable": [c for c in queries.all_constituencies(db.session) if c.label_lat is not None and not c.is_abroad],
         "tile_url": current_app.config["MAP_TILE_URL"],
         "tile_attribution": current_app.config["MAP_TILE_ATTRIBUTION"],
+        "next_url": _next_url(),
     }
+
+
+def _next_url() -> str | None:
+    """Where to go back after declaring (a local path, e.g. the call that asked for a residence), or None."""
+    target = request.args.get("next")
+    return safe_next(target) if target else None
 
 
 @bp.route("/compte/residence", methods=["GET", "POST"])
@@ -66,7 +74,9 @@ def residence_page():
         return refused(error, "accounts/residence.html", form=form, **_residence_context())
     db.session.commit()
     flash(_("Votre résidence est enregistrée : %(name)s.", name=queries.get(db.session, code).name), "success")
-    return redirect(url_for("accounts.verification"))
+    # On to what the resident came for: the page that asked (a call), else their constituency's call,
+    # which links to the postal letter when its vote asks for a verified residence.
+    return redirect(_next_url() or url_for("calls.mine"))
 
 
 def _verification_context() -> dict:

@@ -73,4 +73,5 @@ def call_helpers() -> dict:
     }
 
 
-from participatory.calls.views import ballots, calls, proposals, results  # noqa: E402,F401  (routes on bp)
+from participatory.calls import personal_data  # noqa: E402,F401  (registers the calls' parts of the download)
+from participatory.calls.views import ballots, calls, desk, proposals, results  # noqa: E402,F401  (routes on bp)

@@ -97,7 +97,7 @@ def _refused_ballot(error: CallError, call_id: int, chosen: list[int]):
     """After the rollback: the ballot page again with the voter's choice, or why they cannot vote."""
     call = call_or_404(call_id)
     if isinstance(error, Forbidden):
-        return render_template("calls/refused.html", call=call), error.status
+        return render_template("calls/refused.html", call=call, refusal=error.code), error.status
     return _ballot_page(call, chosen, error.status)
 
 

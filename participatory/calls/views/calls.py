@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -49,6 +49,21 @@ def for_constituency(code: str):
     call = call_services.latest_call(db.session, code.upper())
     if call is None:
         abort(404)
+    return redirect(url_for("calls.show", call_id=call.id))
+
+
+@bp.get("/mon-appel")
+def mine():
+    """The signed-in resident's call: their constituency's latest one, else its page, else where to declare a home."""
+    authorize("account")
+    code = current_user.constituency_code
+    if code is None:
+        flash(_("Déclarez votre lieu de résidence pour trouver l'appel de votre circonscription."), "info")
+        return redirect(url_for("accounts.residence_page"))
+    call = call_services.latest_call(db.session, code)
+    if call is None:
+        flash(_("Votre circonscription n'a pas encore d'appel à projets."), "info")
+        return redirect(url_for("constituencies.detail", code=code))
     return redirect(url_for("calls.show", call_id=call.id))
 
 
@@ -120,6 +135,7 @@ def create(code: str):
     except CallError as error:
         return refused(error, "calls/form.html", **context)
     db.session.commit()
+    flash(_("L'appel est créé."), "success")
     return redirect(url_for("calls.show", call_id=call.id))
 
 
@@ -149,6 +165,7 @@ def edit(call_id: int):
     except CallError as error:
         return refused(error, "calls/form.html", **context)
     db.session.commit()
+    flash(_("Les paramètres de l'appel sont enregistrés."), "success")
     return redirect(url_for("calls.show", call_id=call.id))
 
 

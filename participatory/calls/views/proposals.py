@@ -11,7 +11,7 @@ from constituencies.models import Constituency
 from participatory import clock, outbox
 from participatory.accounts.models import User
 from participatory.accounts.policy import authorize
-from participatory.calls import forms, images, rules
+from participatory.calls import forms, images, queries, rules
 from participatory.calls.errors import CallError, Forbidden
 from participatory.calls.jobs import close_if_due
 from participatory.calls.mail import review_notice
@@ -80,7 +80,7 @@ def propose(call_id: int):
         current_user.meets_verification(services.RESIDENCE),
     )
     if refusal:
-        return refused(Forbidden(refusal), "calls/refused.html", call=call)
+        return refused(Forbidden(refusal), "calls/refused.html", call=call, refusal=refusal)
     if not form.validate_on_submit():
         return render_template("calls/proposal_form.html", **context), 400 if request.method == "POST" else 200
     try:
@@ -288,3 +288,27 @@ def implementation(proposal_id: int):
     db.session.commit()
     flash(_("La mise à jour est publiée."), "success")
     return _back(item)
+
+
+@bp.get("/appels/<int:call_id>/projets")
+def browse(call_id: int):
+    """The call's proposals as a list: filters (category, status), sorting, thumbnails, pages, a map."""
+    call = call_or_404(call_id)
+    query, bad = rules.browse_query(request.args)
+    listing = queries.browse(db.session, call, query)
+    markers = [
+        {"id": p.id, "title": p.title, "lat": p.lat, "lon": p.lon, "url": url_for("calls.proposal", proposal_id=p.id)}
+        for p in listing.proposals
+        if p.lat is not None and p.lon is not None and not p.hidden_during_call
+    ]
+    return render_template(
+        "calls/browse.html",
+        call=call,
+        phase=phase_of(call, clock.now()),
+        query=query,
+        listing=listing,
+        bad=bad,
+        markers=markers,
+        statuses=rules.BROWSE_STATUSES,
+        sorts=rules.BROWSE_SORTS,
+    ), (400 if bad else 200)
