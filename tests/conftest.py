@@ -227,17 +227,19 @@ def now():
 
 @pytest.fixture(autouse=True, scope="session")
 def _load_user_per_request():
-    """Each request signs in its own user, even when a test holds an app context across requests.
+    """Each request signs in its own user and speaks its own language, even when a test holds an app
+    context across requests.
 
     Requests made inside an outer app context (the `session` fixture, the permission
-    world) share its `g`, where Flask-Login caches the user of the first request; in
-    production every request has its own app context. Forget the cached user when a
+    world) share its `g`, where Flask-Login caches the user and Flask-Babel the locale of the
+    first request; in production every request has its own app context. Forget both when a
     request starts.
     """
     from flask import g, request_started
 
     def forget(sender, **extra):
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
 
     request_started.connect(forget)
     yield
