@@ -7,7 +7,7 @@ SHARED_GEOJSON := ../shared/data/constituencies/france-circonscriptions-legislat
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 
-.PHONY: import-graph lint lock setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load bench-faults
+.PHONY: import-graph lint lock setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load bench-faults bench-national bench-tally
 
 setup: $(VENV)/.installed node_modules/.installed compile-translations
 
@@ -49,6 +49,14 @@ demo: setup
 # Benchmarks on PostgreSQL at 127.0.0.1:5432 (each creates and drops its own database).
 bench-seed: setup
 	$(BIN)/python benchmarks/seed_scale.py
+
+# The country's tally: 577 constituency-shaped calls, each tallied with every rule (NATIONAL_ARGS="--calls 60": fewer).
+bench-national: setup
+	$(BIN)/python benchmarks/national_tally.py $(NATIONAL_ARGS)
+
+# The tally engine against pabutools on the shared pabulib files (TALLY_ARGS="--all --no-pabutools": every file, ours only).
+bench-tally: setup
+	$(BIN)/python benchmarks/tally_vs_pabutools.py $(TALLY_ARGS)
 
 bench-load: setup
 	$(BIN)/python benchmarks/load.py

@@ -11,8 +11,9 @@ Each call is then tallied as the platform does when it closes (amounts in
 cents, "add one" by one euro), with each rule, and the table gives per rule:
 the total time, the median and the largest per call, and the projection for
 577 calls against the goal (every call with equal-shares-completed in under
-5 minutes on one core). Times are wall clock on one core (the process's CPU
-time is shown too: on a shared machine the wall clock also counts waiting).
+5 minutes on one core). Times are wall clock on one core; the process's CPU
+time is shown too, with its own projection: on a shared machine the wall clock
+also counts the waits for a core, the CPU time does not.
 
 Usage::
 
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "max s/call",
         "slowest",
         f"projected {NATIONAL_CALLS} s",
+        f"projected {NATIONAL_CALLS} cpu s",
         "goal",
     )
     print(" | ".join(header))
@@ -154,10 +156,12 @@ def main(argv: list[str] | None = None) -> int:
         cpu = time.process_time() - cpu_started
         total = sum(times)
         projected = total / len(times) * NATIONAL_CALLS
+        projected_cpu = cpu / len(times) * NATIONAL_CALLS
         goal = "-"
         if rule == GOAL_RULE:
             verdict = "met" if projected < GOAL_TOTAL_SECONDS else "NOT met"
-            goal = f"< {GOAL_TOTAL_SECONDS} s: {verdict}"
+            verdict_cpu = "met" if projected_cpu < GOAL_TOTAL_SECONDS else "NOT met"
+            goal = f"< {GOAL_TOTAL_SECONDS} s: wall {verdict}, cpu {verdict_cpu}"
         row = (
             rule,
             len(times),
@@ -167,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             fmt(max(times)),
             slowest,
             fmt(projected),
+            fmt(projected_cpu),
             goal,
         )
         print(" | ".join(str(c) for c in row), flush=True)

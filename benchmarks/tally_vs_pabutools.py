@@ -6,7 +6,8 @@ an already parsed election, the speed-ups, whether the selected sets are
 equal, the peak memory of our parse + tally (tracemalloc, in a separate
 pass) against the size of the ballot data (the .pb file), and the whole
 process ``python -m participatory.tally FILE --rule R`` (start, imports, parse,
-tally; best of ``--repeat``) against the goal of 0.5 s per file.
+tally; best of ``--repeat``: wall time, and CPU time, which other work on a
+shared machine does not inflate) against the goal of 0.5 s per file.
 
 pabutools runs in a subprocess (scripts/pabutools_reference.py's worker),
 killed after ``--timeout`` seconds per step; its equal-shares-completed can
@@ -25,6 +26,7 @@ import argparse
 import gc
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import time
@@ -76,15 +78,24 @@ def peak_memory(path: Path, rule: str) -> int:
         tracemalloc.stop()
 
 
-def process_seconds(path: Path, rule: str, repeat: int) -> float:
-    """Best wall time of the whole command, as a user would run it."""
+def process_seconds(path: Path, rule: str, repeat: int) -> tuple[float, float]:
+    """Best wall time and best CPU time (user + system) of the whole command, as a user would run it.
+
+    On a machine shared with other work the wall time also counts the waits for a core;
+    the CPU time is what the command itself cost.
+    """
     command = [sys.executable, "-m", "participatory.tally", str(path), "--rule", rule]
-    best = float("inf")
+    best = best_cpu = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode:
+            raise subprocess.CalledProcessError(child.returncode, command)
         best = min(best, time.perf_counter() - started)
-    return best
+        best_cpu = min(best_cpu, usage.ru_utime + usage.ru_stime)
+    return best, best_cpu
 
 
 def ours(path: Path, rules: list[str], repeat: int) -> dict:
@@ -96,8 +107,8 @@ def ours(path: Path, rules: list[str], repeat: int) -> dict:
             "seconds": seconds,
             "selected": sorted(result.selected),
             "peak": peak_memory(path, rule),
-            "process": process_seconds(path, rule, repeat),
         }
+        out["rules"][rule]["process"], out["rules"][rule]["process_cpu"] = process_seconds(path, rule, repeat)
     return out
 
 
@@ -105,6 +116,10 @@ def fmt_s(x: float | None) -> str:
     if x is None:
         return "-"
     return f"{x:.4f}" if x < 10 else f"{x:.1f}"
+
+
+def _verdict(seconds: float) -> str:
+    return "met" if seconds <= GOAL_PROCESS_SECONDS else "NOT met"
 
 
 def fmt_x(a: float | None, b: float | None) -> str:
@@ -145,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak MiB",
         "peak/file",
         "process s",
+        "process cpu s",
         f"goal <= {GOAL_PROCESS_SECONDS} s",
     )
     print(" | ".join(header), flush=True)
@@ -187,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{m['peak'] / 2**20:.1f}",
                 f"{m['peak'] / size:.1f}x",
                 fmt_s(m["process"]),
-                "met" if m["process"] <= GOAL_PROCESS_SECONDS else "NOT met",
+                fmt_s(m["process_cpu"]),
+                f"wall {_verdict(m['process'])}, cpu {_verdict(m['process_cpu'])}",
             )
             print(" | ".join(str(c) for c in row), flush=True)
             report.append(
@@ -204,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                     "same": same,
                     "peak_bytes": m["peak"],
                     "process_seconds": m["process"],
+                    "process_cpu_seconds": m["process_cpu"],
                 }
             )
     if args.json:

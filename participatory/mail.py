@@ -44,14 +44,21 @@ class Mail:
     attachments: list[Attachment] = field(default_factory=list)
 
 
-def build_message(mail: Mail, sender: str) -> EmailMessage:
+def message_headers(sender: str) -> tuple[str, str]:
+    """A new message's Date and Message-ID."""
+    return formatdate(localtime=False), make_msgid(domain=sender.split("@")[-1])
+
+
+def build_message(mail: Mail, sender: str, headers: tuple[str, str] | None = None) -> EmailMessage:
+    """The RFC 5322 message; `headers` (Date, Message-ID) when chosen earlier (see outbox.add_deferred)."""
+    date, message_id = headers or message_headers(sender)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to
     # A header is one line: text stored before titles were checked must not make every message fail.
     message["Subject"] = " ".join(mail.subject.split())
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.split("@")[-1])
+    message["Date"] = date
+    message["Message-ID"] = message_id
     message.set_content(mail.body)
     for item in mail.attachments:
         message.add_attachment(item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename)

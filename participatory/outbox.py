@@ -16,17 +16,28 @@ the relay accepted the message: if the delete cannot commit (the database went d
 killed), the next sender finds the note and deletes the row without sending it again. Delivery is at
 least once only when both fail together (or a crash falls between the relay's answer and the note): the
 same message then goes again, with the same Message-ID.
+
+A busy request may promise a mail without building it: `add_deferred(session, render, params, now)` stores
+the name of a module-level function and its plain arguments (and the Date and Message-ID, chosen now), and
+the sender builds the message (`render(**params)`, in both languages) just before handing it to the relay.
+The ballot receipt goes this way: the request writes one small row instead of rendering two languages and
+an RFC 5322 message. What is stored is what the built message would hold (address, receipt code), no more.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
+import json
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
+from typing import Any
 
 import click
 from flask import current_app, g
@@ -38,10 +49,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from participatory import clock, jobs
 from participatory.extensions import Model, db
-from participatory.mail import DELIVERY_TIMEOUT, RETRY_DELAYS, Mail, MailNotSent, build_message, relay
+from participatory.mail import DELIVERY_TIMEOUT, RETRY_DELAYS, Mail, MailNotSent, build_message, message_headers, relay
 
 log = logging.getLogger(__name__)
 GIVE_UP_AFTER = 48  # attempts: the delays, then one an hour, about two days in all
+# A deferred mail's row begins with this line (a built message begins with a header field, never with it).
+DEFERRED = b"participatory deferred mail 1\n"
 
 
 class OutboxMessage(Model):
@@ -57,12 +70,22 @@ class OutboxMessage(Model):
 
 def add(session: Session, mail: Mail, now: datetime) -> OutboxMessage:
     """Promise `mail` in the caller's transaction; call `dispatch()` after the commit."""
-    row = OutboxMessage(
-        created_at=now,
-        message=bytes(build_message(mail, current_app.config["MAIL_FROM"])),
-        attempts=0,
-        next_attempt_at=now,
-    )
+    return _add(session, bytes(build_message(mail, current_app.config["MAIL_FROM"])), now)
+
+
+def add_deferred(session: Session, render: Callable[..., Mail], params: dict[str, Any], now: datetime) -> OutboxMessage:
+    """Promise the mail `render(**params)` builds, built by the sender rather than here (see the module
+    docstring). `render` is a module-level function of the platform; `params` plain JSON values."""
+    module, name = render.__module__, render.__qualname__
+    if not module.startswith("participatory.") or "." in name or "<" in name:
+        raise ValueError("a deferred mail is rendered by a module-level function of the platform")
+    date, message_id = message_headers(current_app.config["MAIL_FROM"])
+    payload = {"render": f"{module}:{name}", "params": params, "date": date, "message_id": message_id}
+    return _add(session, DEFERRED + json.dumps(payload, ensure_ascii=False).encode(), now)
+
+
+def _add(session: Session, message: bytes, now: datetime) -> OutboxMessage:
+    row = OutboxMessage(created_at=now, message=message, attempts=0, next_attempt_at=now)
     session.add(row)
     session.flush()
     g.setdefault("outbox_ids", []).append(row.id)
@@ -113,8 +136,9 @@ def try_send(session: Session, message_id: int, now: datetime, due_only: bool = 
         session.delete(row)
         session.commit()
         return True
+    message = built(row.message)
     try:
-        relay(BytesParser(policy=policy.default).parsebytes(row.message))
+        relay(message)
     except (OSError, smtplib.SMTPException) as exc:
         code = getattr(exc, "smtp_code", None)
         row.attempts += 1
@@ -132,6 +156,19 @@ def try_send(session: Session, message_id: int, now: datetime, due_only: bool = 
     session.delete(row)
     session.commit()
     return True
+
+
+def built(stored: bytes) -> EmailMessage:
+    """The message a row holds, built now if it was deferred (same Date and Message-ID at every attempt)."""
+    if not stored.startswith(DEFERRED):
+        return BytesParser(policy=policy.default).parsebytes(stored)
+    payload = json.loads(stored[len(DEFERRED) :])
+    module, name = payload["render"].split(":")
+    if not module.startswith("participatory."):
+        raise ValueError("a deferred mail is rendered by the platform's own code only")
+    render = getattr(importlib.import_module(module), name)
+    sender = current_app.config["MAIL_FROM"]
+    return build_message(render(**payload["params"]), sender, (payload["date"], payload["message_id"]))
 
 
 SENT_NOTE_SECONDS = 3 * 24 * 3600  # longer than a message waits in the outbox (GIVE_UP_AFTER)

@@ -235,3 +235,30 @@ def test_concurrent_senders_send_each_message_once_on_postgresql(app, session, n
 
 def _receipts(received) -> list[str]:
     return [e.rcpt_tos[0] for e in received]
+
+
+def test_a_deferred_mail_is_built_by_the_sender_the_same_at_every_attempt(app, session, now):
+    """The ballot view stores the receipt's plain values; the sender renders it, with the Date and
+    Message-ID chosen when it was promised (a retry sends the very same message)."""
+    from participatory.calls.mail import receipt_mail
+
+    params = {"to": "ana@example.org", "title": "Parc", "code": "AB12-CD34", "changed": False, "renewed": False}
+    params["link"] = "https://example.org/appels/1/recu"
+    with app.test_request_context():
+        row = outbox.add_deferred(session, receipt_mail, params, now)
+        session.commit()
+        assert row.message.startswith(outbox.DEFERRED)
+        first, again = outbox.built(row.message), outbox.built(row.message)
+    assert first["Message-ID"] == again["Message-ID"] and first["Date"] == again["Date"]
+    assert first["To"] == "ana@example.org" and "Parc" in first["Subject"]
+    body = first.get_content()
+    assert "AB12-CD34" in body and "Votre code de reçu" in body and "receipt code" in body.lower()
+    assert bytes(first) == bytes(again)
+
+
+def test_a_deferred_mail_is_rendered_by_the_platform_only(app, session, now):
+    with app.test_request_context(), pytest.raises(ValueError):
+        outbox.add_deferred(session, lambda **kw: Mail("a@example.org", "s", "b"), {}, now)
+    forged = outbox.DEFERRED + b'{"render": "os:system", "params": {}, "date": "", "message_id": ""}'
+    with app.app_context(), pytest.raises(ValueError):
+        outbox.built(forged)

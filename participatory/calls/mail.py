@@ -6,6 +6,8 @@ transaction that commits the change; the send_* functions send at once (no outbo
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -59,10 +61,21 @@ def send_ballot_receipt(to: str, call, code: str, changed: bool) -> None:
 
 def ballot_receipt(to: str, call, code: str, changed: bool, renewed: bool = False) -> Mail:
     """`call`: the call, or the row the ballot service read it as (id and title are what is used)."""
+    return receipt_mail(**receipt_params(to, call, code, changed, renewed))
+
+
+def receipt_params(to: str, call, code: str, changed: bool, renewed: bool = False) -> dict[str, Any]:
+    """What the receipt mail is made of, as plain values: the ballot view promises the mail with them
+    (outbox.add_deferred) and the worker renders it (`receipt_mail`); the link needs the request."""
     link = url_for("calls.receipt", call_id=call.id, _external=True)
+    return {"to": to, "title": call.title, "code": code, "changed": changed, "renewed": renewed, "link": link}
+
+
+def receipt_mail(to: str, title: str, code: str, changed: bool, renewed: bool, link: str) -> Mail:
+    """The receipt mail, in French then English (rendered by the outbox's sender for the ballot view)."""
 
     def render():
-        subject = _("Votre bulletin pour « %(title)s »", title=call.title)
+        subject = _("Votre bulletin pour « %(title)s »", title=title)
         if renewed:
             intro = _(
                 "Voici le nouveau code de reçu de votre bulletin, qui reste inchangé ; l'ancien n'est plus valable."

@@ -75,3 +75,29 @@ def test_without_a_ballot_or_after_the_vote_no_code_is_issued(app, session, outb
     assert client.post(f"/appels/{call.id}/vote/nouveau-code").status_code == 403
     session.expire_all()
     assert services.receipt_counted(session, session.get(Call, call.id), old_code), "unchanged"
+
+
+def test_every_voter_gets_their_own_code_and_choices_on_the_receipt_page(app, session, outbox):
+    """The receipt page is rendered once per call and filled in per voter (views/ballots.py): nothing of one
+    voter shows on another's page, and the choices are escaped like the rest of the page."""
+    now = clock.now()
+    call = builders.call(session, now, rules.VOTING, year=2028)
+    plain = builders.proposal(session, now, call, title="Jardin partagé")
+    tricky = builders.proposal(session, now, call, title="<b>Bancs</b> & tables")
+    voters = [builders.user(session, now) for _ in range(2)]
+    session.commit()
+    pages = []
+    for voter, chosen in zip(voters, ([plain], [tricky]), strict=True):
+        client = app.test_client()
+        sign_in(client, voter)
+        response = client.post(f"/appels/{call.id}/vote", data={"projects": [str(p.id) for p in chosen]})
+        assert response.status_code == 200
+        pages.append(response.get_data(as_text=True))
+    codes = [_code(page) for page in pages]
+    assert codes[0] != codes[1] and codes[1] not in pages[0]
+    first, second = (page.split('id="ballot-choices">', 1)[1].split("</ul>", 1)[0] for page in pages)
+    assert "Jardin partagé" in first and "Bancs" not in first
+    assert "&lt;b&gt;Bancs&lt;/b&gt; &amp; tables" in second and "Jardin" not in second
+    assert "\x00" not in pages[0] + pages[1]
+    for voter in voters:
+        assert voter.display_name is None or voter.display_name not in pages[0] + pages[1]

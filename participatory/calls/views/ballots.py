@@ -3,11 +3,14 @@ changing and cancelling a ballot, and checking a receipt code."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import partial
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from participatory import clock, outbox
 from participatory.accounts.policy import authorize
@@ -16,11 +19,11 @@ from participatory.audit.jobs import request_seal
 from participatory.calls import forms, rules
 from participatory.calls.errors import CallError, Forbidden
 from participatory.calls.jobs import close_if_due
-from participatory.calls.mail import ballot_receipt
+from participatory.calls.mail import receipt_mail, receipt_params
 from participatory.calls.services import ballots as services
 from participatory.calls.services.calls import phase_of
 from participatory.calls.services.proposals import ballot_proposals
-from participatory.calls.views import bp, call_or_404, refused
+from participatory.calls.views import bp, call_or_404, money, refused
 from participatory.extensions import db
 
 
@@ -77,20 +80,41 @@ def _submit(call_id: int):
         receipt = services.cast(db.session, current_user, now, call_id, chosen)
     except CallError as error:
         return refused(error, partial(_refused_ballot, error, call_id, chosen))
-    if current_user.email:  # the receipt mail is committed with the ballot, or neither is
-        outbox.add(db.session, ballot_receipt(current_user.email, receipt.call, receipt.code, receipt.changed), now)
+    if current_user.email:  # the receipt mail is committed with the ballot, or neither is; the worker renders it
+        params = receipt_params(current_user.email, receipt.call, receipt.code, receipt.changed)
+        outbox.add_deferred(db.session, receipt_mail, params, now)
     # What the page shows was just written by this transaction: no need to read it back after the commit.
     db.session().expire_on_commit = False  # type: ignore[operator]  # the scoped_session called: the Session
     db.session.commit()
     request_seal()
     outbox.dispatch()
-    return render_template(
-        "calls/receipt_issued.html",
-        call=receipt.call,
-        code=receipt.code,
-        changed=receipt.changed,
-        projects=receipt.choices,
-    )
+    return _receipt_page(receipt.call, receipt.code, receipt.choices, changed=receipt.changed)
+
+
+# Rendered receipt pages with markers for the voter's code and choices, per call, language and kind of receipt.
+_PAGES: OrderedDict[tuple, str] = OrderedDict()
+_PAGES_KEPT = 256
+_CODE, _CHOICES = "\x00receipt-code\x00", "\x00receipt-choices\x00"
+
+
+def _receipt_page(call, code: str, projects, changed: bool, renewed: bool = False) -> str:
+    """The receipt page: the layout and text are rendered once per call, language and kind of receipt
+    (every voter of a call sees the same page but for the code and the choices), then filled in."""
+    choices = Markup("").join(Markup("<li>%s — %s</li>") % (p.title, money(p.final_cost_cents)) for p in projects)
+    if session.get("_flashes"):  # a message waits to be shown: a page of its own
+        return render_template(
+            "calls/receipt_issued.html", call=call, code=code, changed=changed, renewed=renewed, choices=choices
+        )
+    key = (str(get_locale()), call.id, call.title, changed, renewed, request.full_path)
+    page = _PAGES.get(key)
+    if page is None:
+        page = render_template(
+            "calls/receipt_issued.html", call=call, code=_CODE, changed=changed, renewed=renewed, choices=_CHOICES
+        )
+        _PAGES[key] = page
+        if len(_PAGES) > _PAGES_KEPT:
+            _PAGES.popitem(last=False)
+    return page.replace(_CODE, str(escape(code)), 1).replace(_CHOICES, str(choices), 1)
 
 
 def _refused_ballot(error: CallError, call_id: int, chosen: list[int]):
@@ -131,20 +155,13 @@ def renew_receipt(call_id: int):
     except CallError as error:
         return refused(error, "calls/refused.html", call=call)
     if current_user.email:
-        mail = ballot_receipt(current_user.email, receipt.call, receipt.code, changed=False, renewed=True)
-        outbox.add(db.session, mail, now)
+        params = receipt_params(current_user.email, receipt.call, receipt.code, changed=False, renewed=True)
+        outbox.add_deferred(db.session, receipt_mail, params, now)
     db.session().expire_on_commit = False  # type: ignore[operator]  # the scoped_session called: the Session
     db.session.commit()
     request_seal()
     outbox.dispatch()
-    return render_template(
-        "calls/receipt_issued.html",
-        call=receipt.call,
-        code=receipt.code,
-        changed=False,
-        renewed=True,
-        projects=receipt.choices,
-    )
+    return _receipt_page(receipt.call, receipt.code, receipt.choices, changed=False, renewed=True)
 
 
 @bp.route("/appels/<int:call_id>/recu", methods=["GET", "POST"])
