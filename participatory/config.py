@@ -121,6 +121,8 @@ def from_environment(instance_path: Path) -> dict:
         # Shortest vote a call may set (days, from its opening to its close); see calls/rules.py.
         "VOTING_MIN_DAYS": int(os.environ.get("VOTING_MIN_DAYS", "7")),
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
+        # The platform's public address, for the links of mail sent outside a request (digests, timers).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@participatory.localhost"),
         # Where .eml files go without SMTP (empty: instance/outbox/), e.g. a scratch folder for benchmarks.
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", ""),
@@ -144,6 +146,8 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_EMAIL": os.environ.get("RATELIMIT_EMAIL", "5 per hour"),  # confirmation resent, letter asked
         "RATELIMIT_LETTER_CODE": os.environ.get("RATELIMIT_LETTER_CODE", "10 per hour"),
         "RATELIMIT_VOTE": os.environ.get("RATELIMIT_VOTE", "10 per minute"),  # per account: the ballot routes
+        "RATELIMIT_COMMENT": os.environ.get("RATELIMIT_COMMENT", "5 per minute;60 per day"),  # per account
+        "RATELIMIT_SUPPORT": os.environ.get("RATELIMIT_SUPPORT", "30 per minute"),  # per account: supports, follows
         "RATELIMIT_ACCOUNT_LOOKUP": os.environ.get("RATELIMIT_ACCOUNT_LOOKUP", "10 per hour"),  # naming a mandataire
         # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0") or 0),
