@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from participatory.deliberation import rules
@@ -25,8 +26,11 @@ def follow(session: Session, user, now: datetime, subject: Subject) -> bool:
     )
     if exists:
         return False
-    with session.begin_nested():  # a double click racing itself: the unique constraint keeps one
-        session.add(Follow(user_id=user.id, subject_kind=subject.kind, subject_id=subject.id, created_at=now))
+    try:
+        with session.begin_nested():  # a double click racing itself: the unique constraint keeps one
+            session.add(Follow(user_id=user.id, subject_kind=subject.kind, subject_id=subject.id, created_at=now))
+    except IntegrityError:
+        return False
     return True
 
 

@@ -31,12 +31,12 @@ def support(session: Session, user, now: datetime, subject: Subject) -> bool:
     dialect = session.get_bind().dialect.name
     statement: Executable
     if dialect == "postgresql":
-        statement = pg_insert(Support).values(**values).on_conflict_do_nothing()
+        statement = pg_insert(Support).values(**values).on_conflict_do_nothing().returning(Support.id)
     elif dialect == "sqlite":
-        statement = sqlite_insert(Support).values(**values).on_conflict_do_nothing()
+        statement = sqlite_insert(Support).values(**values).on_conflict_do_nothing().returning(Support.id)
     else:  # pragma: no cover - the platform runs on PostgreSQL or SQLite
-        statement = insert(Support).values(**values)
-    added = session.execute(statement).rowcount == 1  # type: ignore[attr-defined]  # a CursorResult
+        statement = insert(Support).values(**values).returning(Support.id)
+    added = session.execute(statement).scalar() is not None  # nothing returned: it was there already
     if added:
         record(
             session,
