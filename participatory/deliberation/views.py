@@ -248,15 +248,15 @@ def preferences():
 @csrf.exempt  # RFC 8058: the mail client posts without a session; the signed token is the authority
 def unsubscribe(token: str):
     try:
-        user = notifications.user_of_token(db.session, token)
+        if request.method == "GET":
+            notifications.user_of_token(db.session, token)  # a confirm page, changing nothing
+        else:
+            notifications.unsubscribe(db.session, token, clock.now())
     except DeliberationError as error:
+        db.session.rollback()
         return render_template("deliberation/unsubscribe.html", token=None, done=False, error=error.message), 404
-    if request.method == "GET":
-        return render_template("deliberation/unsubscribe.html", token=token, done=False, error=None)
-    notifications.unsubscribe(db.session, token, clock.now())
     db.session.commit()
-    del user
-    return render_template("deliberation/unsubscribe.html", token=token, done=True, error=None)
+    return render_template("deliberation/unsubscribe.html", token=token, done=request.method == "POST", error=None)
 
 
 # --- What other domains' pages show ---------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from participatory import outbox
 from participatory.accounts.models import User
+from participatory.accounts.rules import utc
 from participatory.deliberation import mail, rules
 from participatory.deliberation.errors import NotFound
 from participatory.deliberation.models import Follow, Notification, NotificationPreference
@@ -132,8 +133,6 @@ def send_digests(session: Session, now: datetime) -> int:
     ).all()
     sent = 0
     for user_id, delivery, last in waiting:
-        from participatory.accounts.rules import utc
-
         if not rules.digest_due(delivery, utc(last) if last else None, now):
             continue
         items = session.scalars(
