@@ -80,6 +80,8 @@ def test_follow_comment_support_reply_notify_digest_and_unsubscribe(app, live_se
     assert other.locator("#support-count").inner_text() == "1 soutien"
     assert "<b>merci</b>" in other.locator(".comment-body").first.inner_text()  # escaped, shown as typed
     assert_accessible(other, label="proposal with comments and supports")
+    other.set_viewport_size({"width": 390, "height": 844})  # a phone: the discussion fits, nothing scrolls sideways
+    assert other.evaluate("() => document.documentElement.scrollWidth") <= 390
 
     # The author replies to B's comment.
     writer = tab()
