@@ -42,6 +42,8 @@ class Mail:
     subject: str
     body: str
     attachments: list[Attachment] = field(default_factory=list)
+    # Extra headers, e.g. List-Unsubscribe and List-Unsubscribe-Post (RFC 8058); values are one line.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def message_headers(sender: str) -> tuple[str, str]:
@@ -59,6 +61,8 @@ def build_message(mail: Mail, sender: str, headers: tuple[str, str] | None = Non
     message["Subject"] = " ".join(mail.subject.split())
     message["Date"] = date
     message["Message-ID"] = message_id
+    for name, value in mail.headers.items():
+        message[name] = " ".join(value.split())
     message.set_content(mail.body)
     for item in mail.attachments:
         message.add_attachment(item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename)
@@ -88,6 +92,7 @@ def deliver(content: dict) -> None:
         subject=content["subject"],
         body=content["body"],
         attachments=[Attachment(**item) for item in content["attachments"]],
+        headers=dict(content.get("headers") or {}),
     )
     try:
         _write_or_relay(mail)

@@ -307,6 +307,13 @@ SETTINGS: tuple[Setting, ...] = (
         "a public demo instance in production sets it to `1`",
         "`1`, but `0` when `PARTICIPATORY_ENV=production`",
     ),
+    _s(
+        "PUBLIC_URL",
+        str,
+        "http://127.0.0.1:5000",
+        "the platform's address for links in mail sent outside a request (digests, timers): the unsubscribe "
+        "link must reach the site",
+    ),
     _s("PROPOSALS_PER_AUTHOR", int, 5, "proposals one person may have in one call (withdrawn ones do not count)"),
     _s("RATELIMIT_LOGIN", str, "10 per minute;100 per day", "failed sign-ins per address; " + RATE_LIMIT),
     _s("RATELIMIT_LOGIN_PAIR", str, "5 per 15 minutes", "failed sign-ins per account and browser; " + RATE_LIMIT),
@@ -316,6 +323,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("RATELIMIT_EMAIL", str, "5 per hour", "confirmations resent and letters asked, per account"),
     _s("RATELIMIT_LETTER_CODE", str, "10 per hour", "letter codes entered, per account"),
     _s("RATELIMIT_VOTE", str, "10 per minute", "ballots cast or cancelled, per account"),
+    _s("RATELIMIT_COMMENT", str, "5 per minute;60 per day", "comments posted, edited and reported, per account"),
+    _s("RATELIMIT_SUPPORT", str, "30 per minute", "supports and follows given or withdrawn, per account"),
     _s("RATELIMIT_ACCOUNT_LOOKUP", str, "10 per hour", "accounts looked up (naming a mandataire), per account"),
     _s(
         "ACCOUNT_ANSWER_MIN_MS",

@@ -71,6 +71,11 @@ MESSAGES = {
     "no_ballot_receipt": _l("Vous n'avez pas de bulletin pour ce vote."),
     "not_a_winner": _l("Le suivi de réalisation ne concerne que les projets retenus."),
     "bad_status": _l("Statut inconnu."),
+    "not_selected": _l(
+        "Ce projet n'a pas reçu les %(min)s soutiens demandés par l'appel pendant le dépôt : il n'est pas "
+        "examiné et ne sera pas soumis au vote."
+    ),
+    "bad_min_supports": _l("Le nombre minimum de soutiens doit être compris entre 0 et 100 000."),
 }
 
 

@@ -132,6 +132,12 @@ class CallForm(Form):
         default="residence",
     )
 
+    min_supports = IntegerField(
+        _l("Soutiens nécessaires pour qu'un projet soit examiné (0 : aucun)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=rules.MAX_MIN_SUPPORTS)],
+    )
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # A level nobody could reach is not offered: FranceConnect only while it is configured (a call

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from participatory import clock, jobs
+from participatory import clock, jobs, outbox
 from participatory.calls import rules
 from participatory.calls.models import Call
 from participatory.calls.services.calls import phase_of
@@ -22,6 +22,7 @@ def close_due_call(call_id: int) -> None:
     try:
         close_call(db.session, call_id, clock.now())
         db.session.commit()
+        outbox.dispatch()  # followers who asked to be told at once (deliberation)
     except IntegrityError:  # another closer stored them first: theirs are the results
         db.session.rollback()
 

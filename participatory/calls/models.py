@@ -52,6 +52,8 @@ class Call(Model):
     knapsack: Mapped[bool] = mapped_column(Boolean, default=True)  # ballot total within the budget
     rule: Mapped[str] = mapped_column(String(30))
     verification_level: Mapped[str] = mapped_column(String(20))
+    # Supports a proposal needs during the proposals phase to be reviewed and reach the ballot (0: none).
+    min_supports: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)

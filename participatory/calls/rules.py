@@ -212,13 +212,25 @@ VOTING_FROZEN = frozenset(
         "knapsack",
         "rule",
         "verification_level",
+        "min_supports",
     }
 )
+
+
+# The supports a proposal needs are counted when the proposals phase closes: fixed from then on.
+REVIEW_FROZEN = frozenset({"min_supports"})
+MAX_MIN_SUPPORTS = 100_000
+
+
+def min_supports_problem(min_supports: int) -> str | None:
+    return None if 0 <= min_supports <= MAX_MIN_SUPPORTS else "bad_min_supports"
 
 
 def frozen_changes(phase: str, changed: Iterable[str]) -> list[str]:
     """The changed fields that the phase no longer allows to change (a running vote may still be extended:
     reschedule_problem decides how its close may move)."""
+    if phase == REVIEW:
+        return sorted(set(changed) & REVIEW_FROZEN)
     if phase == VOTING:
         return sorted(set(changed) & (VOTING_FROZEN - {"voting_close_at"}))
     if phase == RESULTS:

@@ -177,6 +177,11 @@ def test_proposal_refusal(phase, author_code, declared, refusal):
         (rules.VOTING, ["voting_close_at"], []),  # a running vote may be extended (reschedule_problem says how)
         (rules.VOTING, ["voting_open_at", "voting_close_at", "rule"], ["rule", "voting_open_at"]),
         (rules.RESULTS, ["rule", "voting_close_at"], ["rule", "voting_close_at"]),
+        # The supports a proposal needs are counted when the proposals phase closes (issue 18).
+        (rules.PROPOSALS, ["min_supports"], []),
+        (rules.REVIEW, ["min_supports", "budget_cents"], ["min_supports"]),
+        (rules.VOTING, ["min_supports"], ["min_supports"]),
+        (rules.RESULTS, ["min_supports"], ["min_supports"]),
     ],
 )
 def test_frozen_changes(phase, changed, frozen):
@@ -486,3 +491,11 @@ def test_participation(ballots, registered, share):
 )
 def test_browse_query(args, query, bad):
     assert rules.browse_query(args) == (query, bad)
+
+
+@pytest.mark.parametrize(
+    ("minimum", "problem"),
+    [(0, None), (25, None), (100_000, None), (-1, "bad_min_supports"), (100_001, "bad_min_supports")],
+)
+def test_min_supports_problem(minimum, problem):
+    assert rules.min_supports_problem(minimum) == problem

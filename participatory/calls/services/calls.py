@@ -34,6 +34,7 @@ class CallSettings:
     knapsack: bool = True
     rule: str = rules.DEFAULT_RULE
     verification_level: str = "residence"
+    min_supports: int = 0
 
     @classmethod
     def of(cls, call: Call) -> CallSettings:
@@ -56,7 +57,9 @@ class CallSettings:
             return "title_required"
         if text_problem(self.title) or text_problem(self.description, multiline=True):
             return "control_characters"
-        return rules.call_problem(schedule, ballot, self.rule, self.verification_level, self.year)
+        return rules.call_problem(schedule, ballot, self.rule, self.verification_level, self.year) or (
+            rules.min_supports_problem(self.min_supports)
+        )
 
 
 MIN_VOTING = timedelta(days=rules.DEFAULT_VOTING_MIN_DAYS)

@@ -11,6 +11,9 @@ from participatory.audit.services import actor_of, record
 from participatory.calls import rules
 from participatory.calls.errors import Conflict, Forbidden, raise_if
 from participatory.calls.models import ImplementationUpdate, Proposal
+from participatory.calls.subjects import proposal_subject
+from participatory.deliberation import rules as deliberation_rules
+from participatory.deliberation.services.notifications import notify
 
 
 def post_update(
@@ -40,5 +43,15 @@ def post_update(
         object_type="proposal",
         object_id=proposal.id,
         details={"call": call.id, "status": status, "on": happened_on.isoformat()},
+    )
+    notify(
+        session,
+        now,
+        deliberation_rules.IMPLEMENTATION,
+        proposal_subject(proposal),
+        key=f"update:{update.id}",
+        detail=status,
+        actor_id=user.id,
+        with_parents=False,
     )
     return update

@@ -16,6 +16,10 @@ from participatory.calls import rules
 from participatory.calls.errors import CallError, Conflict, Forbidden, raise_if
 from participatory.calls.models import BallotItem, Call, Proposal, ProposalReport
 from participatory.calls.services.calls import phase_of
+from participatory.calls.subjects import proposal_subject
+from participatory.deliberation import queries as deliberation_queries
+from participatory.deliberation import rules as deliberation_rules
+from participatory.deliberation.services.notifications import notify
 from participatory.text import text_problem
 
 RESIDENCE = "residence"  # proposing needs a confirmed email and a declared residence
@@ -197,6 +201,7 @@ def review(
         raise Forbidden("not_your_constituency")
     raise_if(None if phase_of(call, now) == rules.REVIEW else "not_in_review", Conflict)
     raise_if("withdrawn" if proposal.withdrawn_at else "hidden" if proposal.hidden_at else None, Conflict)
+    raise_if(None if is_selected(session, call, proposal) else "not_selected", Conflict, min=call.min_supports)
     reason = reason.strip()
     if decision == rules.FEASIBLE:
         raise_if("final_cost_required" if final_cost_cents is None else None)
@@ -225,6 +230,16 @@ def review(
             "final_cost_cents": proposal.final_cost_cents,
             "reason": reason,
         },
+    )
+    notify(
+        session,
+        now,
+        deliberation_rules.REVIEW,
+        proposal_subject(proposal),
+        key=f"proposal:{proposal.id}:review:{now.timestamp():.6f}",
+        detail=decision,
+        actor_id=user.id,
+        with_parents=False,
     )
     return proposal
 
@@ -271,3 +286,17 @@ def report_counts(session: Session, call: Call) -> dict[int, int]:
         .group_by(ProposalReport.proposal_id)
     )
     return {pid: n for pid, n in rows}
+
+
+def support_counts(session: Session, proposals: list[Proposal]) -> dict[int, int]:
+    counts = deliberation_queries.support_counts(session, "proposal", [str(p.id) for p in proposals])
+    return {int(key): n for key, n in counts.items()}
+
+
+def is_selected(session: Session, call: Call, proposal: Proposal) -> bool:
+    """Whether the proposal goes to review (and may reach the ballot): at least the call's `min_supports`
+    supports, counted when the proposals phase closed (supports only change during it)."""
+    if not call.min_supports:
+        return True
+    supports = deliberation_queries.support_count(session, "proposal", str(proposal.id))
+    return deliberation_rules.selected(supports, call.min_supports)

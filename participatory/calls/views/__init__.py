@@ -11,7 +11,11 @@ from flask_login import current_user
 
 from participatory import clock
 from participatory.accounts.policy import allowed
-from participatory.calls import forms, queries
+from participatory.calls import (
+    forms,
+    queries,
+    subjects,  # noqa: F401  (registers calls and proposals as subjects of deliberation)
+)
 from participatory.calls.models import Call, Proposal
 from participatory.extensions import db
 from participatory.pages import refused  # noqa: F401  (re-exported to the view modules)

@@ -106,6 +106,7 @@ def _settings(form: forms.CallForm) -> call_services.CallSettings:
         knapsack=bool(form.knapsack.data),
         rule=form.rule.data,
         verification_level=form.verification_level.data,
+        min_supports=form.min_supports.data or 0,
     )
 
 
@@ -179,5 +180,8 @@ def manage(call_id: int):
         phase=call_services.phase_of(call, clock.now()),
         proposals=proposal_services.visible_proposals(db.session, call, include_hidden=True),
         reports=proposal_services.report_counts(db.session, call),
+        supports=proposal_services.support_counts(
+            db.session, proposal_services.visible_proposals(db.session, call, include_hidden=True)
+        ),
         hide_form=forms.ReasonForm(),
     )
