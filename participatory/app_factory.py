@@ -76,7 +76,7 @@ def register_extensions(app: Flask) -> None:
     import participatory.audit.models  # noqa: F401
     import participatory.calls.models  # noqa: F401
     import participatory.crowdfunding.models  # noqa: F401
-    import participatory.deliberation.models  # noqa: F401
+    import participatory.discussion.models  # noqa: F401
     import participatory.outbox  # noqa: F401
     from participatory.accounts import signin
 
@@ -104,8 +104,8 @@ def register_blueprints(app: Flask) -> None:
     from participatory.auditing.views import bp as audit_bp
     from participatory.calls.views import bp as calls_bp
     from participatory.crowdfunding.views import bp as crowdfunding_bp
-    from participatory.deliberation import personal_data  # noqa: F401  (the personal-data part, deletion)
-    from participatory.deliberation.views import bp as deliberation_bp
+    from participatory.discussion import personal_data  # noqa: F401  (the personal-data part, deletion)
+    from participatory.discussion.views import bp as discussion_bp
     from participatory.health import bp as health_bp
     from participatory.i18n import bp as i18n_bp
     from participatory.vendor import bp as vendor_bp
@@ -115,7 +115,7 @@ def register_blueprints(app: Flask) -> None:
         accounts_bp,
         calls_bp,
         crowdfunding_bp,
-        deliberation_bp,
+        discussion_bp,
         audit_bp,
         api_bp,
         i18n_bp,
@@ -136,8 +136,8 @@ def register_cli(app: Flask) -> None:
     from participatory.calls.cli import export_group as export_cli
     from participatory.calls.cli import group as calls_cli
     from participatory.crowdfunding.cli import group as donations_cli
-    from participatory.deliberation.cli import group as deliberation_cli
     from participatory.demo.cli import group as demo_cli
+    from participatory.discussion.cli import group as discussion_cli
     from participatory.jobs import group as jobs_cli
     from participatory.outbox import group as mail_cli
 
@@ -146,7 +146,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(calls_cli)
     app.cli.add_command(donations_cli)
-    app.cli.add_command(deliberation_cli)
+    app.cli.add_command(discussion_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(jobs_cli)

@@ -29,7 +29,7 @@ EXPECTED_ROOMS = {
     "accounts": {"models", "services", "rules", "forms", "views", "queries", "mail", "cli", "jobs"},
     "calls": {"models", "services", "rules", "forms", "views", "queries", "mail", "cli", "jobs"},
     "crowdfunding": {"models", "services", "rules", "forms", "views", "queries", "cli"},
-    "deliberation": {"models", "services", "rules", "forms", "views", "queries", "mail", "cli", "jobs"},
+    "discussion": {"models", "services", "rules", "forms", "views", "queries", "mail", "cli", "jobs"},
     "constituencies": {"models", "services", "rules", "views", "queries", "cli"},
     "audit": {"models", "services", "rules", "cli", "jobs"},
     "auditing": {"forms", "views"},

@@ -22,7 +22,7 @@ def close_due_call(call_id: int) -> None:
     try:
         close_call(db.session, call_id, clock.now())
         db.session.commit()
-        outbox.dispatch()  # followers who asked to be told at once (deliberation)
+        outbox.dispatch()  # followers who asked to be told at once (discussion)
     except IntegrityError:  # another closer stored them first: theirs are the results
         db.session.rollback()
 

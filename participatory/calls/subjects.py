@@ -1,4 +1,4 @@
-"""The calls domain's objects as subjects of deliberation (participatory/deliberation/subjects.py).
+"""The calls domain's objects as subjects of discussion (participatory/discussion/subjects.py).
 
 A proposal is commented on during the proposals and review phases (read-only afterwards) by anyone
 signed in, supported during the proposals phase by the residents who could propose in the call (its
@@ -18,9 +18,9 @@ from participatory.accounts.rules import RESIDENCE_DECLARED
 from participatory.calls import rules
 from participatory.calls.models import Call, Proposal
 from participatory.calls.services.calls import phase_of
-from participatory.deliberation import rules as deliberation_rules
-from participatory.deliberation.services.notifications import notify
-from participatory.deliberation.subjects import Policy, Subject, int_id, link, register, register_source
+from participatory.discussion import rules as discussion_rules
+from participatory.discussion.services.notifications import notify
+from participatory.discussion.subjects import Policy, Subject, int_id, link, register, register_source
 
 COMMENT_PHASES = (rules.PROPOSALS, rules.REVIEW)
 
@@ -88,7 +88,7 @@ class ProposalPolicy(Policy):
     def support_refusal(self, session: Session, user, subject: Subject, now: datetime) -> str | None:
         proposal: Proposal = subject.obj
         call = proposal.call
-        return deliberation_rules.support_refusal(
+        return discussion_rules.support_refusal(
             phase_of(call, now) == rules.PROPOSALS,
             self._live(proposal),
             user.constituency_code == call.constituency_code,
@@ -104,7 +104,7 @@ def announce_phases(session: Session, now: datetime) -> int:
     """Tell the followers of each call (and of its constituency) that a phase started, once per phase;
     only phases that started within the announce window (a late or first run does not dig up the past).
     The results phase is told by the publication of the results (calls/services/results.py)."""
-    since = now - deliberation_rules.ANNOUNCE_WINDOW
+    since = now - discussion_rules.ANNOUNCE_WINDOW
     dates = (Call.proposals_open_at, Call.review_open_at, Call.voting_open_at)
     calls = session.scalars(select(Call).where(or_(*((d > since) & (d <= now) for d in dates))).order_by(Call.id))
     made = 0
@@ -116,7 +116,7 @@ def announce_phases(session: Session, now: datetime) -> int:
             notify(
                 session,
                 now,
-                deliberation_rules.PHASE,
+                discussion_rules.PHASE,
                 call_subject(call),
                 key=f"call:{call.id}:phase:{phase}",
                 detail=phase,

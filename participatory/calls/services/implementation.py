@@ -12,8 +12,8 @@ from participatory.calls import rules
 from participatory.calls.errors import Conflict, Forbidden, raise_if
 from participatory.calls.models import ImplementationUpdate, Proposal
 from participatory.calls.subjects import proposal_subject
-from participatory.deliberation import rules as deliberation_rules
-from participatory.deliberation.services.notifications import notify
+from participatory.discussion import rules as discussion_rules
+from participatory.discussion.services.notifications import notify
 
 
 def post_update(
@@ -47,7 +47,7 @@ def post_update(
     notify(
         session,
         now,
-        deliberation_rules.IMPLEMENTATION,
+        discussion_rules.IMPLEMENTATION,
         proposal_subject(proposal),
         key=f"update:{update.id}",
         detail=status,

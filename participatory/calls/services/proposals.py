@@ -17,9 +17,9 @@ from participatory.calls.errors import CallError, Conflict, Forbidden, raise_if
 from participatory.calls.models import BallotItem, Call, Proposal, ProposalReport
 from participatory.calls.services.calls import phase_of
 from participatory.calls.subjects import proposal_subject
-from participatory.deliberation import queries as deliberation_queries
-from participatory.deliberation import rules as deliberation_rules
-from participatory.deliberation.services.notifications import notify
+from participatory.discussion import queries as discussion_queries
+from participatory.discussion import rules as discussion_rules
+from participatory.discussion.services.notifications import notify
 from participatory.text import text_problem
 
 RESIDENCE = "residence"  # proposing needs a confirmed email and a declared residence
@@ -234,7 +234,7 @@ def review(
     notify(
         session,
         now,
-        deliberation_rules.REVIEW,
+        discussion_rules.REVIEW,
         proposal_subject(proposal),
         key=f"proposal:{proposal.id}:review:{now.timestamp():.6f}",
         detail=decision,
@@ -289,7 +289,7 @@ def report_counts(session: Session, call: Call) -> dict[int, int]:
 
 
 def support_counts(session: Session, proposals: list[Proposal]) -> dict[int, int]:
-    counts = deliberation_queries.support_counts(session, "proposal", [str(p.id) for p in proposals])
+    counts = discussion_queries.support_counts(session, "proposal", [str(p.id) for p in proposals])
     return {int(key): n for key, n in counts.items()}
 
 
@@ -298,5 +298,5 @@ def is_selected(session: Session, call: Call, proposal: Proposal) -> bool:
     supports, counted when the proposals phase closed (supports only change during it)."""
     if not call.min_supports:
         return True
-    supports = deliberation_queries.support_count(session, "proposal", str(proposal.id))
-    return deliberation_rules.selected(supports, call.min_supports)
+    supports = discussion_queries.support_count(session, "proposal", str(proposal.id))
+    return discussion_rules.selected(supports, call.min_supports)

@@ -25,8 +25,8 @@ from participatory.calls.services.ballots import forget_voter_keys
 from participatory.calls.services.calls import phase_of
 from participatory.calls.services.proposals import counted_proposals
 from participatory.calls.subjects import call_subject
-from participatory.deliberation import rules as deliberation_rules
-from participatory.deliberation.services.notifications import notify
+from participatory.discussion import rules as discussion_rules
+from participatory.discussion.services.notifications import notify
 from participatory.tally import Election, Project, tally
 from participatory.tally.explain import json_number
 
@@ -146,7 +146,7 @@ def close_call(session: Session, call_id: int, now: datetime) -> CallResult | No
     )
     freeze_files(session, call, result, now)
     make_checkpoint(session, now)  # the published head (files included), signed: cutting the log later contradicts it
-    notify(session, now, deliberation_rules.RESULTS, call_subject(call), key=f"call:{call.id}:results")
+    notify(session, now, discussion_rules.RESULTS, call_subject(call), key=f"call:{call.id}:results")
     return result
 
 

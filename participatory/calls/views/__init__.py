@@ -14,7 +14,7 @@ from participatory.accounts.policy import allowed
 from participatory.calls import (
     forms,
     queries,
-    subjects,  # noqa: F401  (registers calls and proposals as subjects of deliberation)
+    subjects,  # noqa: F401  (registers calls and proposals as subjects of discussion)
 )
 from participatory.calls.models import Call, Proposal
 from participatory.extensions import db

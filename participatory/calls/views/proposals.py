@@ -286,7 +286,7 @@ def implementation(proposal_id: int):
     except CallError as error:
         return refused(error, "calls/implementation.html", **context)
     db.session.commit()
-    outbox.dispatch()  # followers told at once (deliberation)
+    outbox.dispatch()  # followers told at once (discussion)
     flash(_("La mise à jour est publiée."), "success")
     return _back(item)
 

@@ -1,1 +1,0 @@
-"""Deliberation around the objects of other domains: comments, supports, follows and notifications."""

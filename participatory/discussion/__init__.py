@@ -1,0 +1,1 @@
+"""Discussion around the objects of other domains: comments, supports, follows and notifications."""
