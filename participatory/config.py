@@ -30,6 +30,26 @@ FRANCECONNECT_ISSUERS = {
 JOBS_QUEUE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")  # it prefixes RQ job ids, which allow only these
 
 
+# Plan IGN (IGN Géoplateforme, open licence), WMTS in the Web Mercator grid, read as XYZ tiles.
+DEFAULT_TILE_URL = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
+    "&STYLE=normal&TILEMATRIXSET=PM&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&FORMAT=image/png"
+)
+DEFAULT_TILE_ATTRIBUTION = "© IGN – Plan IGN"
+DEFAULT_GEOCODER_URL = "https://api-adresse.data.gouv.fr/search/"
+
+
+def _optional_url(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    return "" if value.lower() in ("", "none", "off") else value
+
+
+def _tiles_url() -> str:
+    # MAP_TILES_URL is accepted as another spelling of MAP_TILE_URL.
+    name = "MAP_TILE_URL" if "MAP_TILE_URL" in os.environ else "MAP_TILES_URL"
+    return _optional_url(name, DEFAULT_TILE_URL)
+
+
 class ConfigError(RuntimeError):
     """The configuration cannot run safely (e.g. production without a secret key)."""
 
@@ -78,9 +98,14 @@ def from_environment(instance_path: Path) -> dict:
         # How often the cached lookup index and map shapes check for a newer boundary import.
         "BOUNDARY_CHECK_SECONDS": float(os.environ.get("BOUNDARY_CHECK_SECONDS", "5")),
         "CONSTITUENCIES_GEOJSON_URL": os.environ.get("CONSTITUENCIES_GEOJSON_URL", OFFICIAL_GEOJSON_URL),
-        # Optional background tiles for the map; empty means the shapes alone.
-        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
-        "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
+        # Background tiles of every map (XYZ template; its origin joins the CSP's img-src); "" or "none": shapes alone.
+        "MAP_TILE_URL": _tiles_url(),
+        "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
+        # The geocoder (constituencies/geocoding.py): the national address service, or a self-hosted addok's
+        # /search/; pages reach it only through /api/v1/geocode. "" or "none": address search off.
+        "GEOCODER_URL": _optional_url("GEOCODER_URL", DEFAULT_GEOCODER_URL),
+        "GEOCODER_TIMEOUT": float(os.environ.get("GEOCODER_TIMEOUT", "5")),
+        "RATELIMIT_GEOCODE": os.environ.get("RATELIMIT_GEOCODE", "30 per minute;600 per day"),
         # FranceConnect (participatory/accounts/franceconnect.py): off unless a client id and secret are set.
         # FRANCECONNECT_ENV picks the issuer ("integration" or "production"); FRANCECONNECT_ISSUER overrides it.
         "FRANCECONNECT_CLIENT_ID": os.environ.get("FRANCECONNECT_CLIENT_ID", ""),
