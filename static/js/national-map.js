@@ -161,6 +161,7 @@
     const mine = ++seq;
     if (!q) {
       results.hidden = true; list.hidden = false; count.textContent = count.dataset.msgAll;
+      form.dataset.ready = "yes";
       return;
     }
     form.dataset.ready = "no";
@@ -170,5 +171,9 @@
       .catch(() => {});  // the form still submits to the page itself
   }
   form.addEventListener("submit", (e) => { e.preventDefault(); clearTimeout(timer); applySearch(); });
-  search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(applySearch, 200); });
+  search.addEventListener("input", () => {
+    form.dataset.ready = "no";  // until the answer to what is typed now is shown
+    clearTimeout(timer);
+    timer = setTimeout(applySearch, 200);
+  });
 })();
