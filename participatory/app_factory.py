@@ -120,6 +120,9 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only GET API
+    from participatory.vendor import register_assets
+
+    register_assets(app)  # static/ and /vendor/ compressed, with versioned URLs cached for a year
     from participatory.page_cache import register_page_cache
 
     register_page_cache(app)  # the map and results pages for visitors without a session (PAGE_CACHE_SECONDS)
