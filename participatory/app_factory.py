@@ -152,6 +152,7 @@ def register_cli(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     from participatory.accounts import franceconnect
+    from participatory.vendor import critical_css
 
     @app.after_request
     def headers(response):
@@ -166,7 +167,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             f"default-src 'self'; script-src 'self' {stripe_js}".rstrip()
-            + f"; style-src 'self'; img-src 'self' data: {tile_origin}".rstrip()
+            + f"; style-src 'self' {critical_css()[1]}; img-src 'self' data: {tile_origin}".rstrip()
             + f"; connect-src 'self' {stripe_api}".rstrip()
             + "; "
             + (f"frame-src 'self' {stripe_frames}; " if stripe_frames else "")

@@ -8,6 +8,7 @@ SVG, JSON) are gzipped once per process and file version, and sent gzipped to br
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import mimetypes
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, request
+from markupsafe import Markup
 
 from participatory.config import PROJECT_ROOT
 
@@ -95,7 +97,8 @@ def send_asset(root: Path, filename: str) -> Response:
     response.cache_control.max_age = YEAR if versioned else HOUR
     if versioned:
         response.cache_control.immutable = True
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304 when the client's copy is current
+    return response
 
 
 def version_of(root: Path, filename: str) -> str | None:
@@ -111,8 +114,25 @@ def asset(filename: str):
     return send_asset(NODE_MODULES, filename)
 
 
+CRITICAL_CSS = STATIC / "css" / "critical.css"
+
+
+def critical_css() -> tuple[str, str]:
+    """The home page's inlined first-paint CSS and its CSP source ('sha256-…'), read once per version."""
+    asset = CACHE.get(CRITICAL_CSS)
+    if asset is None:
+        return "", ""
+    text = asset.body.decode("utf-8")
+    digest = base64.b64encode(hashlib.sha256(asset.body).digest()).decode("ascii")
+    return text, f"'sha256-{digest}'"
+
+
 def register_assets(app: Flask) -> None:
     """Serve static/ like /vendor/ (compressed, versioned URLs), and version both in url_for."""
+
+    @app.context_processor
+    def inline_css() -> dict:
+        return {"critical_css": Markup(critical_css()[0])}
 
     def static(filename: str):
         return send_asset(STATIC, filename)
