@@ -5,8 +5,8 @@ Builds the app on a fresh SQLite file under a temporary folder (the 577 constitu
 werkzeug, then opens each page in Debian's Chromium (Playwright) with a cold cache (a new browser
 context per page), Fast 3G (562.5 ms latency, 1.6 Mbit/s down, 750 kbit/s up, at 90 % as Lighthouse
 applies it) and 4x CPU slowdown through the DevTools protocol (the server warm: one load first).
-For each page: bytes transferred (what came over the wire, compressed, headers included) until the load event and the network is
-idle, and the first contentful paint. Prints a table against the goals:
+For each page: bytes transferred (what came over the wire, compressed, headers included) until
+the load event and the network is idle, and the first contentful paint. Prints a table against the goals:
 
     home ≤ 350 KB and first paint ≤ 1.5 s; results page ≤ 250 KB; residence page (informative)
 
