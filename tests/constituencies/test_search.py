@@ -177,3 +177,19 @@ def test_one_constituency_shape(client):
     assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
     assert client.get("/api/v1/constituencies/ZZ-01.geojson").status_code == 404  # abroad: no shape
     assert client.get("/api/v1/constituencies/99-99.geojson").status_code == 404
+
+
+@pytest.mark.parametrize(("code", "has_map"), [("33-04", True), ("ZZ-04", False)])
+def test_a_results_page_never_shows_an_empty_map(app, session, code, has_map):
+    from participatory import clock
+    from tests.builders import make_closed_call
+    from tests.conftest import SHARED_GEOJSON
+
+    if has_map and not SHARED_GEOJSON.is_file():
+        pytest.skip("../shared (reference data) is absent")
+    world = make_closed_call(session, clock.now(), code, proposals=3, voters=5)
+    page = app.test_client().get(f"/appels/{world.call.id}/resultats").get_data(as_text=True)
+    assert ('id="results-map"' in page) == has_map
+    assert ('id="no-map"' in page) == (not has_map)  # abroad: a sentence and the list, no grey box
+    if has_map:
+        assert f"/api/v1/constituencies/{code}.geojson" in page and "constituencies.geojson" not in page
