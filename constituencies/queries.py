@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
@@ -19,6 +19,16 @@ from constituencies.versioning import ImportVersion
 
 def all_constituencies(session: Session) -> list[Constituency]:
     return list(session.scalars(select(Constituency).order_by(Constituency.code)))
+
+
+def by_codes(session: Session, codes: list[str]) -> dict[str, Constituency]:
+    if not codes:
+        return {}
+    return {c.code: c for c in session.scalars(select(Constituency).where(Constituency.code.in_(codes)))}
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Constituency)) or 0
 
 
 def get(session: Session, code: str) -> Constituency | None:
@@ -107,8 +117,8 @@ def _build_geojson(session: Session) -> CachedDocument:
 class SearchCatalogue:
     """The constituencies as search entries (names and communes folded once), per process.
 
-    The list of constituencies changes only with `constituencies sync`; the catalogue is rebuilt
-    when the number of rows or the newest boundary import changes, checked like the map shapes.
+    The list of constituencies changes only with `constituencies sync` (at a deployment, before the
+    processes start); the catalogue is also rebuilt after a boundary import, checked like the map shapes.
     """
 
     def __init__(self, check_seconds: float = 0.0) -> None:

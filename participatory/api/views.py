@@ -99,9 +99,10 @@ def constituencies_search():
     if len(text) > 100:
         abort(400, description="q must be at most 100 characters")
     matches = queries.search(db.session, text)
-    items = {c.code: c for c in queries.all_constituencies(db.session)}
+    items = queries.by_codes(db.session, [m.code for m in matches[:SEARCH_LIMIT]])
     results = [queries.search_result(items[m.code], m) for m in matches[:SEARCH_LIMIT] if m.code in items]
-    return cached_json({"query": text, "count": len(matches), "total": len(items), "results": results}, max_age=3600)
+    total = queries.count(db.session)
+    return cached_json({"query": text, "count": len(matches), "total": total, "results": results}, max_age=3600)
 
 
 @bp.get("/constituencies/<code>.geojson")
