@@ -90,4 +90,4 @@ test-postgres:
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/tally --ignore=tests/browser
 
 clean:
-	rm -rf $(VENV) node_modules instance translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) $(ADDOK_VENV) node_modules instance translations/*/LC_MESSAGES/*.mo
