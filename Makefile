@@ -1,6 +1,7 @@
 # Two commands on a fresh machine (see README): `make run` and `make test`.
 PYTHON ?= python3.11
 VENV := .venv
+ADDOK_VENV := .venv-addok
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 SHARED_GEOJSON := ../shared/data/constituencies/france-circonscriptions-legislatives-2012.geojson
@@ -9,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 .PHONY: import-graph lint lock setup run test test-sqlite test-postgres compile-translations clean demo bench-seed bench-load bench-faults bench-national bench-tally
 
-setup: $(VENV)/.installed node_modules/.installed compile-translations
+setup: $(VENV)/.installed $(ADDOK_VENV)/.installed node_modules/.installed compile-translations
 
 # Every Python package comes from the lock, pinned with its hashes (pip refuses anything else).
 $(VENV)/.installed: requirements-dev.lock
@@ -17,11 +18,18 @@ $(VENV)/.installed: requirements-dev.lock
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
-# After editing requirements.txt or requirements-dev.txt: recompute both locks from PyPI.
+# The geocoder the tests start (and a deployment may self-host): addok pins its own redis, so its own venv.
+$(ADDOK_VENV)/.installed: requirements-addok.lock
+	test -x $(ADDOK_VENV)/bin/python || $(PYTHON) -m venv --clear $(ADDOK_VENV)
+	$(ADDOK_VENV)/bin/pip install --quiet --require-hashes -r requirements-addok.lock
+	touch $@
+
+# After editing requirements.txt, requirements-dev.txt or requirements-addok.txt: recompute the locks from PyPI.
 LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header
 lock: $(VENV)/.installed
 	$(LOCK) -o requirements.lock requirements.txt
 	$(LOCK) -o requirements-dev.lock requirements-dev.txt
+	$(LOCK) -o requirements-addok.lock requirements-addok.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
@@ -93,4 +101,4 @@ test-postgres:
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/tally --ignore=tests/browser
 
 clean:
-	rm -rf $(VENV) node_modules instance translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) $(ADDOK_VENV) node_modules instance translations/*/LC_MESSAGES/*.mo

@@ -9,15 +9,26 @@ import threading
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
+from constituencies.rules import search as search_rules
 from constituencies.versioning import ImportVersion
 
 
 def all_constituencies(session: Session) -> list[Constituency]:
     return list(session.scalars(select(Constituency).order_by(Constituency.code)))
+
+
+def by_codes(session: Session, codes: list[str]) -> dict[str, Constituency]:
+    if not codes:
+        return {}
+    return {c.code: c for c in session.scalars(select(Constituency).where(Constituency.code.in_(codes)))}
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Constituency)) or 0
 
 
 def get(session: Session, code: str) -> Constituency | None:
@@ -34,6 +45,13 @@ def as_dict(item: Constituency) -> dict:
         "registered_voters": item.registered_voters,
         "has_geometry": item.has_geometry,
     }
+
+
+def feature_geojson(item: Constituency) -> str:
+    """One constituency's simplified shape as a GeoJSON Feature (the stored geometry spliced in)."""
+    properties = {"code": item.code, "name": item.name, "department_code": item.department_code}
+    props = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
+    return f'{{"type":"Feature","id":{json.dumps(item.code)},"properties":{props},"geometry":{item.display_geojson}}}'
 
 
 @dataclass(frozen=True)
@@ -94,3 +112,55 @@ def _build_geojson(session: Session) -> CachedDocument:
         gzipped=gzip.compress(body, compresslevel=9, mtime=0),
         etag=hashlib.sha256(body).hexdigest()[:32],
     )
+
+
+class SearchCatalogue:
+    """The constituencies as search entries (names and communes folded once), per process.
+
+    The list of constituencies changes only with `constituencies sync` (at a deployment, before the
+    processes start); the catalogue is also rebuilt after a boundary import, checked like the map shapes.
+    """
+
+    def __init__(self, check_seconds: float = 0.0) -> None:
+        self._lock = threading.Lock()
+        self._version = ImportVersion(check_seconds)
+        self._key: object = object()
+        self._entries: list[search_rules.Entry] = []
+
+    def entries(self, session: Session) -> list[search_rules.Entry]:
+        key = self._version.current(session)
+        with self._lock:
+            if not self._entries or key != self._key:
+                self._entries = [
+                    search_rules.entry(c.code, c.department_code, c.department_name, c.number, c.name, c.communes)
+                    for c in all_constituencies(session)
+                ]
+                self._key = key
+            return self._entries
+
+
+def search(session: Session, text: str) -> list[search_rules.Match]:
+    """The constituencies a free-text query names, best first (see constituencies/rules/search.py)."""
+    catalogue = current_app.extensions.get("constituency_search")
+    if catalogue is None:
+        catalogue = current_app.extensions.setdefault(
+            "constituency_search", SearchCatalogue(current_app.config["BOUNDARY_CHECK_SECONDS"])
+        )
+    return search_rules.search(catalogue.entries(session), text)
+
+
+def search_result(item: Constituency, match: search_rules.Match) -> dict:
+    """One search answer, small: what a list of results shows and links to."""
+    return {
+        "code": item.code,
+        "name": item.name,
+        "department_name": item.department_name,
+        "number": item.number,
+        "reason": match.reason,
+        "commune": match.commune,
+        "partial": match.partial,
+        "has_geometry": item.has_geometry,
+        # A point inside the shape: a search result can place a marker there ("my constituency, roughly").
+        "lat": item.label_lat,
+        "lon": item.label_lon,
+    }

@@ -124,6 +124,9 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only GET API
+    from participatory.vendor import register_assets
+
+    register_assets(app)  # static/ and /vendor/ compressed, with versioned URLs cached for a year
     from participatory.page_cache import register_page_cache
 
     register_page_cache(app)  # the map and results pages for visitors without a session (PAGE_CACHE_SECONDS)
@@ -155,6 +158,7 @@ def register_cli(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     from participatory.accounts import franceconnect
+    from participatory.vendor import critical_css
 
     @app.after_request
     def headers(response):
@@ -169,7 +173,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             f"default-src 'self'; script-src 'self' {stripe_js}".rstrip()
-            + f"; style-src 'self'; img-src 'self' data: {tile_origin}".rstrip()
+            + f"; style-src 'self' {critical_css()[1]}; img-src 'self' data: {tile_origin}".rstrip()
             + f"; connect-src 'self' {stripe_api}".rstrip()
             + "; "
             + (f"frame-src 'self' {stripe_frames}; " if stripe_frames else "")

@@ -12,9 +12,23 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from participatory import settings
-from participatory.settings import DEFAULT_SECRET_KEY, OFFICIAL_GEOJSON_URL, ConfigError
+from participatory.settings import (
+    DEFAULT_GEOCODER_URL,
+    DEFAULT_SECRET_KEY,
+    DEFAULT_TILE_URL,
+    OFFICIAL_GEOJSON_URL,
+    ConfigError,
+)
 
-__all__ = ["DEFAULT_SECRET_KEY", "OFFICIAL_GEOJSON_URL", "ConfigError", "check", "from_environment"]
+__all__ = [
+    "DEFAULT_GEOCODER_URL",
+    "DEFAULT_SECRET_KEY",
+    "DEFAULT_TILE_URL",
+    "OFFICIAL_GEOJSON_URL",
+    "ConfigError",
+    "check",
+    "from_environment",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MIN_SECRET_KEY_LENGTH = 32  # e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"
@@ -45,6 +59,9 @@ def from_environment(instance_path: Path, environ: Mapping[str, str] | None = No
     values = settings.read(os.environ if environ is None else environ)
     env = values["ENV_NAME"]
     database_url = values.pop("DATABASE_URL")
+    for name in ("MAP_TILE_URL", "GEOCODER_URL"):  # a public service by default: "none" turns it off
+        if values[name].strip().lower() in ("none", "off"):
+            values[name] = ""
     return {
         **values,
         "SQLALCHEMY_DATABASE_URI": _database_url(database_url, instance_path),

@@ -26,6 +26,12 @@ OFFICIAL_GEOJSON_URL = (
     "20240613-191520/circonscriptions-legislatives-p10.geojson"
 )
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+# Plan IGN (IGN Géoplateforme, open licence), WMTS in the Web Mercator grid, read as XYZ tiles.
+DEFAULT_TILE_URL = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
+    "&STYLE=normal&TILEMATRIXSET=PM&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&FORMAT=image/png"
+)
+DEFAULT_GEOCODER_URL = "https://api-adresse.data.gouv.fr/search/"
 
 
 @dataclass(frozen=True)
@@ -184,8 +190,24 @@ SETTINGS: tuple[Setting, ...] = (
         "how often the cached lookup index and map shapes look for a newer boundary import",
         "`5`",
     ),
-    _s("MAP_TILE_URL", str, "", "optional background tiles (the map works without them)"),
-    _s("MAP_TILE_ATTRIBUTION", str, "", "the attribution shown with the background tiles"),
+    _s(
+        "MAP_TILE_URL",
+        str,
+        DEFAULT_TILE_URL,
+        "background tiles of every map (XYZ template; its origin joins the CSP's `img-src`); `none`: the shapes alone",
+        "Plan IGN (IGN Géoplateforme)",
+    ),
+    _s("MAP_TILE_ATTRIBUTION", str, "© IGN – Plan IGN", "the attribution shown with the background tiles"),
+    _s(
+        "GEOCODER_URL",
+        str,
+        DEFAULT_GEOCODER_URL,
+        "address search (constituencies/geocoding.py): the national address service, or a self-hosted addok's "
+        "`/search/` (see [Address search](#address-search)); pages reach it only through `/api/v1/geocode`; "
+        "`none`: off",
+    ),
+    _s("GEOCODER_TIMEOUT", float, 5.0, "seconds to wait for the geocoder"),
+    _s("RATELIMIT_GEOCODE", str, "30 per minute;600 per day", "address searches per client address"),
     _s(
         "FRANCECONNECT_CLIENT_ID",
         str,

@@ -103,6 +103,9 @@ def app(database_url, tmp_path_factory):
             "OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
             "JOBS_INLINE": True,  # even with REDIS_URL in the environment; tests/test_jobs.py switches to RQ
             "CONSTITUENCIES_GEOJSON": str(SHARED_GEOJSON) if SHARED_GEOJSON.is_file() else "",
+            # Offline: no background tiles, no public geocoder (tests/constituencies/addok.py starts a local one).
+            "MAP_TILE_URL": "",
+            "GEOCODER_URL": "",
         }
     )
     with application.app_context():

@@ -137,6 +137,10 @@ SCHEMAS: dict[str, dict] = {
 # --- operations: endpoint -> (path, path item) -------------------------------------------------------------------
 
 
+# Free text without control characters (every request carrying one is refused with a 400).
+TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+
+
 def _operations() -> dict[str, tuple[str, dict]]:
     ops = {
         "api.constituencies": (
@@ -203,6 +207,117 @@ def _operations() -> dict[str, tuple[str, dict]]:
                 tag="constituencies",
                 description="The point is used for this lookup only and never stored.",
             ),
+        ),
+        "api.constituencies_search": (
+            "/constituencies/search",
+            get_op(
+                "Constituencies named by a free-text query",
+                {
+                    "200": json_body(
+                        {
+                            "type": "object",
+                            "required": ["query", "count", "total", "results"],
+                            "properties": {
+                                "query": {"type": "string"},
+                                "count": {"type": "integer", "description": "all matches"},
+                                "total": {"type": "integer", "description": "all constituencies"},
+                                "results": {
+                                    "type": "array",
+                                    "maxItems": 20,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["code", "name", "reason", "commune", "partial"],
+                                        "properties": {
+                                            "code": {"type": "string"},
+                                            "name": {"type": "string"},
+                                            "department_name": {"type": "string"},
+                                            "number": {"type": "integer"},
+                                            "reason": {
+                                                "type": "string",
+                                                "enum": ["code", "department_number", "department", "commune"],
+                                            },
+                                            "commune": {"type": ["string", "null"]},
+                                            "partial": {
+                                                "type": "boolean",
+                                                "description": "the commune is split between constituencies",
+                                            },
+                                            "has_geometry": {"type": "boolean"},
+                                            "lat": {"type": ["number", "null"]},
+                                            "lon": {"type": ["number", "null"]},
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                        "The matches, best first (the first 20)",
+                    ),
+                    "400": error("q longer than 100 characters"),
+                },
+                parameters=[
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 100, "pattern": TEXT_PATTERN},
+                        "description": 'e.g. "Gironde 4", "4e circonscription de la Gironde", "33-04", "Perpignan"',
+                    }
+                ],
+                tag="constituencies",
+            ),
+        ),
+        "api.constituency_geojson": (
+            "/constituencies/{code}.geojson",
+            {
+                "get": {
+                    "summary": "One constituency's simplified shape (a GeoJSON Feature)",
+                    "tags": ["constituencies"],
+                    "parameters": [CODE_PARAM, IF_NONE_MATCH],
+                    "responses": {
+                        "200": {
+                            "description": "A Feature",
+                            "headers": CACHE_HEADERS,
+                            "content": {"application/geo+json": {"schema": {"type": "object"}}},
+                        },
+                        "304": NOT_MODIFIED,
+                        "404": error("No such constituency, or no shape (abroad)"),
+                    },
+                }
+            },
+        ),
+        "api.geocode": (
+            "/geocode",
+            {
+                "get": {
+                    "summary": "Addresses for a text, each with its constituency (the configured geocoder)",
+                    "description": "Asked from the server to GEOCODER_URL; nothing about the query is stored.",
+                    "tags": ["constituencies"],
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 200, "pattern": TEXT_PATTERN},
+                        }
+                    ],
+                    "responses": {
+                        "200": json_body(
+                            {
+                                "type": "object",
+                                "required": ["query", "results"],
+                                "properties": {
+                                    "query": {"type": "string"},
+                                    "results": {"type": "array", "maxItems": 5},
+                                },
+                            },
+                            "Up to 5 addresses (label, lat, lon, citycode, type, constituency or null)",
+                        ),
+                        "400": error("q longer than 200 characters"),
+                        "404": error("No geocoder configured"),
+                        "429": error("Too many address searches"),
+                        "503": error("The geocoder does not answer"),
+                    },
+                }
+            },
         ),
         "api.constituency": (
             "/constituencies/{code}",

@@ -1,4 +1,4 @@
-/* Home page: every constituency on a Leaflet map, click or geolocate to find one, list search. */
+/* Home page: every constituency on a Leaflet map; click, geolocate, search an address or a constituency. */
 "use strict";
 (function () {
   const el = document.getElementById("map");
@@ -104,34 +104,76 @@
     );
   });
 
-  // Search filters the server-rendered list, so the list works without the map. Communes
-  // (most of the text) come from the API after the page, to keep the page itself light.
+  // Overseas: the selector zooms on a department's shapes (the national view shows mainland France).
+  const METROPOLE = [[41.3, -5.2], [51.1, 9.6]];
+  document.getElementById("map-area").addEventListener("change", (e) => {
+    const dept = e.target.value;
+    if (dept === "metropole") { map.fitBounds(METROPOLE); return; }
+    let bounds = null;
+    Object.values(layers).forEach((layer) => {
+      if (layer.feature.properties.department_code !== dept) return;
+      bounds = bounds ? bounds.extend(layer.getBounds()) : L.latLngBounds(layer.getBounds().getSouthWest(), layer.getBounds().getNorthEast());
+    });
+    if (bounds) map.fitBounds(bounds, { padding: [10, 10] });
+  });
+
+  // An address: its point on the map and its constituency (the server resolved it, split communes included).
+  PBAddressSearch(document.getElementById("home-address"), (address) => {
+    map.setView([address.lat, address.lon], 13);
+    lookup(address.lat, address.lon);
+  });
+
+  // Search: the server reads the query (constituencies/rules/search.py) and answers a few results;
+  // without JavaScript the form asks the page itself (?q=).
+  const form = document.getElementById("search-form");
   const search = document.getElementById("search");
   const list = document.getElementById("constituency-list");
-  const items = Array.from(list.querySelectorAll("li"));
+  const results = document.getElementById("search-results");
   const count = document.getElementById("search-count");
-  const fold = PBMap.fold;
-  items.forEach((li) => { li.dataset.folded = fold(li.dataset.search); });
-  function applySearch() {
-    const q = fold(search.value.trim());
-    let shown = 0;
-    items.forEach((li) => {
-      const visible = !q || li.dataset.folded.includes(q);
-      li.hidden = !visible;
-      if (visible) shown += 1;
+  const searchDetail = (code) => form.dataset.detailUrl.replace("CODE", encodeURIComponent(code));
+  let seq = 0;
+  let timer = null;
+  function render(data) {
+    results.textContent = "";
+    data.results.forEach((item) => {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = searchDetail(item.code);
+      a.textContent = item.name;
+      li.append(a);
+      if (item.commune) {
+        const why = document.createElement("span");
+        why.className = "small text-body-secondary d-block";
+        why.textContent = count.dataset.msgCommune + " " + item.commune + (item.partial ? " — " + count.dataset.msgPartial : "");
+        li.append(why);
+      }
+      results.append(li);
     });
-    count.textContent = q ? shown + " / " + items.length : "";
+    count.textContent = count.dataset.msgCount.replace("{n}", String(data.count));
+    results.hidden = false;
+    list.hidden = true;
+    Object.entries(layers).forEach(([code, layer]) => layer.setStyle(styleOf(code)));
+    data.results.forEach((item) => { if (layers[item.code]) layers[item.code].setStyle(PBMap.highlight); });
+    form.dataset.ready = "yes";
   }
-  fetch(list.dataset.communesUrl, { headers: { Accept: "application/json" } })
-    .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
-    .then((data) => {
-      const communes = {};
-      data.constituencies.forEach((c) => { communes[c.code] = c.communes; });
-      items.forEach((li) => { li.dataset.folded = fold(li.dataset.search + " " + (communes[li.dataset.code] || "")); });
-      list.dataset.communesLoaded = "yes";
-      applySearch();
-    })
-    .catch(() => {});  // names, codes and departments still match
-  document.getElementById("search-form").addEventListener("submit", (e) => e.preventDefault());
-  search.addEventListener("input", applySearch);
+  function applySearch() {
+    const q = search.value.trim();
+    const mine = ++seq;
+    if (!q) {
+      results.hidden = true; list.hidden = false; count.textContent = count.dataset.msgAll;
+      form.dataset.ready = "yes";
+      return;
+    }
+    form.dataset.ready = "no";
+    fetch(form.dataset.searchUrl + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((data) => { if (mine === seq) render(data); })
+      .catch(() => {});  // the form still submits to the page itself
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); clearTimeout(timer); applySearch(); });
+  search.addEventListener("input", () => {
+    form.dataset.ready = "no";  // until the answer to what is typed now is shown
+    clearTimeout(timer);
+    timer = setTimeout(applySearch, 200);
+  });
 })();

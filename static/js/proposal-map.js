@@ -12,9 +12,7 @@
     if (marker) marker.remove();
     marker = L.marker([latitude, longitude], { keyboard: false }).addTo(map);
   }
-  fetch(el.dataset.geojsonUrl).then((r) => r.json()).then((geojson) => {
-    const feature = geojson.features.find((f) => f.properties.code === el.dataset.code);
-    if (!feature) return;
+  fetch(el.dataset.geojsonUrl).then((r) => (r.ok ? r.json() : Promise.reject(r.status))).then((feature) => {
     const layer = L.geoJSON(feature, { style: () => PBMap.style }).addTo(map);
     map.fitBounds(layer.getBounds(), { padding: [10, 10] });
     // Clicks inside the shape land on the layer, not the map: handle both.
@@ -28,6 +26,11 @@
     place(latlng.lat, latlng.lng);
   }
   map.on("click", (e) => choose(e.latlng));
+  // An address: the project goes there (the server checks it lies in the constituency).
+  PBAddressSearch(document.getElementById("proposal-address"), (address) => {
+    choose(L.latLng(address.lat, address.lon));
+    map.setView([address.lat, address.lon], 16);
+  });
   [lat, lon].forEach((input) => input.addEventListener("change", () => {
     if (lat.value && lon.value) place(Number(lat.value), Number(lon.value));
   }));

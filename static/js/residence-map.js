@@ -57,29 +57,55 @@
       { enableHighAccuracy: false, timeout: 10000 }
     );
   });
-  // The alternative to the map: search the list, choose a constituency, the point goes inside it.
+  // The alternative to the map: search a constituency (the server reads the query); choosing one
+  // places the point inside it.
   const search = document.getElementById("constituency-search");
   const choices = document.getElementById("residence-choices");
   const count = document.getElementById("residence-search-count");
-  const items = Array.from(choices.querySelectorAll("li"));
-  items.forEach((li) => { li.dataset.folded = PBMap.fold(li.dataset.search); });
-  search.addEventListener("input", () => {
-    const q = PBMap.fold(search.value.trim());
-    let shown = 0;
-    items.forEach((li) => {
-      li.hidden = !q || !li.dataset.folded.includes(q);
-      if (!li.hidden) shown += 1;
+  let seq = 0;
+  let timer = null;
+  function showChoices(data) {
+    choices.textContent = "";
+    const placeable = data.results.filter((item) => item.lat !== null && item.lon !== null);
+    placeable.forEach((item) => {
+      const li = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-link p-0 text-start";
+      button.dataset.lat = String(item.lat);
+      button.dataset.lon = String(item.lon);
+      button.textContent = item.name;
+      li.append(button);
+      if (item.commune) {
+        const why = document.createElement("span");
+        why.className = "small text-body-secondary d-block";
+        why.textContent = item.commune;
+        li.append(why);
+      }
+      choices.append(li);
     });
-    choices.hidden = !q || shown === 0;
-    count.textContent = q ? count.dataset.msgCount.replace("{n}", String(shown)) : "";
-  });
+    choices.hidden = placeable.length === 0;
+    count.textContent = count.dataset.msgCount.replace("{n}", String(placeable.length));
+  }
+  function runSearch() {
+    const q = search.value.trim();
+    const mine = ++seq;
+    if (!q) { choices.hidden = true; count.textContent = ""; return; }
+    fetch(choices.dataset.searchUrl + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((data) => { if (mine === seq) showChoices(data); })
+      .catch(() => { if (mine === seq) count.textContent = status.dataset.msgError; });
+  }
+  search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(runSearch, 150); });
   search.closest("form").addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && e.target === search) e.preventDefault();  // Enter searches, it does not save
+    if (e.key === "Enter" && e.target === search) { e.preventDefault(); clearTimeout(timer); runSearch(); }  // Enter searches, it does not save
   });
   choices.addEventListener("click", (e) => {
     const button = e.target.closest("button[data-lat]");
     if (button) place(Number(button.dataset.lat), Number(button.dataset.lon), 13);
   });
+  // An address: the point goes there, and the lookup says its constituency.
+  PBAddressSearch(document.getElementById("residence-address"), (address) => place(address.lat, address.lon, 17));
 
   fromInputs(12);  // the user's own point, or what they typed before an error
 })();

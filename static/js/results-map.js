@@ -5,11 +5,12 @@
   if (!el) return;
   const map = PBMap.create(el);
   map.setView([46.6, 2.4], 5.5);
+  // The constituency's own shape (none abroad), not the national file.
+  const shape = el.dataset.geojsonUrl ? fetch(el.dataset.geojsonUrl).then((r) => (r.ok ? r.json() : null)) : Promise.resolve(null);
   Promise.all([
-    fetch(el.dataset.geojsonUrl).then((r) => r.json()),
+    shape,
     fetch(el.dataset.resultsUrl, { headers: { Accept: "application/json" } }).then((r) => r.json()),
-  ]).then(([geojson, results]) => {
-    const feature = geojson.features.find((f) => f.properties.code === el.dataset.code);
+  ]).then(([feature, results]) => {
     let bounds = null;
     if (feature) {
       const outline = L.geoJSON(feature, { style: () => PBMap.style }).addTo(map);
@@ -23,7 +24,10 @@
       const status = p.selected ? el.dataset.labelWinner : el.dataset.labelOther;
       marker.bindTooltip(PBMap.label(p.title + " (" + status + ", " + p.votes + ")"));
     });
-    if (bounds) map.fitBounds(bounds, { padding: [10, 10] });
+    results.projects.filter((p) => p.lat !== null && p.lon !== null).forEach((p) => {
+      bounds = bounds ? bounds.extend([p.lat, p.lon]) : L.latLngBounds([p.lat, p.lon], [p.lat, p.lon]);
+    });
+    if (bounds) map.fitBounds(bounds, { padding: [10, 10], maxZoom: 14 });
     el.dataset.ready = "yes";
   });
 })();

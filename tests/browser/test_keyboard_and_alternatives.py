@@ -23,27 +23,32 @@ from tests.crowdfunding.conftest import build_world
 pytestmark = [pytest.mark.browser, requires_shared]
 
 
-def test_the_home_page_list_search_filters_as_one_types(app, live_server, page):
+def test_the_home_page_search_reads_natural_queries(app, live_server, page):
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("#map[data-ready='yes']")
-    page.wait_for_selector("#constituency-list[data-communes-loaded='yes']")  # communes arrive after the page
     assert_accessible(page, label="home page")
-    items = page.locator("#constituency-list li")
-    total = items.count()
-    assert total > 500  # every constituency in France is listed, the map is not needed
+    assert page.locator("#constituency-list li").count() > 500  # every constituency in France, without the map
+    assert page.locator("#search-count").inner_text() == "577 circonscriptions"
+    box = page.get_by_label("Rechercher par département, numéro ou commune")
+    results = page.locator("#search-results li")
 
-    page.get_by_label("Rechercher par département, numéro ou commune").press_sequentially("bègles")
-    visible = page.locator("#constituency-list li:visible")
-    assert visible.all_inner_texts() == ["Gironde – 3e circonscription"]  # accents and case do not matter
-    assert page.locator("#search-count").inner_text() == f"1 / {total}"
+    box.press_sequentially("bègles")  # accents and case do not matter; the server reads the query
+    page.wait_for_selector("#search-form[data-ready='yes']")
+    assert results.all_inner_texts() == ["Gironde – 3e circonscription\ncommune : Bègles"]
+    assert page.locator("#search-count").inner_text() == "1 circonscription(s) trouvée(s) sur 577"
 
-    page.get_by_label("Rechercher par département, numéro ou commune").fill("")
-    page.get_by_label("Rechercher par département, numéro ou commune").press_sequentially("Gironde")
-    texts = visible.all_inner_texts()
-    assert sum(t.startswith("Gironde – ") for t in texts) == 12 and len(texts) < 20  # and a few communes
+    box.fill("")
+    box.press_sequentially("gironde 4e")
+    page.wait_for_selector("#search-form[data-ready='yes']")
+    assert results.all_inner_texts() == ["Gironde – 4e circonscription"]
+
+    box.fill("Perpignan")  # a commune split between three constituencies: all three, and what to do
+    page.locator("#search-count").filter(has_text="3 circonscription(s)").wait_for()
+    page.wait_for_selector("#search-form[data-ready='yes']")
+    assert all("cherchez votre adresse" in t for t in results.all_inner_texts())
     # The keyboard reaches the results: Tab to the first one, Enter opens that constituency.
-    first = page.locator("#constituency-list li:not([hidden]) a").first.get_attribute("href")
-    tab_to(page, "#constituency-list li:not([hidden]) a")
+    first = page.locator("#search-results li a").first.get_attribute("href")
+    tab_to(page, "#search-results li a")
     page.keyboard.press("Enter")
     page.wait_for_url(live_server.url + first)
 
@@ -55,7 +60,7 @@ def test_the_residence_page_works_without_the_map(app, live_server, page):
     page.goto(f"{live_server.url}/compte/residence")
     page.get_by_label("Sans la carte : cherchez votre circonscription").focus()
     page.keyboard.type("33-02")
-    assert page.locator("#residence-search-count").inner_text() == "1 circonscription(s) trouvée(s)"
+    page.locator("#residence-search-count").filter(has_text="1 circonscription(s) trouvée(s)").wait_for()
     tab_to(page, "#residence-choices button")
     page.keyboard.press("Enter")
     page.locator("#point-status").filter(has_text="Ce point est dans : Gironde – 2e circonscription").wait_for()

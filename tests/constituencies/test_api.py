@@ -46,10 +46,12 @@ def test_list_refuses_unknown_include(client, value):
 
 
 def test_home_page_stays_light(client):
-    """Communes come from the API, not inside the page: the map page stays small."""
+    """Communes stay on the server (the search asks /api/v1/constituencies/search): the map page stays small."""
     page = client.get("/")
-    assert len(page.data) < 150_000
-    assert "data-communes-url" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert len(page.data) < 100_000
+    assert "search?" not in html and "/api/v1/constituencies/search" in html
+    assert "Bègles" not in html and "include=communes" not in html
 
 
 def test_one_constituency_and_unknown(client):

@@ -38,8 +38,6 @@ def _residence_context() -> dict:
     return {
         "constituency": constituency,
         "boundaries_loaded": boundaries_loaded(db.session),
-        # The map's alternative: a searchable list that places the point at a constituency's inner point.
-        "placeable": [c for c in queries.all_constituencies(db.session) if c.label_lat is not None and not c.is_abroad],
         "tile_url": current_app.config["MAP_TILE_URL"],
         "tile_attribution": current_app.config["MAP_TILE_ATTRIBUTION"],
         "next_url": _next_url(),
