@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     import participatory.audit.models  # noqa: F401
     import participatory.calls.models  # noqa: F401
     import participatory.crowdfunding.models  # noqa: F401
+    import participatory.mandate.models  # noqa: F401
     import participatory.outbox  # noqa: F401
     from participatory.accounts import signin
 
@@ -98,13 +99,14 @@ def register_i18n(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from constituencies.views import bp as constituencies_bp
     from participatory.accounts.views import bp as accounts_bp
-    from participatory.api import audit, calls, campaign_accounts, donations, exports, openapi, opendata  # noqa: F401  (routes on the API blueprint)  # noqa: F401  (issue 7: call exports, national CSVs)
+    from participatory.api import audit, calls, campaign_accounts, donations, exports, mandate, openapi, opendata  # noqa: F401  (routes on the API blueprint)  # noqa: F401  (issue 7: call exports, national CSVs)
     from participatory.api.views import bp as api_bp
     from participatory.auditing.views import bp as audit_bp
     from participatory.calls.views import bp as calls_bp
     from participatory.crowdfunding.views import bp as crowdfunding_bp
     from participatory.health import bp as health_bp
     from participatory.i18n import bp as i18n_bp
+    from participatory.mandate.views import bp as mandate_bp
     from participatory.vendor import bp as vendor_bp
 
     for blueprint in (
@@ -112,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         accounts_bp,
         calls_bp,
         crowdfunding_bp,
+        mandate_bp,
         audit_bp,
         api_bp,
         i18n_bp,
@@ -134,6 +137,7 @@ def register_cli(app: Flask) -> None:
     from participatory.crowdfunding.cli import group as donations_cli
     from participatory.demo.cli import group as demo_cli
     from participatory.jobs import group as jobs_cli
+    from participatory.mandate.cli import group as mandate_cli
     from participatory.outbox import group as mail_cli
 
     app.cli.add_command(constituencies_cli)
@@ -145,6 +149,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(mandate_cli)
 
 
 def register_security_headers(app: Flask) -> None:
