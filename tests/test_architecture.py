@@ -29,6 +29,7 @@ EXPECTED_ROOMS = {
     "accounts": {"models", "services", "rules", "forms", "views", "queries", "mail", "cli", "jobs"},
     "calls": {"models", "services", "rules", "forms", "views", "queries", "mail", "cli", "jobs"},
     "crowdfunding": {"models", "services", "rules", "forms", "views", "queries", "cli"},
+    "mandate": {"models", "services", "rules", "forms", "views", "queries", "cli"},
     "constituencies": {"models", "services", "rules", "views", "queries", "cli"},
     "audit": {"models", "services", "rules", "cli", "jobs"},
     "auditing": {"forms", "views"},
