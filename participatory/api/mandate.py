@@ -9,6 +9,7 @@ No private person: MPs by their public name, citizens by the public name they ch
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import abort, request, url_for
 
@@ -37,11 +38,12 @@ def _paging() -> tuple[int, int]:
     return _int_arg("page", 1, 1, 1_000_000), _int_arg("per_page", queries.PAGE_SIZE, 1, PER_PAGE_MAX)
 
 
-def _envelope(key: str, page: queries.Page, per_page: int, items: list, **args: str) -> dict:
+def _envelope(key: str, page: queries.Page, per_page: int, items: list, **args: object) -> dict:
     def link(number: int) -> str | None:
         if not 1 <= number <= page.pages or number == page.page:
             return None
-        return url_for(request.endpoint or "", page=number, per_page=per_page, **args)
+        values: dict[str, Any] = {"page": number, "per_page": per_page, **args}
+        return url_for(request.endpoint or "", **values)
 
     return {
         "count": page.total,

@@ -170,11 +170,8 @@ def answer_amendment(
     assert consultation is not None
     check_manager(user, consultation.constituency_code)
     _check_texts(free=(reason,))
-    siblings = dict(
-        session.execute(
-            select(Amendment.number, Amendment.id).where(Amendment.consultation_id == consultation.id)
-        ).all()
-    )
+    rows = session.execute(select(Amendment.number, Amendment.id).where(Amendment.consultation_id == consultation.id))
+    siblings: dict[int, int] = {number: ident for number, ident in rows}
     target = siblings.get(merged_into_number) if merged_into_number is not None else None
     if merged_into_number is not None and target is None:
         target = -1  # a number that names no amendment: refused by the rule
