@@ -98,3 +98,17 @@ def test_api_and_national_csv_publish_agendas_without_private_people(app, sessio
     assert {"agendas", "organisations"} <= names
     exported = client.get(f"/api/v1/consultations/{consultation.id}/amendments.csv").get_data(as_text=True)
     assert "Resident Here" in exported and "example.test" not in exported and "Déposé" in exported
+
+
+def test_cli_exports_the_tabled_amendments(app, session, now, people):
+    consultation = builders.consultation(session, now, people.mp)
+    tabled = builders.amendment(session, now, people.resident, consultation)
+    amendments.answer_amendment(session, people.mp, now, tabled, rules.TABLED, "Déposé", None)
+    builders.amendment(session, now, people.neighbour, consultation, "Pas encore examiné.")
+    session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mandate", "amendments", str(consultation.id)])
+    assert result.exit_code == 0 and '"count": 1' in result.output and '"sort": "Déposé"' in result.output
+    result = runner.invoke(args=["mandate", "amendments", str(consultation.id), "--format", "csv"])
+    assert result.output.splitlines()[0].startswith("uid,numero,texteLegislatifRef")
+    assert runner.invoke(args=["mandate", "amendments", "99999"]).exit_code == 1
