@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     import participatory.calls.models  # noqa: F401
     import participatory.crowdfunding.models  # noqa: F401
     import participatory.discussion.models  # noqa: F401
+    import participatory.mandate.models  # noqa: F401
     import participatory.outbox  # noqa: F401
     from participatory.accounts import signin
 
@@ -99,7 +100,7 @@ def register_i18n(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from constituencies.views import bp as constituencies_bp
     from participatory.accounts.views import bp as accounts_bp
-    from participatory.api import audit, calls, campaign_accounts, donations, exports, openapi, opendata  # noqa: F401  (routes on the API blueprint)  # noqa: F401  (issue 7: call exports, national CSVs)
+    from participatory.api import audit, calls, campaign_accounts, donations, exports, mandate, openapi, opendata  # noqa: F401  (routes on the API blueprint)  # noqa: F401  (issue 7: call exports, national CSVs)
     from participatory.api.views import bp as api_bp
     from participatory.auditing.views import bp as audit_bp
     from participatory.calls.views import bp as calls_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from participatory.discussion.views import bp as discussion_bp
     from participatory.health import bp as health_bp
     from participatory.i18n import bp as i18n_bp
+    from participatory.mandate.views import bp as mandate_bp
     from participatory.vendor import bp as vendor_bp
 
     for blueprint in (
@@ -116,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         calls_bp,
         crowdfunding_bp,
         discussion_bp,
+        mandate_bp,
         audit_bp,
         api_bp,
         i18n_bp,
@@ -142,6 +145,7 @@ def register_cli(app: Flask) -> None:
     from participatory.demo.cli import group as demo_cli
     from participatory.discussion.cli import group as discussion_cli
     from participatory.jobs import group as jobs_cli
+    from participatory.mandate.cli import group as mandate_cli
     from participatory.outbox import group as mail_cli
 
     app.cli.add_command(constituencies_cli)
@@ -154,6 +158,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(mandate_cli)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -30,6 +30,7 @@ EXPECTED_ROOMS = {
     "calls": {"models", "services", "rules", "forms", "views", "queries", "mail", "cli", "jobs"},
     "crowdfunding": {"models", "services", "rules", "forms", "views", "queries", "cli"},
     "discussion": {"models", "services", "rules", "forms", "views", "queries", "mail", "cli", "jobs"},
+    "mandate": {"models", "services", "rules", "forms", "views", "queries", "cli"},
     "constituencies": {"models", "services", "rules", "views", "queries", "cli"},
     "audit": {"models", "services", "rules", "cli", "jobs"},
     "auditing": {"forms", "views"},

@@ -39,6 +39,10 @@ PERMISSIONS: dict[str, tuple[Holder, ...]] = {
     "campaign.finance": (Holder(FINANCIAL_AGENT, owner=True),),
     # The CNCCFP's decision on the campaign account and the State's refund: its mandataire or an admin.
     "campaign_account.decide": (Holder(FINANCIAL_AGENT, owner=True), Holder(ADMIN)),
+    # The open agenda is the MP's own declaration: their constituency's MP alone publishes and corrects it.
+    "agenda.publish": (Holder(MP, scoped=True),),
+    # Consultations on bills: opened and run (contributions, moderation, answers) by the MP or an admin.
+    "consultation.manage": (Holder(MP, scoped=True), Holder(ADMIN)),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from participatory.api import audit, campaign_accounts, donations, openapi_calls
+from participatory.api import audit, campaign_accounts, donations, mandate, openapi_calls
 from participatory.api.caching import cached_json
 from participatory.api.openapi_blocks import (
     CACHE_HEADERS,
@@ -347,6 +347,7 @@ def _operations() -> dict[str, tuple[str, dict]]:
         | donations.OPENAPI_OPERATIONS
         | campaign_accounts.OPENAPI_OPERATIONS
         | audit.OPENAPI_OPERATIONS
+        | mandate.OPENAPI_OPERATIONS
     )
 
 
@@ -376,7 +377,8 @@ def document() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "tags": [
-            {"name": t} for t in ("constituencies", "calls", "exports", "donations", "audit", "open data", "meta")
+            {"name": t}
+            for t in ("constituencies", "calls", "exports", "donations", "mandate", "audit", "open data", "meta")
         ],
         "paths": dict(sorted(paths.items())),
         "components": {
@@ -385,6 +387,7 @@ def document() -> dict:
             | donations.OPENAPI_SCHEMAS
             | campaign_accounts.OPENAPI_SCHEMAS
             | audit.OPENAPI_SCHEMAS
+            | mandate.OPENAPI_SCHEMAS
         },
     }
 

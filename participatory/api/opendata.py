@@ -191,6 +191,30 @@ def _campaign_account_resources() -> list[dict]:
     ]
 
 
+def _mandate_resources() -> list[dict]:
+    """The open agendas (mandate/queries.py writes them through api/mandate.py)."""
+    from participatory.mandate import queries
+
+    if "api.national_agendas_csv" not in current_app.view_functions:
+        return []
+    return [
+        _resource(
+            "agendas",
+            "api.national_agendas_csv",
+            "Every meeting of every MP's open agenda (withdrawn ones with their public reason)",
+            queries.AGENDA_FIELDS,
+            ["meeting_id"],
+        ),
+        _resource(
+            "organisations",
+            "api.national_organisations_csv",
+            "Organisations met by MPs, with their HATVP identifiantNational when known",
+            queries.ORGANISATION_FIELDS,
+            ["organisation_id"],
+        ),
+    ]
+
+
 def datapackage() -> dict:
     resources = [
         _resource("calls", "api.national_calls_csv", "Every participatory call", CALL_FIELDS, ["call_id"]),
@@ -213,6 +237,7 @@ def datapackage() -> dict:
             )
         )
     resources += _campaign_account_resources()
+    resources += _mandate_resources()
     return {
         "profile": "tabular-data-package",
         "name": "budgets-participatifs-circonscriptions",

@@ -1,0 +1,1 @@
+"""The MP's mandate in the open: agenda of meetings, consultations on bills, citizen amendments."""
