@@ -25,9 +25,11 @@ STATUS_LABELS = {
 }
 
 
-def utc(local: datetime | None) -> datetime | None:
-    """A datetime typed in Paris time, in UTC."""
-    return None if local is None else local.replace(tzinfo=PARIS).astimezone(UTC)
+def utc(local: datetime | None) -> datetime:
+    """A datetime typed in Paris time (a required field, so present once the form validated), in UTC."""
+    if local is None:
+        raise ValueError("a required date was not validated")
+    return local.replace(tzinfo=PARIS).astimezone(UTC)
 
 
 def paris(moment: datetime) -> datetime:

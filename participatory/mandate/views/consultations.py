@@ -204,7 +204,7 @@ def propose(paragraph_id: int):
 
 
 def _amendment_context(item: Amendment, **extra) -> dict:
-    consultation = db.session.get(Consultation, item.consultation_id)
+    consultation = db.session.get_one(Consultation, item.consultation_id)
     merged_into = db.session.get(Amendment, item.merged_into_id) if item.merged_into_id else None
     answer = forms.AnswerForm(status=item.status, reason=item.status_reason)
     reword = forms.RewordForm(dispositif=item.dispositif, expose=item.expose)
@@ -244,7 +244,7 @@ def support(amendment_id: int):
 @bp.post("/amendements/<int:amendment_id>/reponse")
 def answer(amendment_id: int):
     item = get_or_404(Amendment, amendment_id)
-    consultation = db.session.get(Consultation, item.consultation_id)
+    consultation = db.session.get_one(Consultation, item.consultation_id)
     authorize("consultation.manage", constituency_code=consultation.constituency_code)
     form = forms.AnswerForm()
     if not form.validate_on_submit():
@@ -262,7 +262,7 @@ def answer(amendment_id: int):
 @bp.post("/amendements/<int:amendment_id>/version")
 def reword(amendment_id: int):
     item = get_or_404(Amendment, amendment_id)
-    consultation = db.session.get(Consultation, item.consultation_id)
+    consultation = db.session.get_one(Consultation, item.consultation_id)
     authorize("consultation.manage", constituency_code=consultation.constituency_code)
     form = forms.RewordForm()
     if not form.validate_on_submit():
