@@ -127,7 +127,7 @@ class Paragraph(Model):
     text: Mapped[str] = mapped_column(Text)
 
     article: Mapped[Article] = relationship(back_populates="paragraphs")
-    comments: Mapped[list[Comment]] = relationship(back_populates="paragraph", order_by="Comment.id")
+    comments: Mapped[list[BillComment]] = relationship(back_populates="paragraph", order_by="BillComment.id")
 
 
 class WrittenContribution(Model):
@@ -149,7 +149,7 @@ class WrittenContribution(Model):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
-class Comment(Model):
+class BillComment(Model):
     __tablename__ = "bill_comment"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -164,7 +164,7 @@ class Comment(Model):
     paragraph: Mapped[Paragraph] = relationship(back_populates="comments")
 
 
-class CommentReport(Model):
+class BillCommentReport(Model):
     __tablename__ = "bill_comment_report"
     __table_args__ = (UniqueConstraint("comment_id", "reporter_id", name="uq_bill_comment_report"),)
 

@@ -13,6 +13,7 @@ from participatory.audit.models import AuditEvent
 from participatory.calls import rules
 from participatory.calls.models import Ballot, Call
 from participatory.calls.services import ballots as services
+from participatory.discussion.models import Notification
 from participatory.mail import read_outbox
 from tests.calls import builders
 from tests.calls.conftest import sign_in
@@ -85,6 +86,17 @@ def test_every_voter_gets_their_own_code_and_choices_on_the_receipt_page(app, se
     plain = builders.proposal(session, now, call, title="Jardin partagé")
     tricky = builders.proposal(session, now, call, title="<b>Bancs</b> & tables")
     voters = [builders.user(session, now) for _ in range(2)]
+    session.add(  # the first voter has news waiting: its count is theirs alone
+        Notification(
+            user_id=voters[0].id,
+            event="phase",
+            event_key="call:1:phase:voting",
+            subject_kind="call",
+            subject_id=str(call.id),
+            title=call.title,
+            created_at=now,
+        )
+    )
     session.commit()
     pages = []
     for voter, chosen in zip(voters, ([plain], [tricky]), strict=True):
@@ -99,5 +111,6 @@ def test_every_voter_gets_their_own_code_and_choices_on_the_receipt_page(app, se
     assert "Jardin partagé" in first and "Bancs" not in first
     assert "&lt;b&gt;Bancs&lt;/b&gt; &amp; tables" in second and "Jardin" not in second
     assert "\x00" not in pages[0] + pages[1]
+    assert 'id="unread-count"' not in pages[0] + pages[1]
     for voter in voters:
         assert voter.display_name is None or voter.display_name not in pages[0] + pages[1]

@@ -15,7 +15,7 @@ from participatory.mandate.forms import PARIS
 from participatory.mandate.models import (
     Amendment,
     AmendmentVersion,
-    Comment,
+    BillComment,
     Consultation,
     Meeting,
     MeetingRevision,
@@ -31,7 +31,7 @@ TABLES = (
     Organisation,
     Consultation,
     WrittenContribution,
-    Comment,
+    BillComment,
     Amendment,
     AmendmentVersion,
     AuditEvent,
@@ -263,7 +263,7 @@ CASES = [
     (
         "hide: no reason",
         "mp",
-        lambda w: f"/commentaires/{w['comment']}/masquer",
+        lambda w: f"/consultations/commentaires/{w['comment']}/masquer",
         lambda n: {"reason": ""},
         400,
         "Ce champ est requis",

@@ -174,11 +174,16 @@ CASES = [
         SIGNED_IN_302,
         data={"author_name": "Dominique", "body": "D'accord."},
     ),
-    Case("mandate.report_comment", "POST", lambda w: f"/commentaires/{w.ids['comment']}/signaler", SIGNED_IN_302),
+    Case(
+        "mandate.report_comment",
+        "POST",
+        lambda w: f"/consultations/commentaires/{w.ids['comment']}/signaler",
+        SIGNED_IN_302,
+    ),
     Case(
         "mandate.hide_comment",
         "POST",
-        lambda w: f"/commentaires/{w.ids['comment']}/masquer",
+        lambda w: f"/consultations/commentaires/{w.ids['comment']}/masquer",
         only({"mp_here": 302, "admin": 409}),  # hidden by mp_here first
         data={"reason": "Propos injurieux"},
     ),

@@ -53,3 +53,17 @@ def test_route_for_every_role(app, world, case):
         if response.status_code != case.status_for(role):
             failures.append(f"{role}: got {response.status_code}, expected {case.status_for(role)}")
     assert not failures, f"{case.method} {case.endpoint}:\n" + "\n".join(failures)
+
+
+def test_no_two_endpoints_answer_the_same_address(app):
+    """Two domains may not claim one URL and method: the second would never be reached (Werkzeug takes
+    the first), and its role cases would test the other's view."""
+    seen: dict[tuple[str, str], str] = {}
+    clashes = []
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            key = (method, rule.rule)
+            if key in seen and seen[key] != rule.endpoint:
+                clashes.append(f"{method} {rule.rule}: {seen[key]} and {rule.endpoint}")
+            seen.setdefault(key, rule.endpoint)
+    assert not clashes

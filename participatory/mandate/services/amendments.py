@@ -17,8 +17,8 @@ from participatory.mandate.models import (
     Amendment,
     AmendmentSupport,
     AmendmentVersion,
-    Comment,
-    CommentReport,
+    BillComment,
+    BillCommentReport,
     Consultation,
     Paragraph,
 )
@@ -48,12 +48,14 @@ def _audit(session: Session, user, now: datetime, action: str, kind: str, ident:
 # --- Comments -------------------------------------------------------------------------------------------
 
 
-def post_comment(session: Session, user, now: datetime, paragraph: Paragraph, author_name: str, body: str) -> Comment:
+def post_comment(
+    session: Session, user, now: datetime, paragraph: Paragraph, author_name: str, body: str
+) -> BillComment:
     consultation = _consultation_of(paragraph)
     _check_open(consultation, now)
     _check_texts(author_name, free=(body,))
     raise_if("display_name_required" if not author_name.strip() else None)
-    comment = Comment(
+    comment = BillComment(
         paragraph=paragraph, author_id=user.id, author_name=author_name.strip(), body=body.strip(), created_at=now
     )
     session.add(comment)
@@ -62,18 +64,20 @@ def post_comment(session: Session, user, now: datetime, paragraph: Paragraph, au
     return comment
 
 
-def report_comment(session: Session, user, now: datetime, comment: Comment) -> None:
+def report_comment(session: Session, user, now: datetime, comment: BillComment) -> None:
     raise_if("hidden" if comment.hidden_at else None, Conflict)
     exists = session.scalar(
-        select(CommentReport.id).where(CommentReport.comment_id == comment.id, CommentReport.reporter_id == user.id)
+        select(BillCommentReport.id).where(
+            BillCommentReport.comment_id == comment.id, BillCommentReport.reporter_id == user.id
+        )
     )
     raise_if("already_reported" if exists else None, Conflict)
-    session.add(CommentReport(comment_id=comment.id, reporter_id=user.id, created_at=now))
+    session.add(BillCommentReport(comment_id=comment.id, reporter_id=user.id, created_at=now))
     session.flush()
     _audit(session, user, now, "comment.reported", "bill_comment", comment.id)
 
 
-def hide_comment(session: Session, user, now: datetime, comment: Comment, reason: str) -> None:
+def hide_comment(session: Session, user, now: datetime, comment: BillComment, reason: str) -> None:
     check_manager(user, _consultation_of(comment.paragraph).constituency_code)
     raise_if("hidden" if comment.hidden_at else None, Conflict)
     _check_texts(free=(reason,))
@@ -87,12 +91,12 @@ def report_counts(session: Session, consultation: Consultation) -> dict[int, int
     from participatory.mandate.models import Article
 
     rows = session.execute(
-        select(CommentReport.comment_id, func.count())
-        .join(Comment, Comment.id == CommentReport.comment_id)
-        .join(Paragraph, Paragraph.id == Comment.paragraph_id)
+        select(BillCommentReport.comment_id, func.count())
+        .join(BillComment, BillComment.id == BillCommentReport.comment_id)
+        .join(Paragraph, Paragraph.id == BillComment.paragraph_id)
         .join(Article, Article.id == Paragraph.article_id)
         .where(Article.consultation_id == consultation.id)
-        .group_by(CommentReport.comment_id)
+        .group_by(BillCommentReport.comment_id)
     ).all()
     return {comment_id: count for comment_id, count in rows}
 

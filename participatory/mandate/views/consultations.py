@@ -13,7 +13,7 @@ from participatory.accounts.policy import allowed, authorize
 from participatory.extensions import db
 from participatory.mandate import forms, queries, rules
 from participatory.mandate.errors import MandateError
-from participatory.mandate.models import Amendment, Comment, Consultation, Paragraph, WrittenContribution
+from participatory.mandate.models import Amendment, BillComment, Consultation, Paragraph, WrittenContribution
 from participatory.mandate.services import amendments as services
 from participatory.mandate.services import consultations as consultation_services
 from participatory.mandate.views import bp, get_or_404
@@ -141,9 +141,9 @@ def comment(paragraph_id: int):
     return redirect(url_for("mandate.consultation", consultation_id=consultation.id) + f"#commentaire-{item.id}")
 
 
-@bp.post("/commentaires/<int:comment_id>/signaler")
+@bp.post("/consultations/commentaires/<int:comment_id>/signaler")
 def report_comment(comment_id: int):
-    item = get_or_404(Comment, comment_id)
+    item = get_or_404(BillComment, comment_id)
     authorize("account")
     consultation = item.paragraph.article.consultation
     try:
@@ -154,9 +154,9 @@ def report_comment(comment_id: int):
     return redirect(url_for("mandate.consultation", consultation_id=consultation.id) + f"#commentaire-{item.id}")
 
 
-@bp.post("/commentaires/<int:comment_id>/masquer")
+@bp.post("/consultations/commentaires/<int:comment_id>/masquer")
 def hide_comment(comment_id: int):
-    item = get_or_404(Comment, comment_id)
+    item = get_or_404(BillComment, comment_id)
     consultation = item.paragraph.article.consultation
     authorize("consultation.manage", constituency_code=consultation.constituency_code)
     form = forms.ReasonForm()
