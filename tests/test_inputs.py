@@ -26,7 +26,7 @@ from tests.calls.conftest import sign_in
 
 FORM_MODULES = ["participatory.accounts.forms", "participatory.calls.forms", "participatory.crowdfunding.forms"]
 FORM_MODULES += ["participatory.auditing.forms"]
-FORM_MODULES += ["participatory.discussion.forms"]
+FORM_MODULES += ["participatory.discussion.forms", "participatory.mandate.forms"]
 
 # Refused everywhere (one line or free text).
 ALWAYS = {

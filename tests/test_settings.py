@@ -17,9 +17,22 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_setting_is_read_with_its_declared_default(tmp_path):
     values = config.from_environment(tmp_path, environ={})
     for setting in settings.SETTINGS:
-        if setting.name != "DATABASE_URL":
+        if setting.name != "DATABASE_URL" and setting.default is not None:  # None: derived, below
             assert values[setting.config_key] == setting.default, setting.name
     assert values["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+@pytest.mark.parametrize(
+    ("environ", "allowed"),
+    [
+        ({}, True),
+        ({"PARTICIPATORY_ENV": "production", "SECRET_KEY": "x" * 40}, False),
+        ({"PARTICIPATORY_ENV": "production", "SECRET_KEY": "x" * 40, "DEMO_ACCOUNTS_ALLOWED": "1"}, True),
+        ({"DEMO_ACCOUNTS_ALLOWED": "off"}, False),
+    ],
+)
+def test_demo_sign_ins_default_to_off_in_production_only(tmp_path, environ, allowed):
+    assert config.from_environment(tmp_path, environ=environ)["DEMO_ACCOUNTS_ALLOWED"] is allowed
 
 
 def test_names_are_declared_once():

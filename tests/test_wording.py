@@ -96,7 +96,7 @@ def test_the_audit_log_shows_actions_in_words_and_details_with_their_accents(app
 
 def test_every_page_has_the_favicon_and_the_logo_mark(client):
     page = client.get("/").get_data(as_text=True)
-    assert 'rel="icon" type="image/svg+xml" href="/static/img/favicon.svg"' in page and 'class="brand-mark"' in page
+    assert 'rel="icon" type="image/svg+xml" href="/static/img/favicon.svg?v=' in page and 'class="brand-mark"' in page
     icon = client.get("/static/img/favicon.svg")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
 

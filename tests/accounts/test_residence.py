@@ -156,18 +156,19 @@ def test_the_point_is_never_shown_to_others(app, client):
 
 @requires_shared
 def test_the_residence_page_offers_a_searchable_list_instead_of_the_map(app, client):
-    """Each constituency in France is a button carrying a point inside it (its label point);
-    abroad, the country list stays the way."""
+    """The page carries a search box, not the 577 constituencies: the search endpoint answers with a point
+    inside each constituency in France (its label point); abroad, the country list stays the way."""
     lat, lon = _point_in(app, "33-02")
     with app.app_context():
         user = make_account()
-        abroad = db.session.get(Constituency, "ZZ-01")
     sign_in(client, user)
     page = text(client.get("/compte/residence"))
-    assert 'id="constituency-search"' in page
-    assert f'data-lat="{lat:.6f}" data-lon="{lon:.6f}">Gironde – 2e circonscription</button>' in page
-    assert page.count('<button type="button" class="btn btn-link p-0 text-start" data-lat=') == 566  # 577 - 11 abroad
-    assert f">{abroad.name}</button>" not in page
+    assert 'id="constituency-search"' in page and 'data-search-url="/api/v1/constituencies/search"' in page
+    assert "Gironde – 2e circonscription" not in page  # the list is asked for, not sent with the page
+    found = client.get("/api/v1/constituencies/search?q=Gironde 2").get_json()["results"][0]
+    assert (found["code"], round(found["lat"], 6), round(found["lon"], 6)) == ("33-02", round(lat, 6), round(lon, 6))
+    abroad = client.get("/api/v1/constituencies/search?q=ZZ-01").get_json()["results"]
+    assert all(item["has_geometry"] is False for item in abroad if item["code"] == "ZZ-01")
     # The point of the list goes through the same lookup as a click on the map.
     response = client.post("/compte/residence", data={"mode": "map", "lat": f"{lat:.6f}", "lon": f"{lon:.6f}"})
     assert response.status_code == 302 and _user(app, user.id).constituency_code == "33-02"
