@@ -19,21 +19,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-# Overseas departments and collectivities: INSEE code -> the Ministry's code the platform uses.
-INSEE_DEPARTMENTS = {
-    "971": "ZA",
-    "972": "ZB",
-    "973": "ZC",
-    "974": "ZD",
-    "976": "ZM",
-    "988": "ZN",
-    "987": "ZP",
-    "975": "ZS",
-    "986": "ZW",
-    "977": "ZX",
-    "978": "ZX",
-    "99": "ZZ",
-}
+from constituencies.rules import INSEE_TO_MINISTRY  # overseas INSEE codes -> the platform's Z-codes
+
 # Other names people use for a department (folded).
 DEPARTMENT_ALIASES = {
     "reunion": "ZD",
@@ -233,7 +220,7 @@ def _code(folded: str) -> str | None:
     if match is None:
         return None
     department, number = match.group(1), match.group(2)
-    if " " not in folded and len(department) == 3 and department not in INSEE_DEPARTMENTS:
+    if " " not in folded and len(department) == 3 and department not in INSEE_TO_MINISTRY:
         department, number = department[:2], department[2] + number  # "3304": 33 and 04
     code = _department_code(department)
     return f"{code}-{int(number):02d}" if code is not None and int(number) > 0 else None
@@ -243,8 +230,8 @@ def _department_code(raw: str) -> str | None:
     raw = raw.upper()
     if raw in ("2A", "2B") or (len(raw) == 2 and raw.startswith("Z")):
         return raw
-    if raw in INSEE_DEPARTMENTS:
-        return INSEE_DEPARTMENTS[raw]
+    if raw in INSEE_TO_MINISTRY:
+        return INSEE_TO_MINISTRY[raw]
     if raw.isdigit() and 1 <= int(raw) <= 95 and int(raw) != 20 and len(raw) <= 2:
         return f"{int(raw):02d}"
     return None

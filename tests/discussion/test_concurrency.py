@@ -3,11 +3,8 @@ released together by a barrier (SQLite serialises writers: nothing to show there
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from participatory import clock
 from participatory.accounts.models import User
@@ -15,39 +12,10 @@ from participatory.calls.models import Proposal
 from participatory.calls.subjects import proposal_subject
 from participatory.discussion.models import Follow, Support
 from participatory.discussion.services import follows, supports
-from participatory.extensions import db
 from tests.calls import builders
+from tests.calls.test_concurrency import _postgres_only, run_together  # noqa: F401  (threads behind a barrier; skip off PostgreSQL)
 
 pytestmark = pytest.mark.postgres_only
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("concurrency guarantees are checked on PostgreSQL")
-
-
-def run_together(app, count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    outcomes: list = [None] * count
-
-    def worker(i: int) -> None:
-        with app.app_context(), Session(db.engine) as session:
-            try:
-                barrier.wait()
-                outcomes[i] = work(session, i)
-                session.commit()
-            except Exception as exc:  # noqa: BLE001 - reported to the test
-                session.rollback()
-                outcomes[i] = exc
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return outcomes
 
 
 def test_concurrent_supports_by_one_person_store_one(app, session):
