@@ -63,7 +63,7 @@ def test_twenty_concurrent_submissions_by_one_voter_leave_one_ballot(app, sessio
         return ballots.cast(s, s.get(User, voter_id), now, call_id, [ids[i]]).code
 
     outcomes = run_together(app, 20, submit)
-    assert all(isinstance(o, str) for o in outcomes), outcomes
+    assert all(isinstance(o, str) for o in outcomes), [o for o in outcomes if not isinstance(o, str)]
     session.expire_all()
     [ballot] = session.scalars(select(Ballot).where(Ballot.call_id == call_id)).all()
     assert len(ballot.items) == 1  # the last submission's choice, whole
@@ -90,7 +90,7 @@ def test_concurrent_casts_by_two_accounts_of_one_person_leave_one_ballot(app, se
         return ballots.cast(s, s.get(User, account_ids[i % 2]), now, call_id, [ids[i]]).code
 
     outcomes = run_together(app, 20, submit)
-    assert all(isinstance(o, str) for o in outcomes), outcomes
+    assert all(isinstance(o, str) for o in outcomes), [o for o in outcomes if not isinstance(o, str)]
     session.expire_all()
     [ballot] = session.scalars(select(Ballot).where(Ballot.call_id == call_id)).all()
     [winner] = [i for i, code in enumerate(outcomes) if rules.receipt_hash(code) == ballot.receipt_hash]

@@ -70,6 +70,10 @@ _LOCK_CALL = select(*_CALL_COLUMNS).where(Call.id == bindparam("call_id")).with_
 _RESULTS = select(CallResult.id).where(CallResult.call_id == bindparam("call_id"))
 _ON_BALLOT = select(Proposal.id, Proposal.title, Proposal.final_cost_cents).where(on_ballot_of(bindparam("call_id")))
 _EXISTING = select(Ballot.id).where(Ballot.call_id == bindparam("call_id"), Ballot.voter_key == bindparam("voter_key"))
+# PostgreSQL checks the other unique constraint (call_id, voter_id) outside ON CONFLICT: two racing
+# first submissions of one person would end in a unique violation rather than an update. A lock per
+# (call, person) for the transaction queues them; different people never wait on each other.
+_PERSON_LOCK = select(func.pg_advisory_xact_lock(bindparam("call_id"), func.hashtext(bindparam("voter_key"))))
 _CLEAR_ITEMS = delete(BallotItem).where(BallotItem.ballot_id == bindparam("ballot_id"))
 _ADD_ITEMS = insert(BallotItem)
 
@@ -123,10 +127,13 @@ def _store(
     """Insert the person's ballot or replace its receipt: (ballot id, created).
 
     One upsert on the unique (call_id, voter_key): concurrent submissions by one person, from one
-    account or several, queue on that row and end with exactly one ballot.
+    account or several, queue on that row (on PostgreSQL, on the person's lock first) and end with
+    exactly one ballot.
     """
     connection = session.connection()
     dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.execute(_PERSON_LOCK, {"call_id": call_id, "voter_key": voter_key})
     existing = (
         None
         if dialect == "postgresql"
