@@ -40,11 +40,11 @@ from email.parser import BytesParser
 from typing import Any
 
 import click
-from flask import current_app, g
+from flask import current_app
 from flask.cli import AppGroup
 from redis.exceptions import RedisError
 from rq import Retry
-from sqlalchemy import DateTime, Integer, LargeBinary, String, select
+from sqlalchemy import DateTime, Integer, LargeBinary, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from participatory import clock, jobs
@@ -88,14 +88,25 @@ def _add(session: Session, message: bytes, now: datetime) -> OutboxMessage:
     row = OutboxMessage(created_at=now, message=message, attempts=0, next_attempt_at=now)
     session.add(row)
     session.flush()
-    g.setdefault("outbox_ids", []).append(row.id)
+    session.info.setdefault(_PENDING, []).append(row.id)
     return row
+
+
+# The ids a session's transaction added, for dispatch() after its commit; a rollback forgets them (the rows
+# do not exist), whoever rolls back: a refused action, an error handler, the request's teardown.
+_PENDING = "outbox_ids"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING, None)
 
 
 def dispatch() -> bool:
     """After the commit: have this request's new messages sent. False if one could not be sent inline
     (it stays in the outbox for the next attempt)."""
-    ids = g.pop("outbox_ids", [])
+    ids = db.session.info.pop(_PENDING, [])
     sent = True
     for message_id in ids:
         try:
@@ -108,11 +119,6 @@ def dispatch() -> bool:
         except MailNotSent:  # inline: counted, the message waits for the next sender
             sent = False
     return sent
-
-
-def forget_pending() -> None:
-    """After a rollback: the messages of the rolled-back transaction do not exist."""
-    g.pop("outbox_ids", None)
 
 
 def deliver_job(message_id: int) -> None:

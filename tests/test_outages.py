@@ -391,7 +391,6 @@ def test_the_worker_outlives_a_postgresql_outage_and_works_after_it(
     terminated): the job in hand fails and waits for its retry, the worker goes on, and once the database
     is back it delivers the next message."""
     import sqlalchemy as sa
-    from flask import g
 
     from participatory import outbox
     from participatory.mail import Mail
@@ -427,7 +426,7 @@ def test_the_worker_outlives_a_postgresql_outage_and_works_after_it(
         database(open_=False)
         try:
             with app.test_request_context():
-                g.outbox_ids = [waiting]
+                session.info["outbox_ids"] = [waiting]
                 outbox.dispatch()  # the worker takes the job: the database refuses it
             assert _wait_for(lambda: "OperationalError" in workers.log(), 20), workers.log()
             time.sleep(1)

@@ -65,11 +65,25 @@ def test_a_message_exists_only_if_its_transaction_commits(app, session, now):
     with app.test_request_context():
         outbox.add(session, Mail(to="ana@example.org", subject="Code", body="123456"), now)
         session.rollback()
-        outbox.forget_pending()
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
         outbox.add(session, Mail(to="ana@example.org", subject="Code", body="123456"), now)
         session.commit()
     assert len(_waiting(session)) == 1
+
+
+def test_only_the_committed_transaction_s_messages_are_dispatched(app, session, now, monkeypatch):
+    """A rollback (whoever makes it) forgets the ids its transaction added: dispatch() after the next
+    commit hands on that commit's messages only."""
+    handed: list[int] = []
+    monkeypatch.setattr(outbox.jobs, "enqueue", lambda job, message_id, **_: handed.append(message_id))
+    with app.test_request_context():
+        outbox.add(session, Mail(to="ana@example.org", subject="Annulé", body="1"), now)
+        session.rollback()
+        kept = outbox.add(session, Mail(to="ana@example.org", subject="Gardé", body="2"), now).id
+        session.commit()
+        outbox.dispatch()
+        outbox.dispatch()  # nothing twice
+    assert handed == [kept]
 
 
 def test_a_refused_ballot_promises_no_mail(app, session, monkeypatch):

@@ -52,7 +52,6 @@ def _page(subject: Subject, anchor: str = "") -> str:
 
 
 def _refused(error: DiscussionError, subject: Subject | None, form=None):
-    outbox.forget_pending()
     back = _page(subject) if subject is not None else url_for("discussion.notifications")
     return refused(error, "discussion/refused.html", back=back, form=form, subject=subject)
 
