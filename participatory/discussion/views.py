@@ -144,45 +144,36 @@ def hide_comment(comment_id: int):
 # --- Supports and follows -------------------------------------------------------------------
 
 
-def _action(kind: str, subject_id: str):
+def _act(kind: str, subject_id: str, service, message: str, anchor: str = ""):
+    """One signed-in action on a subject (support, withdraw, follow): service(session, user, now, subject)."""
     subject = _subject_or_404(kind, subject_id)
     authorize("account")
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    return subject
+    try:
+        service(db.session, current_user, clock.now(), subject)
+    except DiscussionError as error:
+        return _refused(error, subject)
+    return _done(subject, message, anchor)
 
 
 @bp.post("/debats/<kind>/<subject_id>/soutenir")
 @support_limit
 def support(kind: str, subject_id: str):
-    subject = _action(kind, subject_id)
-    try:
-        supports.support(db.session, current_user, clock.now(), subject)
-    except DiscussionError as error:
-        return _refused(error, subject)
-    return _done(subject, _("Votre soutien est enregistré."), "#soutiens")
+    return _act(kind, subject_id, supports.support, _("Votre soutien est enregistré."), "#soutiens")
 
 
 @bp.post("/debats/<kind>/<subject_id>/retirer-soutien")
 @support_limit
 def withdraw_support(kind: str, subject_id: str):
-    subject = _action(kind, subject_id)
-    try:
-        supports.withdraw(db.session, current_user, clock.now(), subject)
-    except DiscussionError as error:
-        return _refused(error, subject)
-    return _done(subject, _("Votre soutien est retiré."), "#soutiens")
+    return _act(kind, subject_id, supports.withdraw, _("Votre soutien est retiré."), "#soutiens")
 
 
 @bp.post("/debats/<kind>/<subject_id>/suivre")
 @support_limit
 def follow(kind: str, subject_id: str):
-    subject = _action(kind, subject_id)
-    try:
-        follows.follow(db.session, current_user, clock.now(), subject)
-    except DiscussionError as error:
-        return _refused(error, subject)
-    return _done(subject, _("Vous suivez désormais ce sujet. Réglez vos notifications depuis votre compte."))
+    message = _("Vous suivez désormais ce sujet. Réglez vos notifications depuis votre compte.")
+    return _act(kind, subject_id, follows.follow, message)
 
 
 @bp.post("/debats/<kind>/<subject_id>/ne-plus-suivre")
