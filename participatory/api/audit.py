@@ -12,7 +12,7 @@ from flask import abort
 from sqlalchemy import select
 
 from participatory.api.caching import cached_json, cached_response
-from participatory.api.openapi_blocks import SHA256, error, get_op, json_body, ref
+from participatory.api.openapi_blocks import SHA256, error, get_op, id_param, json_body, ref
 from participatory.api.views import bp
 from participatory.audit.models import AuditCheckpoint
 from participatory.audit.services import checkpoint_document, checkpoint_list
@@ -119,7 +119,7 @@ def _openapi() -> tuple[dict, dict]:
                     "200": json_body(ref("AuditCheckpoint"), "The checkpoint at this sequence number"),
                     "404": error("No checkpoint at this sequence number"),
                 },
-                parameters=[{"name": "seq", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                parameters=[id_param("seq")],
                 tag="audit",
             ),
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import abort
 
 from participatory.api.caching import cached_json, cached_response
-from participatory.api.openapi_blocks import error, file_body, get_op, json_body, ref
+from participatory.api.openapi_blocks import error, file_body, get_op, id_param, json_body, ref
 from participatory.api.views import bp
 from participatory.crowdfunding import queries
 from participatory.crowdfunding import rules as cf_rules
@@ -113,7 +113,7 @@ def _openapi() -> tuple[dict, dict]:
                     "200": json_body(ref("CampaignAccount"), "Summary, lines by category, loans by lender type"),
                     "404": error("No such candidate, or the account is not filed yet"),
                 },
-                parameters=[{"name": "candidacy_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                parameters=[id_param("candidacy_id")],
                 tag="donations",
                 description="Published once the mandataire marks the account filed. Individual donors and "
                 "lenders appear only in aggregates; never an identity.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort
 
 from participatory.api.caching import cached_json, cached_response
-from participatory.api.openapi_blocks import error, file_body, get_op, json_body, ref
+from participatory.api.openapi_blocks import error, file_body, get_op, id_param, json_body, ref
 from participatory.api.views import bp
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.models import Candidacy
@@ -77,7 +77,7 @@ def _openapi() -> tuple[dict, dict]:
                     "200": json_body(ref("DonationSummary"), "Count, donors, total, median and distribution"),
                     "404": error("No such candidate (or not approved)"),
                 },
-                parameters=[{"name": "candidacy_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                parameters=[id_param("candidacy_id")],
                 tag="donations",
                 description="Received donations (succeeded, or refund requested but not yet refunded); "
                 "no donor identity, ever.",

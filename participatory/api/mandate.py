@@ -15,7 +15,7 @@ from flask import abort, request, url_for
 
 from participatory import clock
 from participatory.api.caching import cached_json, cached_response
-from participatory.api.openapi_blocks import CODE_PATTERN, error, file_body, get_op, json_body, ref
+from participatory.api.openapi_blocks import CODE_PATTERN, error, file_body, get_op, id_param, json_body, ref
 from participatory.api.views import bp
 from participatory.extensions import db
 from participatory.mandate import queries
@@ -151,7 +151,6 @@ _PAGING = [
         "schema": {"type": "integer", "minimum": 1, "maximum": PER_PAGE_MAX},
     },
 ]
-_ID = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 
 
 def _paged(key: str, item: dict) -> dict:
@@ -245,7 +244,7 @@ OPENAPI_SCHEMAS: dict[str, dict] = {
     },
 }
 
-_CONSULTATION_ID = {"name": "consultation_id", "in": "path", "required": True, "schema": _ID}
+_CONSULTATION_ID = id_param("consultation_id")
 OPENAPI_OPERATIONS: dict[str, tuple[str, dict]] = {
     "api.agendas": (
         "/agendas",
@@ -300,7 +299,7 @@ OPENAPI_OPERATIONS: dict[str, tuple[str, dict]] = {
                 ),
                 "404": error("No such organisation"),
             },
-            parameters=[{"name": "organisation_id", "in": "path", "required": True, "schema": _ID}],
+            parameters=[id_param("organisation_id")],
             tag="mandate",
         ),
     ),

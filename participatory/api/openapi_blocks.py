@@ -40,6 +40,16 @@ CODE_PARAM = {
     "description": "Constituency code `<department>-<NN>`, e.g. `33-04`, `2A-01`, `ZZ-11`.",
     "schema": {"type": "string", "pattern": CODE_PATTERN},
 }
+
+
+ID = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}  # the database's ids are 32-bit
+
+
+def id_param(name: str) -> dict:
+    """A path parameter holding an object's integer id."""
+    return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
 IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}}
 
 
