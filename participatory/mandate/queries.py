@@ -232,7 +232,7 @@ def amendment_as_export(consultation: Consultation, amendment: Amendment, suppor
         "alinea": amendment.paragraph.position,
         "dispositif": amendment.dispositif,
         "exposeSommaire": amendment.expose,
-        "auteur": {"type": "citoyen", "nom": amendment.author_name},
+        "auteur": {"type": "citoyen", "nom": amendment.author_name or "Participant"},  # after the account's deletion
         "soutiens": supports,
         "sort": rules.SORT[amendment.status],
         "motif": amendment.status_reason,

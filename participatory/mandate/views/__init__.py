@@ -42,4 +42,5 @@ def mandate_helpers() -> dict:
     }
 
 
+from participatory.mandate import personal_data  # noqa: E402,F401  (the personal-data part, deletion)
 from participatory.mandate.views import agenda, consultations  # noqa: E402,F401  (routes on bp)
