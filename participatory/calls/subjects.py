@@ -49,6 +49,24 @@ def proposal_subject(proposal: Proposal) -> Subject:
     )
 
 
+def tell_about_proposal(
+    session: Session, now: datetime, event: str, proposal: Proposal, *, key: str, detail: str, actor_id: int
+) -> None:
+    """An event on a proposal (review decision, implementation update): told to its followers and to its
+    author, who hears of their own proposal without having to follow it."""
+    notify(
+        session,
+        now,
+        event,
+        proposal_subject(proposal),
+        key=key,
+        detail=detail,
+        addressed=(proposal.author_id,) if proposal.author_id is not None else (),
+        actor_id=actor_id,
+        with_parents=False,
+    )
+
+
 class CallPolicy(Policy):
     kind = "call"
 

@@ -53,10 +53,11 @@ def test_a_phase_start_is_told_once_to_the_followers_of_the_call_and_its_constit
     assert _told(session, by_call)[-1] == ("phase", f"call:{call.id}", "review")
 
 
-def test_review_implementation_and_results_reach_the_followers(session):
+def test_review_implementation_and_results_reach_the_followers_and_the_author(session):
     now = clock.now()
     call = builders.call(session, now, call_rules.REVIEW)
-    item = builders.proposal(session, now, call, feasible=None)
+    author = builders.user(session, now)  # follows nothing: hears of their own proposal all the same
+    item = builders.proposal(session, now, call, author, feasible=None)
     on_proposal, on_call = builders.user(session, now), builders.user(session, now)
     follows.follow(session, on_proposal, now, proposal_subject(item))
     follows.follow(session, on_call, now, call_subject(call))
@@ -71,6 +72,7 @@ def test_review_implementation_and_results_reach_the_followers(session):
         ("review", f"proposal:{item.id}", "feasible"),
         ("implementation", f"proposal:{item.id}", "in_progress"),
     ]
+    assert _told(session, author) == _told(session, on_proposal)
     assert _told(session, on_call) == [("results", f"call:{call.id}", "")]
     assert _told(session, mp) == []  # the actor is not told of their own act
 

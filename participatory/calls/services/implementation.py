@@ -11,9 +11,8 @@ from participatory.audit.services import actor_of, record
 from participatory.calls import rules
 from participatory.calls.errors import Conflict, Forbidden, raise_if
 from participatory.calls.models import ImplementationUpdate, Proposal
-from participatory.calls.subjects import proposal_subject
+from participatory.calls.subjects import tell_about_proposal
 from participatory.discussion import rules as discussion_rules
-from participatory.discussion.services.notifications import notify
 
 
 def post_update(
@@ -44,14 +43,13 @@ def post_update(
         object_id=proposal.id,
         details={"call": call.id, "status": status, "on": happened_on.isoformat()},
     )
-    notify(
+    tell_about_proposal(
         session,
         now,
         discussion_rules.IMPLEMENTATION,
-        proposal_subject(proposal),
+        proposal,
         key=f"update:{update.id}",
         detail=status,
         actor_id=user.id,
-        with_parents=False,
     )
     return update

@@ -16,10 +16,9 @@ from participatory.calls import rules
 from participatory.calls.errors import CallError, Conflict, Forbidden, raise_if
 from participatory.calls.models import BallotItem, Call, Proposal, ProposalReport
 from participatory.calls.services.calls import phase_of
-from participatory.calls.subjects import proposal_subject
+from participatory.calls.subjects import tell_about_proposal
 from participatory.discussion import queries as discussion_queries
 from participatory.discussion import rules as discussion_rules
-from participatory.discussion.services.notifications import notify
 from participatory.text import text_problem
 
 RESIDENCE = "residence"  # proposing needs a confirmed email and a declared residence
@@ -231,15 +230,14 @@ def review(
             "reason": reason,
         },
     )
-    notify(
+    tell_about_proposal(
         session,
         now,
         discussion_rules.REVIEW,
-        proposal_subject(proposal),
+        proposal,
         key=f"proposal:{proposal.id}:review:{now.timestamp():.6f}",
         detail=decision,
         actor_id=user.id,
-        with_parents=False,
     )
     return proposal
 
