@@ -76,6 +76,10 @@ MESSAGES.update(
         ),
         "bad_means": _l("Moyen de paiement inconnu."),
         "cash_over_150": _l("Un don en espèces ne peut pas dépasser 150 € (article L52-8)."),
+        "cash_over_share": _l(
+            "Les dons en espèces ne peuvent pas dépasser, ensemble, le cinquième du plafond des dépenses "
+            "(article L52-8)."
+        ),
         "donor_required": _l("L'identité du donateur est requise pour un don (article R39-1)."),
         "unknown_entry": _l("Opération inconnue."),
         "account_frozen": _l(

@@ -53,6 +53,9 @@ MEANS_LABELS: dict[str, tuple[str, str]] = {
 }
 
 CASH_DONATION_MAX_CENTS = 15_000  # L52-8: a cash donation is at most 150 EUR
+# L52-8: cash donations together at most 20 % of the spending ceiling, when the ceiling is 15,000 EUR or more.
+CASH_TOTAL_SHARE = (20, 100)
+CASH_TOTAL_FROM_CEILING_CENTS = 1_500_000
 MAX_ENTRY_CENTS = 100_000_000  # 1 million EUR: far above any legislative spending ceiling
 REFUND_SHARE = (475, 1000)  # L52-11-1: the State refunds at most 47.5 % of the spending ceiling
 
@@ -285,6 +288,22 @@ def means_problem(code: str, means: str | None, amount_cents: int) -> str | None
     if means == CASH and amount_cents > CASH_DONATION_MAX_CENTS:
         return "cash_over_150"
     return None
+
+
+def cash_total_problem(cash_total_cents: int, ceiling_cents: int | None) -> str | None:
+    """`cash_total_cents`: every cash donation of the account, the new one included."""
+    if ceiling_cents is None or ceiling_cents < CASH_TOTAL_FROM_CEILING_CENTS:
+        return None
+    share, whole = CASH_TOTAL_SHARE
+    return "cash_over_share" if cash_total_cents * whole > ceiling_cents * share else None
+
+
+def ceiling_excess_cents(totals: Totals, ceiling_cents: int | None) -> int:
+    """Expenses over the spending ceiling (L52-11), in-kind ones included; 0 within it.
+
+    A warning, not a refusal: the account is filed whatever it holds, and it is the CNCCFP that rejects
+    an account over the ceiling and has the candidate pay the excess to the Treasury (L52-15)."""
+    return max(0, totals.expenses_cents - ceiling_cents) if ceiling_cents is not None else 0
 
 
 def attachment_kind(head: bytes) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from participatory.accounts.models import User
@@ -114,8 +114,10 @@ def add_entry(
     *,
     cap_cents: int,
     pending_ttl: timedelta,
+    ceiling_cents: int | None = None,
 ) -> AccountEntry:
-    """Record a receipt or an expense. Before filing it is a plain entry; after, a correction."""
+    """Record a receipt or an expense. Before filing it is a plain entry; after, a correction.
+    `ceiling_cents`, the spending ceiling, bounds the cash donations together (None: not known)."""
     item = _check_entry(data, candidacy, now.astimezone(cf_rules.PARIS).date())
     donor, donor_key = data.donor, None
     if item.individual and donor is not None:
@@ -127,6 +129,10 @@ def add_entry(
         already = counted_cents(session, candidacy.election_id, donor_key, now, pending_ttl)  # platform and typed
         raise_if(cf_rules.donation_problem(data.amount_cents, already, cap_cents))
     account = _open(session, actor, now, candidacy)
+    if item.individual and data.means == rules.CASH:
+        # Under the account's row lock: two cash donations typed at once are summed one after the other.
+        session.execute(select(CampaignAccount.id).where(CampaignAccount.id == account.id).with_for_update())
+        raise_if(rules.cash_total_problem(_cash_cents(session, account) + data.amount_cents, ceiling_cents))
     entry = AccountEntry(
         account=account,
         election_id=candidacy.election_id,
@@ -165,6 +171,17 @@ def add_entry(
         correction=entry.after_filing,
     )
     return entry
+
+
+def _cash_cents(session: Session, account: CampaignAccount) -> int:
+    """The cash donations typed into the account so far (a reversal gives its amount back)."""
+    signed = case((AccountEntry.reverses_id.is_(None), AccountEntry.amount_cents), else_=-AccountEntry.amount_cents)
+    total = session.scalar(
+        select(func.coalesce(func.sum(signed), 0)).where(
+            AccountEntry.account_id == account.id, AccountEntry.means == rules.CASH
+        )
+    )
+    return int(total or 0)
 
 
 def _entry_of(candidacy: Candidacy, entry: AccountEntry) -> CampaignAccount:

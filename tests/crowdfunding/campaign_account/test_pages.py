@@ -282,3 +282,13 @@ def test_the_api_answer_matches_its_openapi_schema(app, session, world, filed):
     jsonschema.Draft202012Validator(root).validate(body)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(root).validate({**body, "loans": {}})
+
+
+def test_the_page_warns_when_expenses_pass_the_ceiling(app, session, world, uploads):
+    today = world.now.astimezone(cf_rules.PARIS).date()
+    agent = client_for(app, world.agent)
+    assert 'id="over-ceiling"' not in agent.get(base(world)).get_data(as_text=True)
+    r = post(agent, f"{base(world)}/depenses", expense_form(today, amount="999999", label="Meeting géant"))
+    assert r.status_code == 302, r.get_data(as_text=True)
+    page = agent.get(base(world)).get_data(as_text=True)
+    assert 'id="over-ceiling"' in page and "L52-15" in page

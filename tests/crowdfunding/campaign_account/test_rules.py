@@ -177,6 +177,39 @@ def test_refund(decision, refund, contribution, ceiling, expected):
     assert rules.refund_problem(decision, refund, contribution, ceiling) == expected
 
 
+@pytest.mark.parametrize(
+    ("cash_total", "ceiling", "expected"),
+    [
+        (1_400_000, 7_000_000, None),  # a fifth of a 70,000 EUR ceiling exactly
+        (1_400_001, 7_000_000, "cash_over_share"),
+        (300_000, 1_500_000, None),  # the rule starts at a 15,000 EUR ceiling
+        (300_001, 1_500_000, "cash_over_share"),
+        (10**6, 1_499_999, None),  # below it, only the 150 EUR per donation applies
+        (10**9, None, None),  # ceiling unknown: nothing to compare with
+        (0, 7_000_000, None),
+    ],
+)
+def test_cash_donations_together_stay_within_a_fifth_of_the_ceiling(cash_total, ceiling, expected):
+    assert rules.cash_total_problem(cash_total, ceiling) == expected
+
+
+@pytest.mark.parametrize(
+    ("expenses", "in_kind", "ceiling", "expected"),
+    [
+        (5_000_000, 0, 7_000_000, 0),
+        (7_000_000, 0, 7_000_000, 0),  # the ceiling itself is allowed
+        (6_000_000, 1_000_001, 7_000_000, 1),  # in-kind contributions count as expenses
+        (9_000_000, 0, 7_000_000, 2_000_000),
+        (9_000_000, 0, None, 0),
+    ],
+)
+def test_expenses_over_the_ceiling_are_measured(expenses, in_kind, ceiling, expected):
+    lines = [rules.Line("dep_impression", expenses)]
+    if in_kind:
+        lines.append(rules.Line("nature_candidat", in_kind))
+    assert rules.ceiling_excess_cents(rules.tally(lines), ceiling) == expected
+
+
 def test_code_table_is_consistent():
     codes = [c.code for c in rules.CATEGORIES]
     assert len(codes) == len(set(codes))

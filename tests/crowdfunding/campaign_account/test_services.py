@@ -283,3 +283,33 @@ def test_the_platform_counts_the_donations_typed_by_hand(session, world, today, 
             pending_ttl=TTL,
         )
     assert caught.value.code == "over_cap"
+
+
+def test_cash_donations_together_stay_within_a_fifth_of_the_ceiling(session, world, today):
+    """A 15,000 EUR ceiling: 3,000 EUR of cash in all, however many donors; a reversal gives its share back."""
+    ceiling = 1_500_000
+
+    def cash(n: int):
+        data = donation_entry(today, 15_000, means=rules.CASH, first_name=f"Donateur{n}")
+        return services.add_entry(
+            session,
+            world.agent,
+            world.now,
+            world.candidacy,
+            data,
+            cap_cents=CAP,
+            pending_ttl=TTL,
+            ceiling_cents=ceiling,
+        )
+
+    entries = [cash(n) for n in range(20)]  # 20 x 150 EUR = 3,000 EUR exactly
+    with pytest.raises(CrowdfundingError) as caught:
+        cash(20)
+    assert caught.value.code == "cash_over_share"
+    cheque = donation_entry(today, 15_000, means=rules.CHEQUE, first_name="Donateur20")
+    add(session, world, cheque)  # cheques are not cash
+    account = services.account_of(session, world.candidacy)
+    account.state = rules.FILED
+    session.flush()
+    services.reverse_entry(session, world.agent, world.now, world.candidacy, entries[0])
+    cash(21)
