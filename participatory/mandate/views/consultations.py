@@ -243,41 +243,35 @@ def support(amendment_id: int):
 
 @bp.post("/amendements/<int:amendment_id>/reponse")
 def answer(amendment_id: int):
-    item = get_or_404(Amendment, amendment_id)
-    consultation = db.session.get_one(Consultation, item.consultation_id)
-    authorize("consultation.manage", constituency_code=consultation.constituency_code)
-    form = forms.AnswerForm()
-    if not form.validate_on_submit():
-        return render_template("mandate/amendment.html", **_amendment_context(item, answer_form=form)), 400
-    try:
+    def act(item: Amendment, form) -> None:
+        reason = form.reason.data or ""
         services.answer_amendment(
-            db.session, current_user, clock.now(), item, form.status.data, form.reason.data or "", form.merged_into.data
+            db.session, current_user, clock.now(), item, form.status.data, reason, form.merged_into.data
         )
-    except MandateError as error:
-        return refused(error, "mandate/amendment.html", **_amendment_context(item, answer_form=form))
-    db.session.commit()
-    return redirect(url_for("mandate.amendment", amendment_id=item.id))
+
+    return _team_acts(amendment_id, forms.AnswerForm, "answer_form", act)
 
 
 @bp.post("/amendements/<int:amendment_id>/version")
 def reword(amendment_id: int):
+    def act(item: Amendment, form) -> None:
+        texts = (form.dispositif.data, form.expose.data or "", form.note.data or "")
+        services.reword_amendment(db.session, current_user, clock.now(), item, *texts)
+
+    return _team_acts(amendment_id, forms.RewordForm, "reword_form", act, "#versions")
+
+
+def _team_acts(amendment_id: int, form_class, form_name: str, act, anchor: str = ""):
+    """The MP's team acts on an amendment (answer, new wording): the amendment's page again on a refusal."""
     item = get_or_404(Amendment, amendment_id)
     consultation = db.session.get_one(Consultation, item.consultation_id)
     authorize("consultation.manage", constituency_code=consultation.constituency_code)
-    form = forms.RewordForm()
+    form = form_class()
     if not form.validate_on_submit():
-        return render_template("mandate/amendment.html", **_amendment_context(item, reword_form=form)), 400
+        return render_template("mandate/amendment.html", **_amendment_context(item, **{form_name: form})), 400
     try:
-        services.reword_amendment(
-            db.session,
-            current_user,
-            clock.now(),
-            item,
-            form.dispositif.data,
-            form.expose.data or "",
-            form.note.data or "",
-        )
+        act(item, form)
     except MandateError as error:
-        return refused(error, "mandate/amendment.html", **_amendment_context(item, reword_form=form))
+        return refused(error, "mandate/amendment.html", **_amendment_context(item, **{form_name: form}))
     db.session.commit()
-    return redirect(url_for("mandate.amendment", amendment_id=item.id) + "#versions")
+    return redirect(url_for("mandate.amendment", amendment_id=item.id) + anchor)
