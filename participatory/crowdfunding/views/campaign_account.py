@@ -42,8 +42,9 @@ def _form_errors(form) -> None:
             flash(f"{name} : {message}", "error")
 
 
-def _ceiling_cents(candidacy: Candidacy) -> int | None:
-    ceiling = campaign_context(candidacy)["ceiling"]
+def _ceiling_cents(context: dict) -> int | None:
+    """The spending ceiling of a campaign_context, in cents (None: not known)."""
+    ceiling = context["ceiling"]
     return ceiling.cents if ceiling else None
 
 
@@ -60,7 +61,7 @@ def _page(candidacy: Candidacy, receipt_form=None, expense_form=None, status: in
         missing={e.id for e in services.missing_proofs(view.account)},
         reversed_ids={e.reverses_id for e in (view.account.entries if view.account else []) if e.reverses_id},
         filing_problems=rules.filing_problems(view.totals, len(services.missing_proofs(view.account)), view.state),
-        over_ceiling_cents=rules.ceiling_excess_cents(view.totals, _ceiling_cents(candidacy)),
+        over_ceiling_cents=rules.ceiling_excess_cents(view.totals, _ceiling_cents(context)),
         platform=services.platform_donations(db.session, candidacy),
         receipt_form=receipt_form or forms.ReceiptForm(),
         expense_form=expense_form or forms.ExpenseForm(),
@@ -119,7 +120,7 @@ def _add(candidacy_id: int, kind: str):
             data,
             cap_cents=current_app.config["DONATION_CAP_CENTS"],
             pending_ttl=pending_ttl(),
-            ceiling_cents=_ceiling_cents(candidacy),
+            ceiling_cents=_ceiling_cents(campaign_context(candidacy)),
         )
     except CrowdfundingError as error:
         forms_shown = {"receipt_form": form} if kind == rules.RECEIPT else {"expense_form": form}
@@ -248,7 +249,7 @@ def account_decision(candidacy_id: int):
             decision=form.decision.data,
             decision_on=form.decision_on.data,
             refund_cents=form.refund_cents(),
-            ceiling_cents=_ceiling_cents(candidacy),
+            ceiling_cents=_ceiling_cents(campaign_context(candidacy)),
         )
     except CrowdfundingError as error:
         return refused(error, _back(candidacy))
