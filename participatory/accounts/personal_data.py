@@ -43,7 +43,8 @@ def registered() -> dict[str, Part]:
     return dict(_parts)
 
 
-def _when(moment: datetime | None) -> str | None:
+def when(moment: datetime | None) -> str | None:
+    """A moment of a personal-data part, in UTC ISO 8601 (None stays None): every part writes dates so."""
     return utc(moment).isoformat() if moment else None
 
 
@@ -53,22 +54,22 @@ def account_part(session: Session, user: User) -> dict:
         "pseudonym": user.pseudonym,
         "email": user.email,
         "display_name": user.display_name,
-        "created_at": _when(user.created_at),
-        "email_confirmed_at": _when(user.email_confirmed_at),
+        "created_at": when(user.created_at),
+        "email_confirmed_at": when(user.email_confirmed_at),
         "roles": [
             {
                 "role": g.role,
                 "constituency": g.constituency_code,
-                "granted_at": _when(g.granted_at),
-                "revoked_at": _when(g.revoked_at),
+                "granted_at": when(g.granted_at),
+                "revoked_at": when(g.revoked_at),
             }
             for g in sorted(user.grants, key=lambda g: g.id)
         ],
         "residence": {
             "constituency": user.constituency_code,
             "country": user.residence_country,
-            "declared_at": _when(user.residence_declared_at),
-            "verified_at": _when(user.residence_verified_at),
+            "declared_at": when(user.residence_declared_at),
+            "verified_at": when(user.residence_verified_at),
             "verified_by": user.residence_verified_by,
             "exact_point": "not exported" if user.home_lat is not None else None,
         },
@@ -85,8 +86,8 @@ def franceconnect_part(session: Session, user: User) -> dict | None:
     return {
         "given_name": identity.given_name,
         "family_name": identity.family_name,
-        "linked_at": _when(identity.linked_at),
-        "verified_at": _when(identity.verified_at),
+        "linked_at": when(identity.linked_at),
+        "verified_at": when(identity.verified_at),
     }
 
 
@@ -99,11 +100,11 @@ def letters_part(session: Session, user: User) -> list:
         {
             "constituency": letter.constituency_code,
             "status": letter.status,
-            "requested_at": _when(letter.requested_at),
+            "requested_at": when(letter.requested_at),
             "address_kept": letter.street is not None,
-            "sent_at": _when(letter.sent_at),
-            "expires_at": _when(letter.expires_at),
-            "used_at": _when(letter.used_at),
+            "sent_at": when(letter.sent_at),
+            "expires_at": when(letter.expires_at),
+            "used_at": when(letter.used_at),
         }
         for letter in letters
     ]
@@ -115,9 +116,9 @@ def sessions_part(session: Session, user: User) -> list:
     rows = session.scalars(select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.created_at))
     return [
         {
-            "signed_in_at": _when(row.created_at),
-            "last_seen_at": _when(row.last_seen_at),
-            "signed_out_at": _when(row.revoked_at),
+            "signed_in_at": when(row.created_at),
+            "last_seen_at": when(row.last_seen_at),
+            "signed_out_at": when(row.revoked_at),
         }
         for row in rows
     ]
@@ -125,7 +126,7 @@ def sessions_part(session: Session, user: User) -> list:
 
 def collect(session: Session, user: User, now: datetime) -> dict:
     """Every registered part for this user, under its name."""
-    document: dict[str, object] = {"format_version": FORMAT_VERSION, "exported_at": _when(now)}
+    document: dict[str, object] = {"format_version": FORMAT_VERSION, "exported_at": when(now)}
     for name, part in sorted(_parts.items()):
         document[name] = part(session, user)
     return document

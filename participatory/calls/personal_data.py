@@ -8,13 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from participatory.accounts.models import User
-from participatory.accounts.personal_data import register
-from participatory.accounts.rules import utc
+from participatory.accounts.personal_data import register, when
 from participatory.calls.models import Ballot, Call, ImplementationUpdate, Proposal, ProposalReport
-
-
-def _when(moment) -> str | None:
-    return utc(moment).isoformat() if moment else None
 
 
 def _call(call: Call) -> dict:
@@ -35,16 +30,16 @@ def proposals_part(session: Session, user: User) -> list:
             "estimated_cost_cents": p.estimated_cost_cents,
             "place": {"lat": p.lat, "lon": p.lon} if p.lat is not None else None,  # public, not the home point
             "image": bool(p.image_name),
-            "created_at": _when(p.created_at),
-            "updated_at": _when(p.updated_at),
-            "withdrawn_at": _when(p.withdrawn_at),
+            "created_at": when(p.created_at),
+            "updated_at": when(p.updated_at),
+            "withdrawn_at": when(p.withdrawn_at),
             "review": {
                 "feasibility": p.feasibility,
                 "final_cost_cents": p.final_cost_cents,
                 "reason": p.review_reason,
-                "reviewed_at": _when(p.reviewed_at),
+                "reviewed_at": when(p.reviewed_at),
             },
-            "hidden": {"at": _when(p.hidden_at), "reason": p.hidden_reason} if p.hidden_at else None,
+            "hidden": {"at": when(p.hidden_at), "reason": p.hidden_reason} if p.hidden_at else None,
         }
         for p in rows
     ]
@@ -64,8 +59,8 @@ def ballots_part(session: Session, user: User) -> list:
                 "call": _call(session.get_one(Call, ballot.call_id)),
                 "projects": [{"id": pid, "title": title} for pid, title in chosen],
                 "public_id": ballot.public_id,
-                "cast_at": _when(ballot.created_at),
-                "changed_at": _when(ballot.updated_at),
+                "cast_at": when(ballot.created_at),
+                "changed_at": when(ballot.updated_at),
             }
         )
     return out
@@ -80,7 +75,7 @@ def reports_part(session: Session, user: User) -> list:
         .order_by(ProposalReport.id)
     ).all()
     return [
-        {"proposal": {"id": r.proposal_id, "title": title}, "reason": r.reason, "reported_at": _when(r.created_at)}
+        {"proposal": {"id": r.proposal_id, "title": title}, "reason": r.reason, "reported_at": when(r.created_at)}
         for r, title in rows
     ]
 
@@ -94,10 +89,10 @@ def work_part(session: Session, user: User) -> dict:
     )
     return {
         "reviews": [
-            {"proposal": p.id, "feasibility": p.feasibility, "reviewed_at": _when(p.reviewed_at)} for p in reviewed
+            {"proposal": p.id, "feasibility": p.feasibility, "reviewed_at": when(p.reviewed_at)} for p in reviewed
         ],
         "moderations": [
-            {"proposal": p.id, "reason": p.hidden_reason, "hidden_at": _when(p.hidden_at)}
+            {"proposal": p.id, "reason": p.hidden_reason, "hidden_at": when(p.hidden_at)}
             for p in session.scalars(select(Proposal).where(Proposal.hidden_by_id == user.id).order_by(Proposal.id))
         ],
         "implementation_updates": [

@@ -6,13 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from participatory.accounts.models import User
-from participatory.accounts.personal_data import register
-from participatory.accounts.rules import utc
+from participatory.accounts.personal_data import register, when
 from participatory.crowdfunding.models import Donation
-
-
-def _when(moment) -> str | None:
-    return utc(moment).isoformat() if moment else None
 
 
 @register("donations")
@@ -26,8 +21,8 @@ def donations_part(session: Session, user: User) -> list:
             "amount_cents": d.amount_cents,
             "currency": d.currency,
             "status": d.status,
-            "created_at": _when(d.created_at),
-            "succeeded_at": _when(d.succeeded_at),
+            "created_at": when(d.created_at),
+            "succeeded_at": when(d.succeeded_at),
             "receipt": d.receipt_number,
             "identity": {
                 "first_name": d.first_name,

@@ -6,8 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from participatory.accounts.models import User
-from participatory.accounts.personal_data import register
-from participatory.accounts.rules import utc
+from participatory.accounts.personal_data import register, when
 from participatory.accounts.signals import account_deleted
 from participatory.discussion import rules
 from participatory.discussion.models import (
@@ -17,10 +16,6 @@ from participatory.discussion.models import (
     NotificationPreference,
     Support,
 )
-
-
-def _when(moment) -> str | None:
-    return utc(moment).isoformat() if moment else None
 
 
 @register("discussion")
@@ -35,24 +30,24 @@ def discussion_part(session: Session, user: User) -> dict:
     return {
         "notification_preference": {
             "delivery": preference.delivery if preference else rules.DEFAULT_DELIVERY,
-            "last_digest_at": _when(preference.last_digest_at) if preference else None,
+            "last_digest_at": when(preference.last_digest_at) if preference else None,
         },
-        "follows": [{"kind": f.subject_kind, "id": f.subject_id, "since": _when(f.created_at)} for f in follows],
-        "supports": [{"kind": s.subject_kind, "id": s.subject_id, "at": _when(s.created_at)} for s in supports],
+        "follows": [{"kind": f.subject_kind, "id": f.subject_id, "since": when(f.created_at)} for f in follows],
+        "supports": [{"kind": s.subject_kind, "id": s.subject_id, "at": when(s.created_at)} for s in supports],
         "comments": [
             {
                 "id": c.id,
                 "on": {"kind": c.subject_kind, "id": c.subject_id},
                 "reply_to": c.parent_id,
                 "body": c.body,
-                "at": _when(c.created_at),
-                "edited_at": _when(c.edited_at),
+                "at": when(c.created_at),
+                "edited_at": when(c.edited_at),
                 "hidden_reason": c.hidden_reason if c.hidden_at else None,
             }
             for c in comments
         ],
         "notifications": [
-            {"event": n.event, "on": {"kind": n.subject_kind, "id": n.subject_id}, "at": _when(n.created_at)}
+            {"event": n.event, "on": {"kind": n.subject_kind, "id": n.subject_id}, "at": when(n.created_at)}
             for n in notifications
         ],
     }

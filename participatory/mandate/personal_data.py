@@ -6,8 +6,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from participatory.accounts.models import User
-from participatory.accounts.personal_data import register
-from participatory.accounts.rules import utc
+from participatory.accounts.personal_data import register, when
 from participatory.accounts.signals import account_deleted
 from participatory.mandate.models import (
     Amendment,
@@ -18,10 +17,6 @@ from participatory.mandate.models import (
     Paragraph,
     WrittenContribution,
 )
-
-
-def _when(moment) -> str | None:
-    return utc(moment).isoformat() if moment else None
 
 
 def _place(paragraph: Paragraph) -> dict:
@@ -51,7 +46,7 @@ def mandate_part(session: Session, user: User) -> dict:
                 "on": _place(c.paragraph),
                 "public_name": c.author_name,
                 "body": c.body,
-                "at": _when(c.created_at),
+                "at": when(c.created_at),
                 "hidden_reason": c.hidden_reason if c.hidden_at else None,
             }
             for c in comments
@@ -66,14 +61,14 @@ def mandate_part(session: Session, user: User) -> dict:
                 "expose": a.expose,
                 "status": a.status,
                 "status_reason": a.status_reason,
-                "at": _when(a.created_at),
+                "at": when(a.created_at),
             }
             for a in amendments
         ],
         "amendment_supports": [
-            {"consultation": consultation, "number": number, "at": _when(at)} for at, consultation, number in supports
+            {"consultation": consultation, "number": number, "at": when(at)} for at, consultation, number in supports
         ],
-        "bill_comment_reports": [{"comment": r.comment_id, "at": _when(r.created_at)} for r in reports],
+        "bill_comment_reports": [{"comment": r.comment_id, "at": when(r.created_at)} for r in reports],
         "consultations_opened": list(opened),
         "written_contributions_published": list(published),
     }
