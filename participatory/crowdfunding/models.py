@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -245,6 +246,10 @@ class AccountEntry(Model):
 
     account: Mapped[CampaignAccount] = relationship(back_populates="entries", foreign_keys=[account_id])
     attachments: Mapped[list[AccountAttachment]] = relationship(back_populates="entry", order_by="AccountAttachment.id")
+
+
+# An entry's amount as it counts in sums: a reversal (a correction after filing) gives its amount back.
+SIGNED_AMOUNT = case((AccountEntry.reverses_id.is_(None), AccountEntry.amount_cents), else_=-AccountEntry.amount_cents)
 
 
 class AccountAttachment(Model):

@@ -13,14 +13,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from participatory.accounts.models import User
 from participatory.audit.services import actor_of, record
 from participatory.crowdfunding import rules as cf_rules
 from participatory.crowdfunding.errors import CrowdfundingError, raise_if
-from participatory.crowdfunding.models import AccountAttachment, AccountEntry, CampaignAccount, Candidacy, Donation
+from participatory.crowdfunding.models import (
+    SIGNED_AMOUNT,
+    AccountAttachment,
+    AccountEntry,
+    CampaignAccount,
+    Candidacy,
+    Donation,
+)
 from participatory.crowdfunding.rules import campaign_account as rules
 from participatory.crowdfunding.services.campaigns import window_of
 from participatory.crowdfunding.services.donations import counted_cents, lock_donor
@@ -175,9 +182,8 @@ def add_entry(
 
 def _cash_cents(session: Session, account: CampaignAccount) -> int:
     """The cash donations typed into the account so far (a reversal gives its amount back)."""
-    signed = case((AccountEntry.reverses_id.is_(None), AccountEntry.amount_cents), else_=-AccountEntry.amount_cents)
     total = session.scalar(
-        select(func.coalesce(func.sum(signed), 0)).where(
+        select(func.coalesce(func.sum(SIGNED_AMOUNT), 0)).where(
             AccountEntry.account_id == account.id, AccountEntry.means == rules.CASH
         )
     )

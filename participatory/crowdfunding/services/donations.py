@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from participatory.audit.services import actor_of, record
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.errors import CrowdfundingError, PaymentUnavailable, raise_if
 from participatory.crowdfunding.gateway import GatewayError, StripeGateway
-from participatory.crowdfunding.models import AccountEntry, Candidacy, Donation, DonorCap
+from participatory.crowdfunding.models import SIGNED_AMOUNT, AccountEntry, Candidacy, Donation, DonorCap
 from participatory.crowdfunding.services.campaigns import window_of
 from participatory.crowdfunding.services.connect import donor_refusal
 
@@ -79,9 +79,8 @@ def counted_cents(session: Session, election_id: int, donor_key: str, now: datet
     )
     # Donations the mandataires typed into their campaign accounts (cheques, transfers, cash) count
     # too; a reversal (a correction after filing) gives its amount back.
-    signed = case((AccountEntry.reverses_id.is_(None), AccountEntry.amount_cents), else_=-AccountEntry.amount_cents)
     typed = session.scalar(
-        select(func.coalesce(func.sum(signed), 0)).where(
+        select(func.coalesce(func.sum(SIGNED_AMOUNT), 0)).where(
             AccountEntry.election_id == election_id, AccountEntry.donor_key == donor_key
         )
     )
