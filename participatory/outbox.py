@@ -68,6 +68,11 @@ class OutboxMessage(Model):
     last_error: Mapped[str | None] = mapped_column(String(80))  # the error's class and SMTP code only
 
 
+# The ids a session's transaction added, for dispatch() after its commit; a rollback forgets them (the rows
+# do not exist), whoever rolls back: a refused action, an error handler.
+_PENDING = "outbox_ids"
+
+
 def add(session: Session, mail: Mail, now: datetime) -> OutboxMessage:
     """Promise `mail` in the caller's transaction; call `dispatch()` after the commit."""
     return _add(session, bytes(build_message(mail, current_app.config["MAIL_FROM"])), now)
@@ -90,11 +95,6 @@ def _add(session: Session, message: bytes, now: datetime) -> OutboxMessage:
     session.flush()
     session.info.setdefault(_PENDING, []).append(row.id)
     return row
-
-
-# The ids a session's transaction added, for dispatch() after its commit; a rollback forgets them (the rows
-# do not exist), whoever rolls back: a refused action, an error handler, the request's teardown.
-_PENDING = "outbox_ids"
 
 
 @event.listens_for(Session, "after_soft_rollback")
