@@ -9,6 +9,8 @@ Content-Security-Policy (script-src 'self') allows it: no CSP bypass is needed.
 
 from __future__ import annotations
 
+from playwright.sync_api import Error as PlaywrightError
+
 BLOCKING = ("serious", "critical")
 AXE_URL = "/vendor/axe-core/axe.min.js"
 
@@ -25,11 +27,23 @@ _RUN = """async () => {
 }"""
 
 
+# What Playwright says when the document is replaced while axe is injected or runs:
+# a click's navigation that started after the click returned.
+_REPLACED = ("Execution context was destroyed", "reading 'appendChild'", "axe is not defined")
+
+
 def violations(page) -> list[dict]:
-    """Every axe violation on the current page (any impact)."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(url=AXE_URL)
-    return page.evaluate(_RUN)
+    """Every axe violation on the current page (any impact), once it has loaded."""
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+                page.add_script_tag(url=AXE_URL)
+            return page.evaluate(_RUN)
+        except PlaywrightError as error:
+            if attempt == 2 or not any(sign in str(error) for sign in _REPLACED):
+                raise
+    raise AssertionError("unreachable")
 
 
 def assert_accessible(page, *, label: str = "") -> None:

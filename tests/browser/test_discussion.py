@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import update
 
 from participatory import clock
@@ -64,11 +65,12 @@ def test_follow_comment_support_reply_notify_digest_and_unsubscribe(app, live_se
     sign_in(page, base, alice.email)
     page.goto(f"{base}/compte")
     page.get_by_label("Par courriel, un résumé quotidien").check()
-    page.locator("#preferences-form").get_by_role("button", name="Enregistrer").click()
+    with page.expect_navigation():
+        page.locator("#preferences-form").get_by_role("button", name="Enregistrer").click()
     assert_accessible(page, label="account with notification settings")
     page.goto(f"{base}/appels/{call_id}")
     page.get_by_role("button", name="Suivre").click()
-    assert page.get_by_role("button", name="Ne plus suivre").is_visible()
+    expect(page.get_by_role("button", name="Ne plus suivre")).to_be_visible()
 
     # B comments on the proposal and supports it.
     other = tab()
@@ -77,7 +79,7 @@ def test_follow_comment_support_reply_notify_digest_and_unsubscribe(app, live_se
     other.get_by_label("Votre commentaire").fill("Où serait planté le verger ?\n<b>merci</b>")
     other.get_by_role("button", name="Publier").click()
     other.get_by_role("button", name="Soutenir ce projet").click()
-    assert other.locator("#support-count").inner_text() == "1 soutien"
+    expect(other.locator("#support-count")).to_have_text("1 soutien")
     assert "<b>merci</b>" in other.locator(".comment-body").first.inner_text()  # escaped, shown as typed
     assert_accessible(other, label="proposal with comments and supports")
     other.set_viewport_size({"width": 390, "height": 844})  # a phone: the discussion fits, nothing scrolls sideways
@@ -91,7 +93,7 @@ def test_follow_comment_support_reply_notify_digest_and_unsubscribe(app, live_se
     first.locator("summary", has_text="Répondre").click()
     first.get_by_label("Votre réponse").fill("Derrière l'école, côté jardin.")
     first.locator("form button[type=submit]", has_text="Répondre").click()
-    assert writer.locator(".comment-replies").get_by_text("Derrière l'école, côté jardin.").is_visible()
+    expect(writer.locator(".comment-replies").get_by_text("Derrière l'école, côté jardin.")).to_be_visible()
 
     # Time passes: the call enters review; the digest timer runs.
     with app.app_context():
@@ -108,7 +110,7 @@ def test_follow_comment_support_reply_notify_digest_and_unsubscribe(app, live_se
     page.goto(f"{base}/")
     assert page.locator("#unread-count").inner_text().startswith("1")
     page.locator("#notifications-link").click()
-    assert page.get_by_text("« Budget du canton » entre dans une nouvelle phase : examen des projets.").is_visible()
+    expect(page.get_by_text("« Budget du canton » entre dans une nouvelle phase : examen des projets.")).to_be_visible()
     assert_accessible(page, label="notifications")
 
     # ... and in the digest email, with its one-click unsubscribe.
@@ -120,7 +122,7 @@ def test_follow_comment_support_reply_notify_digest_and_unsubscribe(app, live_se
     anonymous = tab()  # the mail client's browser: not signed in
     anonymous.goto(base + path)
     anonymous.get_by_role("button", name="Confirmer le désabonnement").click()
-    assert anonymous.locator("#unsubscribed").is_visible()
+    expect(anonymous.locator("#unsubscribed")).to_be_visible()
     assert_accessible(anonymous, label="unsubscribed")
     with app.app_context():
         assert db.session.get(NotificationPreference, alice.id).delivery == rules.SITE

@@ -91,6 +91,7 @@ def test_a_call_from_creation_to_the_auditors_exports(app, live_server, page, op
     mp.goto(f"{base}/circonscriptions/{CODE}")
     assert_accessible(mp, label="constituency page (MP)")
     mp.get_by_role("link", name="Créer un appel à projets").click()
+    mp.wait_for_url("**/appel/nouveau")
     assert_accessible(mp, label="call form")
     now = clock.now()
     mp.get_by_label("Titre").fill("Budget participatif de Bordeaux-Centre")

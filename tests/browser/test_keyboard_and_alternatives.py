@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from participatory import clock
@@ -129,5 +130,5 @@ def test_the_campaign_and_donation_pages_are_accessible(app, live_server, page):
     # The refusals a donor may meet are shown next to the fields, and stay accessible.
     page.get_by_role("button", name="Continuer vers le paiement").click()
     assert re.search(r"/candidats/\d+/don$", page.url)
-    assert page.locator(".invalid-feedback, .alert-danger").count() > 0
+    expect(page.locator(".invalid-feedback, .alert-danger").first).to_be_visible()
     assert_accessible(page, label="donation form with errors")

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from constituencies.models import Constituency
 from participatory import clock
@@ -33,7 +34,7 @@ def test_a_resident_without_a_home_is_led_to_declare_it_and_back_to_the_call(app
     sign_in(page, base, "sans-domicile@example.org")
     page.goto(f"{base}/appels/{call_id}")
     page.get_by_role("link", name="Proposer un projet").click()
-    assert "déclarez d'abord votre lieu de résidence" in page.content()
+    expect(page.locator("body")).to_contain_text("déclarez d'abord votre lieu de résidence")
     assert_accessible(page, label="refusal with its next step")
     page.locator("#next-step-link").click()
     page.wait_for_url(re.compile(r".*/compte/residence\?next=.*appels.*"))
