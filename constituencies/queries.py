@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import threading
-from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -15,6 +13,9 @@ from sqlalchemy.orm import Session
 from constituencies.models import Constituency
 from constituencies.rules import search as search_rules
 from constituencies.versioning import ImportVersion
+from participatory.prepared import Prepared, prepare
+
+GEOJSON_MAX_AGE = 3600  # seconds: boundaries change with a new import, a few times a decade
 
 
 def all_constituencies(session: Session) -> list[Constituency]:
@@ -54,15 +55,6 @@ def feature_geojson(item: Constituency) -> str:
     return f'{{"type":"Feature","id":{json.dumps(item.code)},"properties":{props},"geometry":{item.display_geojson}}}'
 
 
-@dataclass(frozen=True)
-class CachedDocument:
-    """A JSON body kept ready to send, plain and gzipped, with its ETag."""
-
-    body: bytes
-    gzipped: bytes
-    etag: str
-
-
 class GeoJSONCache:
     """The national FeatureCollection, rebuilt only after a new boundary import."""
 
@@ -70,9 +62,9 @@ class GeoJSONCache:
         self._lock = threading.Lock()
         self._version = ImportVersion(check_seconds)
         self._key: object = object()
-        self._doc: CachedDocument | None = None
+        self._doc: Prepared | None = None
 
-    def document(self, session: Session) -> CachedDocument:
+    def document(self, session: Session) -> Prepared:
         key = self._version.current(session)
         with self._lock:
             if self._doc is None or key != self._key:
@@ -81,7 +73,7 @@ class GeoJSONCache:
             return self._doc
 
 
-def shared_geojson(session: Session) -> CachedDocument:
+def shared_geojson(session: Session) -> Prepared:
     """The national GeoJSON of this process, kept on the Flask app."""
     cache = current_app.extensions.get("constituency_geojson")
     if cache is None:
@@ -91,7 +83,7 @@ def shared_geojson(session: Session) -> CachedDocument:
     return cache.document(session)
 
 
-def _build_geojson(session: Session) -> CachedDocument:
+def _build_geojson(session: Session) -> Prepared:
     rows = session.execute(
         select(Constituency.code, Constituency.name, Constituency.department_code, Constituency.display_geojson)
         .where(Constituency.display_geojson.is_not(None))
@@ -107,10 +99,12 @@ def _build_geojson(session: Session) -> CachedDocument:
         for code, name, dept, geometry in rows
     ]
     body = ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode("utf-8")
-    return CachedDocument(
-        body=body,
+    # Sent to every visitor of the map: compressed as far as gzip goes, once per boundary import.
+    return prepare(
+        body,
+        "application/geo+json",
+        f"public, max-age={GEOJSON_MAX_AGE}",
         gzipped=gzip.compress(body, compresslevel=9, mtime=0),
-        etag=hashlib.sha256(body).hexdigest()[:32],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask
@@ -167,33 +168,54 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def headers(response):
-        tiles = app.config.get("MAP_TILE_URL", "")
-        tile_origin = " ".join({_origin(tiles)}) if tiles else ""
-        stripe_js, stripe_api, stripe_frames = _stripe_origins(app.config.get("STRIPE_JS_URL", ""))
-        # Some forms end, through redirects, outside the site: the mandataire's "connect" form on Stripe's hosted
-        # onboarding, the FranceConnect forms (sign in, link, sign out) on FranceConnect. form-action governs both.
-        onboarding = _origin(app.config.get("STRIPE_CONNECT_ONBOARDING_URL") or "")
-        identity = _origin(franceconnect.issuer(app.config)) if franceconnect.enabled(app.config) else ""
-        forms_to = " ".join(o for o in ("'self'", onboarding, identity) if o)
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            f"default-src 'self'; script-src 'self' {stripe_js}".rstrip()
-            + f"; style-src 'self' {critical_css()[1]}; img-src 'self' data: {tile_origin}".rstrip()
-            + f"; connect-src 'self' {stripe_api}".rstrip()
-            + "; "
-            + (f"frame-src 'self' {stripe_frames}; " if stripe_frames else "")
-            + f"object-src 'none'; base-uri 'self'; form-action {forms_to}; frame-ancestors 'none'",
+        config = app.config
+        identity = franceconnect.issuer(config) if franceconnect.enabled(config) else ""
+        policy = _security_headers(
+            config.get("MAP_TILE_URL", ""),
+            config.get("STRIPE_JS_URL", ""),
+            config.get("STRIPE_CONNECT_ONBOARDING_URL") or "",
+            identity,
+            critical_css()[1],
+            # Outside development on every response: browsers ignore it over plain HTTP, and behind a
+            # TLS-terminating proxy the request itself may look insecure.
+            config["ENV_NAME"] != "development",
         )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
-        # Outside development on every response: browsers ignore it over plain HTTP, and behind a
-        # TLS-terminating proxy the request itself may look insecure.
-        if app.config["ENV_NAME"] != "development":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        for name, value in policy:
+            response.headers.setdefault(name, value)
         return response
+
+
+@lru_cache(maxsize=16)
+def _security_headers(
+    tiles: str, stripe_js_url: str, onboarding_url: str, identity_url: str, inline_css: str, hsts: bool
+) -> tuple[tuple[str, str], ...]:
+    """Every response's security headers, built once per configuration rather than per response."""
+    tile_origin = _origin(tiles) if tiles else ""
+    stripe_js, stripe_api, stripe_frames = _stripe_origins(stripe_js_url)
+    # Some forms end, through redirects, outside the site: the mandataire's "connect" form on Stripe's hosted
+    # onboarding, the FranceConnect forms (sign in, link, sign out) on FranceConnect. form-action governs both.
+    forms_to = " ".join(
+        o for o in ("'self'", _origin(onboarding_url), _origin(identity_url) if identity_url else "") if o
+    )
+    policy = (
+        f"default-src 'self'; script-src 'self' {stripe_js}".rstrip()
+        + f"; style-src 'self' {inline_css}; img-src 'self' data: {tile_origin}".rstrip()
+        + f"; connect-src 'self' {stripe_api}".rstrip()
+        + "; "
+        + (f"frame-src 'self' {stripe_frames}; " if stripe_frames else "")
+        + f"object-src 'none'; base-uri 'self'; form-action {forms_to}; frame-ancestors 'none'"
+    )
+    headers = [
+        ("Content-Security-Policy", policy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "geolocation=(self), camera=(), microphone=()"),
+    ]
+    if hsts:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return tuple(headers)
 
 
 def _stripe_origins(js_url: str) -> tuple[str, str, str]:

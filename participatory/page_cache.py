@@ -15,29 +15,30 @@ The security headers are added to every response, cached or not, by app_factory.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, current_app, request
+
+from participatory import prepared
+from participatory.i18n import select_locale
 
 # endpoint -> cached; the views stay unaware of it (see register_page_cache).
 CACHED_ENDPOINTS = ("constituencies.home", "calls.results")
 MAX_ENTRIES = 2_000  # results pages of 577 calls in two languages, with room to spare
-MIN_GZIP_BYTES = 1_000
 
 
 @dataclass(frozen=True)
 class CachedPage:
-    body: bytes
-    gzipped: bytes | None
-    mimetype: str
-    etag: str
+    ready: prepared.Prepared  # the body, its gzipped copy and their headers
     stored_at: float
+
+    @property
+    def body(self) -> bytes:
+        return self.ready.body
 
 
 class PageCache:
@@ -61,8 +62,8 @@ class PageCache:
             return page
 
     def put(self, key: tuple, body: bytes, mimetype: str) -> CachedPage:
-        gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= MIN_GZIP_BYTES else None
-        page = CachedPage(body, gzipped, mimetype, hashlib.sha256(body).hexdigest()[:32], time.monotonic())
+        ready = prepared.prepare(body, mimetype, f"public, max-age={int(self.seconds)}", vary="Accept-Encoding, Cookie")
+        page = CachedPage(ready, time.monotonic())
         with self._lock:
             self._pages[key] = page
             self._pages.move_to_end(key)
@@ -87,34 +88,20 @@ def _cacheable_request() -> bool:
     )
 
 
-def _send(page: CachedPage, seconds: float) -> Response:
-    wants_gzip = page.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", "")
-    response = Response(page.gzipped if wants_gzip else page.body, mimetype=page.mimetype)
-    if wants_gzip:
-        response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding, Cookie"
-    response.set_etag(page.etag + ("-gz" if wants_gzip else ""))
-    response.cache_control.public = True
-    response.cache_control.max_age = int(seconds)
-    response.make_conditional(request)  # returns itself, typed as werkzeug's Response
-    return response
-
-
 def cached_page(view, cache: PageCache):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not _cacheable_request():
             return view(*args, **kwargs)
-        from flask_babel import get_locale
-
-        key = (request.endpoint, request.full_path, str(get_locale()))
+        # The language the page will be rendered in (flask_babel's get_locale() asks the same selector).
+        key = (request.endpoint, request.full_path, select_locale())
         page = cache.get(key)
         if page is None:
             response = current_app.make_response(view(*args, **kwargs))
             if response.status_code != 200 or "Set-Cookie" in response.headers or response.direct_passthrough:
                 return response
             page = cache.put(key, response.get_data(), response.mimetype)
-        return _send(page, cache.seconds)
+        return prepared.send(page.ready)
 
     return wrapper
 

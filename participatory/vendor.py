@@ -14,12 +14,14 @@ import hashlib
 import mimetypes
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, request
 from markupsafe import Markup
 
 from participatory.config import PROJECT_ROOT
+from participatory.prepared import Prepared, prepare, send
 
 bp = Blueprint("vendor", __name__)
 NODE_MODULES = PROJECT_ROOT / "node_modules"
@@ -34,10 +36,10 @@ HOUR = 3600
 @dataclass(frozen=True)
 class Asset:
     body: bytes
-    gzipped: bytes | None
     etag: str
-    mimetype: str
     mtime: float
+    versioned: Prepared  # asked for with its version (?v=): cached for a year
+    unversioned: Prepared  # asked for by its bare URL: cached for an hour
 
 
 class AssetCache:
@@ -58,12 +60,17 @@ class AssetCache:
                 return asset
         body = path.read_bytes()
         compress = path.suffix in COMPRESSIBLE and len(body) > 512
+        gzipped = gzip.compress(body, compresslevel=9, mtime=0) if compress else None
+        etag = hashlib.sha256(body).hexdigest()[:20]
+        mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         asset = Asset(
             body=body,
-            gzipped=gzip.compress(body, compresslevel=9, mtime=0) if compress else None,
-            etag=hashlib.sha256(body).hexdigest()[:20],
-            mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+            etag=etag,
             mtime=mtime,
+            versioned=prepare(
+                body, mimetype, f"public, max-age={YEAR}, immutable", gzipped=gzipped, compress=False, etag=etag
+            ),
+            unversioned=prepare(body, mimetype, f"public, max-age={HOUR}", gzipped=gzipped, compress=False, etag=etag),
         )
         with self._lock:
             self._assets[path] = asset
@@ -85,20 +92,7 @@ def send_asset(root: Path, filename: str) -> Response:
     asset = CACHE.get(path) if path else None
     if asset is None:
         abort(404)
-    versioned = request.args.get("v") == asset.etag[:10]
-    use_gzip = asset.gzipped is not None and "gzip" in request.accept_encodings
-    response = Response(asset.gzipped if use_gzip else asset.body, mimetype=asset.mimetype)
-    if use_gzip:
-        response.headers["Content-Encoding"] = "gzip"
-    if asset.gzipped is not None:
-        response.headers["Vary"] = "Accept-Encoding"
-    response.set_etag(asset.etag + ("-gz" if use_gzip else ""))
-    response.cache_control.public = True
-    response.cache_control.max_age = YEAR if versioned else HOUR
-    if versioned:
-        response.cache_control.immutable = True
-    response.make_conditional(request)  # 304 when the client's copy is current
-    return response
+    return send(asset.versioned if request.args.get("v") == asset.etag[:10] else asset.unversioned)
 
 
 def version_of(root: Path, filename: str) -> str | None:
@@ -120,11 +114,14 @@ CRITICAL_CSS = STATIC / "css" / "critical.css"
 def critical_css() -> tuple[str, str]:
     """The home page's inlined first-paint CSS and its CSP source ('sha256-…'), read once per version."""
     asset = CACHE.get(CRITICAL_CSS)
-    if asset is None:
-        return "", ""
-    text = asset.body.decode("utf-8")
-    digest = base64.b64encode(hashlib.sha256(asset.body).digest()).decode("ascii")
-    return text, f"'sha256-{digest}'"
+    return ("", "") if asset is None else _inline(asset.body)
+
+
+@lru_cache(maxsize=4)
+def _inline(body: bytes) -> tuple[str, str]:
+    # Every response's CSP names this hash: computed once per version of the file, not per response.
+    digest = base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+    return body.decode("utf-8"), f"'sha256-{digest}'"
 
 
 def register_assets(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from constituencies import geocoding, queries
 from constituencies.lookup import shared_index
 from constituencies.queries import shared_geojson
+from participatory import prepared
 from participatory.api.caching import cached_json, cached_response
 from participatory.extensions import db, limiter
 
@@ -52,19 +53,7 @@ def constituencies():
 
 @bp.get("/constituencies.geojson")
 def constituencies_geojson():
-    doc = shared_geojson(db.session)
-    if request.if_none_match.contains(doc.etag):
-        response = Response(status=304)
-    else:
-        gzip_ok = "gzip" in request.accept_encodings
-        response = Response(doc.gzipped if gzip_ok else doc.body, mimetype="application/geo+json")
-        if gzip_ok:
-            response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
-    response.set_etag(doc.etag)
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return response
+    return prepared.send(shared_geojson(db.session))
 
 
 def _coordinate(name: str, limit: float) -> float:

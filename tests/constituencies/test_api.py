@@ -70,10 +70,15 @@ def test_geojson_is_small_cached_and_complete(client):
     document = json.loads(gzip.decompress(response.data))
     assert document["type"] == "FeatureCollection" and len(document["features"]) == 566
     etag = response.headers["ETag"]
-    again = client.get("/api/v1/constituencies.geojson", headers={"If-None-Match": etag})
+    again = client.get("/api/v1/constituencies.geojson", headers={"If-None-Match": etag, "Accept-Encoding": "gzip"})
     assert again.status_code == 304 and again.data == b""
     plain = client.get("/api/v1/constituencies.geojson")
     assert "Content-Encoding" not in plain.headers and json.loads(plain.data) == document
+    # Each encoding has its own strong ETag: the gzipped copy's does not revalidate the plain body.
+    assert plain.headers["ETag"] != etag
+    assert client.get("/api/v1/constituencies.geojson", headers={"If-None-Match": etag}).status_code == 200
+    refused = client.get("/api/v1/constituencies.geojson", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
 
 
 @requires_shared
