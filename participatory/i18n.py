@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, has_request_context, redirect, request
-from flask_babel import format_decimal
+from flask_babel import format_decimal, gettext
 
 from participatory.text import forbidden_character
 
@@ -65,3 +65,9 @@ def decimal(value: float | None, places: int = 2) -> str:
     if value is None:
         return "—"
     return format_decimal(value, format="#,##0." + "0" * places) if places else format_decimal(round(value))
+
+
+@bp.app_template_filter("author")
+def author(public_name: str | None) -> str:
+    """The name an author shows, or "Participant" once they deleted their account (or never gave one)."""
+    return public_name or gettext("Participant")

@@ -57,7 +57,7 @@ def test_statuses_come_from_the_subclass_or_an_argument(error, status):
 def test_params_fill_the_message_and_a_code_without_message_shows_as_itself(app):
     with app.test_request_context("/"):
         assert "14 jours" in CallError("voting_too_short", days=14).message
-        assert AccountError("letter_code_wrong_tries_left", n=2).message.endswith("Il vous reste 2 essai(s).")
+        assert AccountError("letter_code_wrong_tries_left", n=2).message.endswith("Essais restants : 2.")
         # a param named like an argument of the error still reaches the message
         assert AccountError("unknown_constituency", code="99-99").message == "Circonscription inconnue : 99-99."
         assert CallError("no_such_code").message == "no_such_code"

@@ -118,3 +118,44 @@ def test_every_plural_has_its_french_entry():
         if isinstance(message, tuple)
     }
     assert plurals and plurals <= french, sorted(plurals - french)
+
+
+def test_no_page_writes_a_plural_with_parentheses():
+    """ "3 événement(s)" reads as a form, not a sentence: a count goes through ngettext, in every template
+    and every message of the code ("Prénom(s)", a label without a count, is fine)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    # A translatable string holding both a placeholder and a "(s)".
+    counted = re.compile(r"""_l?\(\s*(["'])(?=(?:(?!\1).)*%\()(?:(?!\1).)*?\w\(s\)(?:(?!\1).)*?\1""")
+    sources = [*(root / "templates").rglob("*.html"), *(root / "participatory").rglob("*.py")]
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sorted(sources)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if counted.search(line)
+    ]
+    assert not found, found
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "expected"),
+    [
+        ("fr", 0, "0 événement"),
+        ("fr", 1, "1 événement"),
+        ("fr", 2, "2 événements"),
+        ("fr", 12345, "12 345 événements"),
+        ("en", 0, "0 events"),
+        ("en", 1, "1 event"),
+        ("en", 12345, "12,345 events"),
+    ],
+)
+def test_counts_are_plural_by_the_language_s_rule_and_formatted(app, language, count, expected):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale(language):
+        text = render_template_string(
+            '{{ ngettext("%(num)s événement", "%(num)s événements", n, num=n|number) }}', n=count
+        )
+    assert text.replace("\u202f", " ").replace("\xa0", " ") == expected

@@ -115,7 +115,7 @@ MESSAGES = {
     "unknown_file_format": _l("Format de fichier inconnu."),
     "letter_code_malformed": _l("Un code est fait de 10 lettres et chiffres, par exemple ABCDE-23456."),
     "letter_code_wrong": _l("Ce code n'est pas le bon."),
-    "letter_code_wrong_tries_left": _l("Ce code n'est pas le bon. Il vous reste %(n)d essai(s)."),
+    "letter_code_wrong_tries_left": _l("Ce code n'est pas le bon. Essais restants : %(n)d."),
     "letter_code_wrong_locked": _l("Ce code n'est pas le bon. Le courrier est bloqué : demandez-en un nouveau."),
     # services.roles
     "no_account_for_email": _l("Aucun compte n'a l'adresse %(email)s."),

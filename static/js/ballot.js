@@ -26,7 +26,7 @@
     let message = form.dataset.msgOk;
     if (over) message = form.dataset.msgOver;
     else if (max !== null && chosen.length > max) message = form.dataset.msgTooMany;
-    else if (chosen.length < min) message = form.dataset.msgTooFew.replace("{n}", String(min - chosen.length));
+    else if (chosen.length < min) message = PBCount(form, "msgTooFew", min - chosen.length);
     status.textContent = message;
     status.classList.toggle("text-danger", message !== form.dataset.msgOk);
     // Projects that no longer fit are flagged, not disabled: the voter may swap choices freely.

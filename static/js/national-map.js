@@ -149,7 +149,7 @@
       }
       results.append(li);
     });
-    count.textContent = count.dataset.msgCount.replace("{n}", String(data.count));
+    count.textContent = PBCount(count, "msgCount", data.count);
     results.hidden = false;
     list.hidden = true;
     Object.entries(layers).forEach(([code, layer]) => layer.setStyle(styleOf(code)));

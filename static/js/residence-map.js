@@ -85,7 +85,7 @@
       choices.append(li);
     });
     choices.hidden = placeable.length === 0;
-    count.textContent = count.dataset.msgCount.replace("{n}", String(placeable.length));
+    count.textContent = PBCount(count, "msgCount", placeable.length);
   }
   function runSearch() {
     const q = search.value.trim();

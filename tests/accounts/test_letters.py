@@ -209,6 +209,7 @@ def test_the_team_can_reject_a_request_and_its_address_is_erased(app):
         ).status_code
         == 302
     )
+    assert "1 demande refusée ; son adresse est effacée." in text(team.get("/gestion/courriers/33-04"))
     letter = _letter(app)
     assert letter.status == LETTER_REJECTED and letter.street is None and letter.code_hash is None
     assert 'id="letter-rejected"' in text(client.get("/compte/verification"))

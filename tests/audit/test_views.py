@@ -7,6 +7,7 @@ per-context user cache never carries one request's user into the next.
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from participatory.accounts.rules import ADMIN, AUDITOR
@@ -79,12 +80,12 @@ def test_filters_by_action_object_and_date(app, now):
     users = _setup(app, now, events=6)
     client = _client(app, users["auditor"])
     page = client.get("/audit/?action=ballot.cast").get_data(as_text=True)
-    assert "3 événement(s)" in page
+    assert "3 événements" in page
     page = client.get("/audit/?object_type=call&object_id=0").get_data(as_text=True)
-    assert "2 événement(s)" in page
+    assert "2 événements" in page
     day = (now + timedelta(hours=5)).date().isoformat()
     page = client.get(f"/audit/?since={day}&until={day}").get_data(as_text=True)
-    assert "événement(s)" in page
+    assert re.search(r'role="status">\d+ événements?</p>', page)
 
 
 def test_bad_filters_are_refused_with_400(app, now):

@@ -36,7 +36,7 @@ def test_the_home_page_search_reads_natural_queries(app, live_server, page):
     box.press_sequentially("bègles")  # accents and case do not matter; the server reads the query
     page.wait_for_selector("#search-form[data-ready='yes']")
     assert results.all_inner_texts() == ["Gironde – 3e circonscription\ncommune : Bègles"]
-    assert page.locator("#search-count").inner_text() == "1 circonscription(s) trouvée(s) sur 577"
+    assert page.locator("#search-count").inner_text() == "1 circonscription trouvée sur 577"
 
     box.fill("")
     box.press_sequentially("gironde 4e")
@@ -44,7 +44,7 @@ def test_the_home_page_search_reads_natural_queries(app, live_server, page):
     assert results.all_inner_texts() == ["Gironde – 4e circonscription"]
 
     box.fill("Perpignan")  # a commune split between three constituencies: all three, and what to do
-    page.locator("#search-count").filter(has_text="3 circonscription(s)").wait_for()
+    page.locator("#search-count").filter(has_text="3 circonscriptions trouvées sur 577").wait_for()
     page.wait_for_selector("#search-form[data-ready='yes']")
     assert all("cherchez votre adresse" in t for t in results.all_inner_texts())
     # The keyboard reaches the results: Tab to the first one, Enter opens that constituency.
@@ -61,7 +61,7 @@ def test_the_residence_page_works_without_the_map(app, live_server, page):
     page.goto(f"{live_server.url}/compte/residence")
     page.get_by_label("Sans la carte : cherchez votre circonscription").focus()
     page.keyboard.type("33-02")
-    page.locator("#residence-search-count").filter(has_text="1 circonscription(s) trouvée(s)").wait_for()
+    page.locator("#residence-search-count").filter(has_text="1 circonscription trouvée").wait_for()
     tab_to(page, "#residence-choices button")
     page.keyboard.press("Enter")
     page.locator("#point-status").filter(has_text="Ce point est dans : Gironde – 2e circonscription").wait_for()
@@ -91,6 +91,7 @@ def test_the_ballot_works_with_the_keyboard_alone(app, live_server, page):
     used = page.locator("#budget-used")
     status = page.locator("#ballot-status")
     boxes = "#ballot-form input[name=projects]"
+    assert status.inner_text() == "Choisissez encore au moins 1 projet."  # a count in a sentence: singular
 
     tab_to(page, boxes)  # the first project
     page.keyboard.press("Space")

@@ -160,7 +160,7 @@ def test_the_api_answers_small_lists(client):
 
 def test_the_home_page_searches_without_javascript(client):
     html = client.get("/", query_string={"q": "gironde 4e"}).get_data(as_text=True)
-    assert "1 circonscription(s) trouvée(s) sur 577" in html
+    assert "1 circonscription trouvée sur 577" in html
     assert 'href="/circonscriptions/33-04"' in html
     html = client.get("/", query_string={"q": "Perpignan"}).get_data(as_text=True)
     assert html.count("— commune partagée entre plusieurs circonscriptions") == 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -79,7 +79,15 @@ def letters_page(code: str):
         return refused(error, "accounts/letters.html", form=form, **_context(constituency))
     if form.action.data == REJECT:
         db.session.commit()
-        flash(_("%(n)d demande(s) refusée(s) ; les adresses sont effacées.", n=count), "info")
+        flash(
+            ngettext(
+                "%(refused)s demande refusée ; son adresse est effacée.",
+                "%(refused)s demandes refusées ; leurs adresses sont effacées.",
+                count,
+                refused=format_decimal(count),
+            ),
+            "info",
+        )
         return redirect(url_for("accounts.letters_page", code=code))
     context = printing.LetterContext(
         constituency_name=constituency.name,
