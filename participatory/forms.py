@@ -14,12 +14,15 @@ Decimal NaN raises) or a service turns them into cents.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DecimalField, FloatField, PasswordField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from participatory.text import text_problem
@@ -110,3 +113,9 @@ class FiniteFloatField(FloatField):
             self.data = None
             raise ValueError(str(NOT_A_NUMBER))
         self.data = value
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """A select's or radio group's (value, label) pairs as the SelectChoice WTForms expects (raw tuples are
+    deprecated, and go in WTForms 3.4)."""
+    return [SelectChoice(value, label) for value, label in pairs]

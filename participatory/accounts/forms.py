@@ -18,7 +18,6 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Optional, StopValidation
 
 from participatory.accounts.errors import ROLE_LABELS, message
@@ -36,7 +35,7 @@ from participatory.accounts.rules import (
     password_problem,
     text_problem,
 )
-from participatory.forms import Form
+from participatory.forms import Form, options
 from participatory.routing import MAX_ID
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -286,7 +285,7 @@ class EmptyForm(Form):
 class GrantForm(Form):
     role = SelectField(
         _l("Rôle"),
-        choices=[SelectChoice(r, ROLE_LABELS[r]) for r in GRANTABLE_ROLES],
+        choices=options((r, ROLE_LABELS[r]) for r in GRANTABLE_ROLES),
         validators=[DataRequired(REQUIRED)],
     )
     constituency = StringField(
@@ -357,7 +356,7 @@ class LetterBatchForm(Form):
     )
     file_format = SelectField(
         _l("Fichier"),
-        choices=[SelectChoice("pdf", _l("PDF à imprimer")), SelectChoice("csv", _l("CSV pour publipostage"))],
+        choices=options([("pdf", _l("PDF à imprimer")), ("csv", _l("CSV pour publipostage"))]),
         default=LETTER_FORMATS[0],
     )
     action = HiddenField()  # set by the button pressed (generate or reject), never rendered as a field

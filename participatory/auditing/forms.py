@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
-from participatory.forms import Form
+from participatory.forms import Form, options
 
 # What each action of the log means, for people; an action missing here shows its code.
 ACTION_LABELS = {
@@ -91,5 +91,5 @@ class AuditFilterForm(Form):
 
     def set_choices(self, actions: list[str], object_types: list[str]) -> None:
         everything = ("", _l("Toutes"))
-        self.action.choices = [everything, *((a, action_label(a)) for a in actions)]
-        self.object_type.choices = [everything, *((t, t) for t in object_types)]
+        self.action.choices = options([everything, *((a, action_label(a)) for a in actions)])
+        self.object_type.choices = options([everything, *((t, t) for t in object_types)])

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from participatory.accounts import franceconnect
 from participatory.accounts.rules import IDENTITY_VERIFIED, VERIFICATION_LEVELS
 from participatory.calls import rules
-from participatory.forms import MAX_EUROS, FiniteDecimalField, FiniteFloatField, Form
+from participatory.forms import MAX_EUROS, FiniteDecimalField, FiniteFloatField, Form, options
 
 PARIS = ZoneInfo("Europe/Paris")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -125,10 +125,10 @@ class CallForm(Form):
         validators=[Optional(), NumberRange(min=1, max=1000)],
     )
     knapsack = BooleanField(_l("Le total d'un bulletin ne peut pas dépasser le budget"), default=True)
-    rule = SelectField(_l("Règle de dépouillement"), choices=list(RULE_LABELS.items()), default=rules.DEFAULT_RULE)
+    rule = SelectField(_l("Règle de dépouillement"), choices=options(RULE_LABELS.items()), default=rules.DEFAULT_RULE)
     verification_level = SelectField(
         _l("Vérification exigée pour voter"),
-        choices=[(level, LEVEL_LABELS[level]) for level in VERIFICATION_LEVELS],
+        choices=options((level, LEVEL_LABELS[level]) for level in VERIFICATION_LEVELS),
         default="residence",
     )
 
@@ -144,7 +144,7 @@ class CallForm(Form):
         # that already requires it keeps it).
         if not franceconnect.enabled() and getattr(kwargs.get("obj"), "verification_level", None) != IDENTITY_VERIFIED:
             self.verification_level.choices = [
-                choice for choice in self.verification_level.choices if choice[0] != IDENTITY_VERIFIED
+                choice for choice in self.verification_level.choices if choice.value != IDENTITY_VERIFIED
             ]
 
 
@@ -152,7 +152,7 @@ class ProposalForm(Form):
     title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=120)])
     summary = StringField(_l("Résumé"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=20000)])
-    category = SelectField(_l("Catégorie"), choices=list(CATEGORY_LABELS.items()))
+    category = SelectField(_l("Catégorie"), choices=options(CATEGORY_LABELS.items()))
     estimated_cost = FiniteDecimalField(
         _l("Coût estimé (€)"), validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_EUROS)], **MONEY
     )
@@ -162,7 +162,7 @@ class ProposalForm(Form):
 
 
 class ReviewForm(Form):
-    decision = RadioField(_l("Décision"), choices=list(DECISION_LABELS.items()), validators=[InputRequired()])
+    decision = RadioField(_l("Décision"), choices=options(DECISION_LABELS.items()), validators=[InputRequired()])
     final_cost = FiniteDecimalField(
         _l("Coût final (€)"), validators=[Optional(), NumberRange(min=Decimal("0.01"), max=MAX_EUROS)], **MONEY
     )
@@ -174,7 +174,7 @@ class ReasonForm(Form):
 
 
 class ImplementationForm(Form):
-    status = SelectField(_l("Statut"), choices=list(STATUS_LABELS.items()))
+    status = SelectField(_l("Statut"), choices=options(STATUS_LABELS.items()))
     happened_on = DateField(_l("Date"), validators=[InputRequired()])
     note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
 

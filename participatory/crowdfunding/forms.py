@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -32,13 +33,13 @@ from wtforms.validators import (
 from participatory.accounts.abroad import country_name, sorted_by_name
 from participatory.crowdfunding import rules
 from participatory.crowdfunding.rules import campaign_account as account_rules
-from participatory.forms import FiniteDecimalField, Form
+from participatory.forms import FiniteDecimalField, Form, options
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list[SelectChoice]:
     """Every ISO 3166-1 country, named in the page's language and sorted by that name; France first."""
     others = sorted_by_name((c.alpha_2 for c in pycountry.countries if c.alpha_2 != "FR"), str(get_locale()))
-    return [("FR", country_name("FR", str(get_locale())))] + others
+    return options([("FR", country_name("FR", str(get_locale()))), *others])
 
 
 class ElectionForm(Form):
@@ -67,10 +68,12 @@ class ApplicationForm(Form):
     party_label = StringField(_l("Étiquette politique"), validators=[DataRequired(), Length(max=120)])
     agent_kind = RadioField(
         _l("Le candidat recueille les fonds par"),
-        choices=[
-            ("mandataire", _l("un mandataire financier (personne physique)")),
-            ("association", _l("une association de financement électorale")),
-        ],
+        choices=options(
+            [
+                ("mandataire", _l("un mandataire financier (personne physique)")),
+                ("association", _l("une association de financement électorale")),
+            ]
+        ),
         default="mandataire",
         validators=[InputRequired()],
     )
@@ -84,7 +87,9 @@ class ApplicationForm(Form):
 
 class DecisionForm(Form):
     decision = SelectField(
-        _l("Décision"), choices=[("approve", _l("Valider")), ("reject", _l("Refuser"))], validators=[InputRequired()]
+        _l("Décision"),
+        choices=options([("approve", _l("Valider")), ("reject", _l("Refuser"))]),
+        validators=[InputRequired()],
     )
 
 
@@ -97,10 +102,9 @@ class AccountForm(Form):
 class RefundForm(Form):
     reason = SelectField(
         _l("Motif"),
-        choices=[
-            ("donor_request", _l("Demande du donateur")),
-            ("cap_exceeded", _l("Plafond de 4 600 € dépassé")),
-        ],
+        choices=options(
+            [("donor_request", _l("Demande du donateur")), ("cap_exceeded", _l("Plafond de 4 600 € dépassé"))]
+        ),
         validators=[InputRequired()],
     )
 
@@ -109,7 +113,7 @@ class LegalTextForm(Form):
     body = TextAreaField(_l("Texte"), validators=[DataRequired(), Length(max=20000)])
 
 
-PRESETS = [(str(c), f"{c // 100} €") for c in rules.PRESET_AMOUNTS_CENTS] + [("other", _l("Autre montant"))]
+PRESETS = options([(str(c), f"{c // 100} €") for c in rules.PRESET_AMOUNTS_CENTS] + [("other", _l("Autre montant"))])
 
 
 class DonationForm(Form):
@@ -131,10 +135,9 @@ class DonationForm(Form):
     country = SelectField(_l("Pays"), default="FR", validators=[DataRequired()])
     eligibility = RadioField(
         _l("Je peux donner car"),
-        choices=[
-            ("nationality", _l("je suis de nationalité française")),
-            ("residence", _l("je réside en France")),
-        ],
+        choices=options(
+            [("nationality", _l("je suis de nationalité française")), ("residence", _l("je réside en France"))]
+        ),
         validators=[InputRequired()],
     )
     natural_person = BooleanField(
@@ -184,8 +187,8 @@ def category_label(code: str) -> str:
     return label((item.fr, item.en))
 
 
-def _choices(kind: str) -> list[tuple[str, str]]:
-    return [(c.code, category_label(c.code)) for c in account_rules.hand_categories(kind)]
+def _choices(kind: str) -> list[SelectChoice]:
+    return options((c.code, category_label(c.code)) for c in account_rules.hand_categories(kind))
 
 
 AMOUNT = [
@@ -225,8 +228,9 @@ class ReceiptForm(ExpenseForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.category.choices = _choices(account_rules.RECEIPT)
-        self.origin.choices = [(o, label(account_rules.ORIGIN_LABELS[o])) for o in account_rules.ORIGINS]
-        self.means.choices = [("", "—")] + [(m, label(account_rules.MEANS_LABELS[m])) for m in account_rules.MEANS]
+        self.origin.choices = options((o, label(account_rules.ORIGIN_LABELS[o])) for o in account_rules.ORIGINS)
+        means = ((m, label(account_rules.MEANS_LABELS[m])) for m in account_rules.MEANS)
+        self.means.choices = options([("", "—"), *means])
         self.donor_country.choices = country_choices()
 
 
@@ -249,7 +253,7 @@ class CnccfpDecisionForm(Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.decision.choices = [(d, label(account_rules.STATE_LABELS[d])) for d in account_rules.DECISIONS]
+        self.decision.choices = options((d, label(account_rules.STATE_LABELS[d])) for d in account_rules.DECISIONS)
 
     def refund_cents(self) -> int | None:
         return None if self.refund.data is None else int((self.refund.data * 100).to_integral_value())

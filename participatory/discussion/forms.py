@@ -8,7 +8,7 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from participatory.discussion import rules
-from participatory.forms import Form
+from participatory.forms import Form, options
 
 DELIVERY_LABELS = {
     rules.SITE: _l("Sur le site seulement"),
@@ -73,6 +73,6 @@ class ActionForm(Form):
 class PreferencesForm(Form):
     delivery = RadioField(
         _l("Comment être prévenu"),
-        choices=[(key, label) for key, label in DELIVERY_LABELS.items()],
+        choices=options(DELIVERY_LABELS.items()),
         validators=[DataRequired()],
     )

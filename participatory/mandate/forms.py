@@ -10,7 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from participatory.forms import Form
+from participatory.forms import Form, options
 from participatory.mandate import rules
 from participatory.mandate.errors import MESSAGES
 
@@ -113,7 +113,7 @@ class AmendmentForm(Form):
 
 
 class AnswerForm(Form):
-    status = SelectField(_l("Statut"), choices=list(STATUS_LABELS.items()))
+    status = SelectField(_l("Statut"), choices=options(STATUS_LABELS.items()))
     merged_into = IntegerField(_l("Fusionné avec l'amendement n°"), validators=[Optional(), NumberRange(1, 2**31 - 1)])
     reason = TextAreaField(_l("Motif (public)"), validators=[Length(max=5000)])
 

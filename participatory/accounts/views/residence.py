@@ -6,7 +6,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from constituencies import queries
 from constituencies.lookup import shared_index
@@ -21,15 +20,14 @@ from participatory.accounts.rules import VERIFICATION_LEVELS
 from participatory.accounts.services import letters, residence
 from participatory.accounts.views import bp, show
 from participatory.extensions import db
+from participatory.forms import options
 from participatory.i18n import safe_next
 from participatory.pages import refused
 
 
 def _residence_form() -> ResidenceForm:
     form = ResidenceForm()
-    form.country.choices = [SelectChoice("", _("— Choisissez un pays —"))] + [
-        SelectChoice(code, name) for code, name in country_choices(str(get_locale()))
-    ]
+    form.country.choices = options([("", _("— Choisissez un pays —")), *country_choices(str(get_locale()))])
     return form
 
 
