@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from participatory import clock
 from participatory.crowdfunding import rules as cf_rules
@@ -105,8 +106,7 @@ def test_the_mandataire_files_the_account_and_anyone_reads_it(app, live_server, 
     check(page, "campaign account (draft)", "mandataire")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Marquer le compte déposé").click()
-    page.wait_for_load_state()
-    assert "Compte marqué déposé" in page.content()
+    expect(page.locator("body")).to_contain_text("Compte marqué déposé")
     page.goto(f"{live_server.url}/candidats/{candidacy_id}")
     page.get_by_role("link", name="Voir le compte de campagne déposé").click()
     page.wait_for_url("**/compte-de-campagne")
