@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -44,9 +45,12 @@ class CachedPage:
 class PageCache:
     """A small LRU of rendered pages with a time-to-live; thread-safe (gunicorn gthread workers)."""
 
-    def __init__(self, seconds: float, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(
+        self, seconds: float, max_entries: int = MAX_ENTRIES, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.seconds = seconds
         self.max_entries = max_entries
+        self._monotonic = monotonic  # an elapsed-time clock, not the date: participatory.clock is not it
         self._pages: OrderedDict[tuple, CachedPage] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -55,7 +59,7 @@ class PageCache:
             page = self._pages.get(key)
             if page is None:
                 return None
-            if time.monotonic() - page.stored_at >= self.seconds:
+            if self._monotonic() - page.stored_at >= self.seconds:
                 del self._pages[key]
                 return None
             self._pages.move_to_end(key)
@@ -63,7 +67,7 @@ class PageCache:
 
     def put(self, key: tuple, body: bytes, mimetype: str) -> CachedPage:
         ready = prepared.prepare(body, mimetype, f"public, max-age={int(self.seconds)}", vary="Accept-Encoding, Cookie")
-        page = CachedPage(ready, time.monotonic())
+        page = CachedPage(ready, self._monotonic())
         with self._lock:
             self._pages[key] = page
             self._pages.move_to_end(key)
