@@ -19,6 +19,11 @@ Demo data
     password: nobody can sign in as a demo voter, except the few sign-ins of sign_ins.py (one per role,
     with a printed password, when DEMO_ACCOUNTS_ALLOWED). Demo calls are those created by a demo
     MP; the demo election is named DEMO_ELECTION_NAME. `has_demo_data` looks for both.
+
+Reset
+    `--reset` removes the demo's calls, campaigns and accounts, and with them what testers did with the
+    demo sign-ins: the demo MP's meetings and consultations (with their comments and amendments), and
+    every row pointing at a removed row, removed or detached as its foreign key says (`_remove`).
 """
 
 from __future__ import annotations
@@ -28,24 +33,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import ColumnElement, Table, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from constituencies.models import Constituency
 from participatory.accounts import voter_keys
-from participatory.accounts.models import AccountToken, ResidenceLetter, RoleGrant, User, UserSession
+from participatory.accounts.models import RoleGrant, User
 from participatory.accounts.rules import CANDIDATE, FINANCIAL_AGENT, MP
-from participatory.audit.models import PublishedFile
 from participatory.audit.services import SYSTEM, record
 from participatory.calls import rules as call_rules
 from participatory.calls.models import (
     Ballot,
     BallotItem,
     Call,
-    CallResult,
-    ImplementationUpdate,
     Proposal,
-    ProposalReport,
 )
 from participatory.calls.services.calls import CallSettings, create_call
 from participatory.calls.services.implementation import post_update
@@ -56,8 +57,11 @@ from participatory.crowdfunding.services.campaigns import create_election
 from participatory.demo import builders, bulk, rules
 from participatory.demo import vocabulary as words
 from participatory.demo.places import sample_points
+from participatory.extensions import Model
+from participatory.mandate.models import Consultation, Meeting
 
 DEMO_ELECTION_NAME = "Élections législatives (démonstration)"
+MAX_DEPENDENT_DEPTH = 12  # rows pointing at rows pointing at a demo row…: far more levels than the models have
 Progress = Callable[[int], None]
 
 
@@ -595,7 +599,6 @@ def reset(session: Session, now: datetime) -> dict[str, int]:
     """Remove every demo row (see the module docstring); the audit log keeps its events, plus `demo.reset`."""
     users = _demo_users()
     calls = select(Call.id).where(Call.created_by_id.in_(users))
-    proposals = select(Proposal.id).where(Proposal.call_id.in_(calls))
     ballots = select(Ballot.id).where(Ballot.call_id.in_(calls))
     candidacies = select(Candidacy.id).where(Candidacy.user_id.in_(users))
     donations = select(Donation.id).where(Donation.candidacy_id.in_(candidacies))
@@ -605,28 +608,45 @@ def reset(session: Session, now: datetime) -> dict[str, int]:
         "ballots": session.scalar(select(func.count()).select_from(ballots.subquery())) or 0,
         "users": session.scalar(select(func.count()).select_from(users.subquery())) or 0,
     }
-    for statement in (
-        delete(BallotItem).where(BallotItem.ballot_id.in_(ballots)),
-        delete(Ballot).where(Ballot.call_id.in_(calls)),
-        delete(ImplementationUpdate).where(ImplementationUpdate.proposal_id.in_(proposals)),
-        delete(ProposalReport).where(ProposalReport.proposal_id.in_(proposals)),
-        delete(PublishedFile).where(PublishedFile.call_id.in_(calls)),
-        delete(CallResult).where(CallResult.call_id.in_(calls)),
-        delete(Proposal).where(Proposal.call_id.in_(calls)),
-        delete(Call).where(Call.id.in_(calls)),
-        delete(StripeEvent).where(StripeEvent.donation_id.in_(donations)),
-        delete(Donation).where(Donation.candidacy_id.in_(candidacies)),
-        delete(ConnectAccount).where(ConnectAccount.candidacy_id.in_(candidacies)),
-        delete(Candidacy).where(Candidacy.id.in_(candidacies)),
-        delete(DonorCap).where(DonorCap.election_id.in_(elections)),
-        delete(Election).where(Election.id.in_(elections), ~exists().where(Candidacy.election_id == Election.id)),
-        delete(RoleGrant).where(RoleGrant.user_id.in_(users)),
-        delete(AccountToken).where(AccountToken.user_id.in_(users)),
-        delete(UserSession).where(UserSession.user_id.in_(users)),  # the demo's sign-ins were used
-        delete(ResidenceLetter).where(ResidenceLetter.user_id.in_(users)),
-        delete(User).where(User.id.in_(users)),
+    # The roots of the demo; `_remove` takes what points at them (proposals, results, donations, grants,
+    # sessions…) through the models' foreign keys. Ballots go first, in two plain statements: the bulk of
+    # the rows. A demo donation's Stripe events go too (their key may be empty, so they would stay).
+    # Meetings and consultations are what a tester published as the demo MP: their author link would only
+    # be emptied.
+    for model, doomed in (
+        (BallotItem, BallotItem.ballot_id.in_(ballots)),
+        (Ballot, Ballot.call_id.in_(calls)),
+        (StripeEvent, StripeEvent.donation_id.in_(donations)),
+        (Call, Call.id.in_(calls)),
+        (Candidacy, Candidacy.id.in_(candidacies)),
+        (Election, Election.id.in_(elections) & ~exists().where(Candidacy.election_id == Election.id)),
+        (Meeting, Meeting.mp_id.in_(users)),
+        (Consultation, Consultation.created_by_id.in_(users)),
+        (User, User.id.in_(users)),
     ):
-        session.execute(statement.execution_options(synchronize_session=False))
+        _remove(session, model.__table__, doomed)
     session.expire_all()  # objects of deleted rows must not be used again
     record(session, now=now, actor=SYSTEM, action="demo.reset", object_type="demo", object_id="demo", details=counts)
     return counts
+
+
+def _remove(session: Session, table: Table, doomed: ColumnElement[bool], depth: int = 0) -> None:
+    """Delete `table`'s rows matching `doomed`, and first what points at them through a foreign key, as the
+    key says (ON DELETE CASCADE: removed, SET NULL: detached) or, without an action, detached when the column
+    may be empty (a legal text the demo admin edited keeps its text) and else removed with its own dependents
+    (a campaign account the demo agent filed, its entries and attachments). Done here rather than left to the
+    database: SQLite, the embedded default, does not enforce foreign keys, and PostgreSQL would refuse the
+    rows without an action. Derived from the models, so a table added later is covered without a line here."""
+    if depth > MAX_DEPENDENT_DEPTH:
+        raise DemoError(f"the demo's rows are referenced too deeply ({table.name}): reset stopped, nothing removed")
+    for child in Model.metadata.sorted_tables:
+        for key in child.foreign_keys:
+            if key.column.table is not table or child is table:
+                continue
+            column = key.parent
+            pointed = column.in_(select(table.c[key.column.name]).where(doomed))
+            if key.ondelete == "SET NULL" or (key.ondelete != "CASCADE" and column.nullable):
+                session.execute(update(child).where(pointed).values({column.name: None}))
+            else:
+                _remove(session, child, pointed, depth + 1)
+    session.execute(delete(table).where(doomed).execution_options(synchronize_session=False))

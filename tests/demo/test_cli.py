@@ -92,3 +92,55 @@ def test_sign_ins_are_refused_in_production_unless_allowed(app, monkeypatch, env
         assert invoke(app, "--calls", "5", "--voters-per-call", "1", "--no-sign-ins").exit_code == 0
     else:
         assert result.exit_code == 0 and "Sign in as" in result.output
+
+
+def test_reset_after_testers_used_the_demo_sign_ins(app):
+    """What a tester does with the printed sign-ins (the MP's agenda and consultation, the resident's comment,
+    report and amendment, the admin's legal text) must not stop `--reset`, which removes the demo's own
+    content and leaves no row pointing at a removed account, whatever the database (PostgreSQL checks the
+    foreign keys, SQLite here does not: the orphan count below is checked on both)."""
+    from participatory import clock
+    from participatory.crowdfunding.models import LegalText
+    from participatory.mandate.models import BillComment, Consultation, Meeting
+    from participatory.mandate.services import amendments
+    from tests.mandate import builders
+
+    result = invoke(app, "--calls", "5", "--voters-per-call", "2", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    lines = result.output.split("Sign in as", 1)[1].splitlines()[1:]
+    emails = {line.split()[0]: line.split()[1] for line in lines if line.strip()}
+    with app.app_context():
+        session, now = db.session, clock.now()
+        mp, resident, admin = (
+            session.scalar(select(User).where(User.email == emails[role])) for role in ("mp", "resident", "admin")
+        )
+        code = mp.mp_constituencies()[0]
+        resident.display_name = "Résidente"
+        builders.meeting(session, now, mp, code)
+        consultation = builders.consultation(session, now, mp, code)
+        paragraph = builders.first_paragraph(consultation)
+        comment = amendments.post_comment(session, resident, now, paragraph, "Résidente", "Et l'alinéa 2 ?")
+        amendments.report_comment(session, mp, now, comment)  # a report: its reporter has no ON DELETE action
+        amended = builders.amendment(session, now, resident, consultation)
+        amendments.support_amendment(session, mp, now, amended)
+        session.merge(LegalText(key="demo-notice", body="Mentions", updated_at=now, updated_by_id=admin.id))
+        other = "75-01" if code != "75-01" else "75-02"  # one MP per constituency
+        kept = builders.meeting(session, now, builders.user(session, now, "real-mp", other, ("mp", other)), other)
+        session.commit()
+        kept_id = kept.id
+        session.remove()
+
+    replaced = invoke(app, "--calls", "5", "--voters-per-call", "2", "--reset", "--no-sign-ins")
+    assert replaced.exit_code == 0, replaced.output
+    with app.app_context():
+        session = db.session
+        assert session.scalar(select(func.count()).select_from(Consultation)) == 0  # the demo MP's, removed
+        assert session.scalar(select(func.count()).select_from(BillComment)) == 0
+        assert [m.id for m in session.scalars(select(Meeting))] == [kept_id]  # a real MP's meeting stays
+        assert session.get(LegalText, "demo-notice").updated_by_id is None  # the text stays, its editor is gone
+        for table in db.metadata.sorted_tables:  # no row points at a removed one, through any foreign key
+            for key in table.foreign_keys:
+                present = select(key.column)
+                dangling = select(func.count()).where(key.parent.is_not(None), key.parent.not_in(present))
+                assert session.scalar(dangling.select_from(table)) == 0, f"{table.name}.{key.parent.name}"
+        session.remove()
