@@ -35,11 +35,17 @@ HOUR = 3600
 
 @dataclass(frozen=True)
 class Asset:
-    body: bytes
-    etag: str
     mtime: float
     versioned: Prepared  # asked for with its version (?v=): cached for a year
-    unversioned: Prepared  # asked for by its bare URL: cached for an hour
+    unversioned: Prepared  # asked for by its bare URL: cached for an hour (same body and ETag)
+
+    @property
+    def body(self) -> bytes:
+        return self.versioned.body
+
+    @property
+    def etag(self) -> str:
+        return self.versioned.etag
 
 
 class AssetCache:
@@ -64,8 +70,6 @@ class AssetCache:
         etag = hashlib.sha256(body).hexdigest()[:20]
         mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         asset = Asset(
-            body=body,
-            etag=etag,
             mtime=mtime,
             versioned=prepare(
                 body, mimetype, f"public, max-age={YEAR}, immutable", gzipped=gzipped, compress=False, etag=etag

@@ -638,7 +638,7 @@ def _remove(session: Session, table: Table, doomed: ColumnElement[bool], depth: 
     database: SQLite, the embedded default, does not enforce foreign keys, and PostgreSQL would refuse the
     rows without an action. Derived from the models, so a table added later is covered without a line here."""
     if depth > MAX_DEPENDENT_DEPTH:
-        raise DemoError(f"the demo's rows are referenced too deeply ({table.name}): reset stopped, nothing removed")
+        raise DemoError(f"the demo's rows are referenced too deeply ({table.name}): reset stopped")
     for child in Model.metadata.sorted_tables:
         for key in child.foreign_keys:
             if key.column.table is not table or child is table:

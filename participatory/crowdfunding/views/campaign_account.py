@@ -53,14 +53,15 @@ def _page(candidacy: Candidacy, receipt_form=None, expense_form=None, status: in
     context = campaign_context(candidacy)
     start, end = services.period(candidacy)
     owner = campaigns.agent_ids(candidacy)
+    missing = {e.id for e in services.missing_proofs(view.account)}
     return render_template(
         "crowdfunding/account/manage.html",
         **context,
         view=view,
         period=(start, end),
-        missing={e.id for e in services.missing_proofs(view.account)},
+        missing=missing,
         reversed_ids={e.reverses_id for e in (view.account.entries if view.account else []) if e.reverses_id},
-        filing_problems=rules.filing_problems(view.totals, len(services.missing_proofs(view.account)), view.state),
+        filing_problems=rules.filing_problems(view.totals, len(missing), view.state),
         over_ceiling_cents=rules.ceiling_excess_cents(view.totals, _ceiling_cents(context)),
         platform=services.platform_donations(db.session, candidacy),
         receipt_form=receipt_form or forms.ReceiptForm(),
