@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Row, bindparam, delete, func, insert, literal_column, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, TextClause, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,23 +77,25 @@ _CLEAR_ITEMS = delete(BallotItem).where(BallotItem.ballot_id == bindparam("ballo
 _ADD_ITEMS = insert(BallotItem)
 
 
+_UPSERT_COLUMNS = ("call_id", "voter_id", "voter_key", "public_id", "receipt_hash", "created_at", "updated_at")
+
+
 @cache
-def _upsert(dialect: str):
+def _upsert(dialect: str) -> TextClause:
     """Insert the ballot, or replace the receipt of the one (call, voter key) has and bind it to the
     account voting now (the same person's new account, after a deletion). PostgreSQL also says in the
-    same statement whether the row is new (xmax = 0); SQLite, which serialises writers, is asked first."""
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Ballot)
-    statement = statement.on_conflict_do_update(
-        index_elements=["call_id", "voter_key"],
-        set_={
-            "voter_id": statement.excluded.voter_id,
-            "receipt_hash": statement.excluded.receipt_hash,
-            "updated_at": statement.excluded.updated_at,
-        },
-    )
-    if dialect == "postgresql":
-        return statement.returning(Ballot.id, literal_column("xmax = 0"))
-    return statement.returning(Ballot.id)
+    same statement whether the row is new (xmax = 0); SQLite, which serialises writers, is asked first.
+
+    Written as text: SQLAlchemy compiles its dialects' INSERT … ON CONFLICT anew at every execution (they
+    have no cache key), a cost every ballot would pay. The column types still convert the values."""
+    columns = Ballot.__table__.c
+    names, values = ", ".join(_UPSERT_COLUMNS), ", ".join(f":{name}" for name in _UPSERT_COLUMNS)
+    returning = "id, xmax = 0" if dialect == "postgresql" else "id"
+    return text(
+        f"INSERT INTO {Ballot.__tablename__} ({names}) VALUES ({values}) "
+        "ON CONFLICT (call_id, voter_key) DO UPDATE SET voter_id = excluded.voter_id, "
+        f"receipt_hash = excluded.receipt_hash, updated_at = excluded.updated_at RETURNING {returning}"
+    ).bindparams(*(bindparam(name, type_=columns[name].type) for name in _UPSERT_COLUMNS))
 
 
 def new_receipt_code() -> str:
