@@ -81,10 +81,24 @@ def enqueue(
     `key` makes the job unique: while a job with that key is queued, running or kept as failed, enqueuing
     it again does nothing (True). `retry` is RQ's retry policy; inline, a failure is the caller's to handle.
     """
-    name = f"{func.__module__}.{func.__qualname__}"
+    if queued_mode() and try_enqueue(func, *args, key=key, retry=retry, timeout=timeout):
+        return True
+    func(*args)
+    return False
+
+
+def try_enqueue(
+    func: Callable[..., object],
+    *args,
+    key: str | None = None,
+    retry: Retry | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+) -> bool:
+    """Put func(*args) on the queue: False, having run nothing, in inline mode or when Redis is unreachable
+    (for a caller whose work inline differs from the job's)."""
     if not queued_mode():
-        func(*args)
         return False
+    name = f"{func.__module__}.{func.__qualname__}"
     try:
         queue().enqueue_call(
             func,
@@ -102,7 +116,6 @@ def enqueue(
     except RedisError as exc:
         # Only the job's function and the error's class: never its arguments (addresses, message bodies).
         log.warning("Redis unreachable (%s): job %s runs inline", type(exc).__name__, name)
-        func(*args)
         return False
     return True
 

@@ -22,7 +22,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
-from participatory import clock, create_app, jobs, mail
+from participatory import clock, create_app, jobs, mail, outbox
 from participatory import config as settings
 from participatory.audit.models import AuditEvent
 from participatory.audit.services import pending_count
@@ -269,6 +269,32 @@ def test_ballots_queue_one_job_that_chains_their_audit_events(app, session, rq_m
     assert [job.func_name.endswith("seal_pending") for job in rq_mode.queue.jobs].count(True) == 1
     run_burst_worker(app)
     assert _chained_ballots(session) == 7
+
+
+@requires_redis_server
+def test_ballots_queue_one_sender_that_sends_every_receipt_and_hands_over_on_a_long_burst(
+    app, session, rq_mode, monkeypatch
+):
+    call, projects, clients = _voters_on_a_call(app, session, 3)
+    for i, client in enumerate(clients * 2):  # three ballots, then three changes: six receipts
+        response = client.post(f"/appels/{call.id}/vote", data={"projects": [str(projects[i % 2].id)]})
+        assert response.status_code == 200
+    senders = [job for job in rq_mode.queue.jobs if job.func_name.endswith("send_waiting_job")]
+    assert len(senders) == 1, "one sender however many receipts, while it waits"
+    assert senders[0].args == () and rq_mode.outbox() == [], "the job holds no address; the request sent nothing"
+    assert session.scalar(select(func.count()).select_from(outbox.OutboxMessage)) == 6
+
+    # A long burst: a sender hands over to a new job after each batch of two.
+    monkeypatch.setattr(outbox, "SEND_BATCH", 2)
+    monkeypatch.setattr(outbox, "SENDER_SECONDS", 0)
+    run_burst_worker(app)
+
+    assert len(rq_mode.outbox()) == 6 and session.scalar(select(func.count()).select_from(outbox.OutboxMessage)) == 0
+    assert not rq_mode.redis.exists(f"{rq_mode.name}-outbox-sender-wanted"), "the last sender cleared its flag"
+    clients[0].post(f"/appels/{call.id}/vote", data={"projects": [str(projects[0].id)]})
+    assert [job.func_name.endswith("send_waiting_job") for job in rq_mode.queue.jobs].count(True) == 1
+    run_burst_worker(app)
+    assert len(rq_mode.outbox()) == 7
 
 
 def test_without_a_queue_a_ballot_is_chained_before_its_receipt_page(app, session):

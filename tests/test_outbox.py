@@ -73,13 +73,13 @@ def test_a_message_exists_only_if_its_transaction_commits(app, session, now):
 
 def test_only_the_committed_transaction_s_messages_are_dispatched(app, session, now, monkeypatch):
     """A rollback (whoever makes it) forgets the ids its transaction added: dispatch() after the next
-    commit hands on that commit's messages only."""
+    commit sends that commit's messages only (inline here), and only once."""
     handed: list[int] = []
-    monkeypatch.setattr(outbox.jobs, "enqueue", lambda job, message_id, **_: handed.append(message_id))
+    monkeypatch.setattr(outbox, "try_send", lambda session, message_id, now, due_only: handed.append(message_id))
     with app.test_request_context():
         outbox.add(session, Mail(to="ana@example.org", subject="Annulé", body="1"), now)
         session.rollback()
-        kept = outbox.add(session, Mail(to="ana@example.org", subject="Gardé", body="2"), now).id
+        kept = outbox.add(session, Mail(to="ana@example.org", subject="Gardé", body="2"), now)
         session.commit()
         outbox.dispatch()
         outbox.dispatch()  # nothing twice
@@ -129,6 +129,30 @@ def test_a_failed_delivery_is_kept_and_retried_with_backoff(app, session, monkey
     user_email = received[0].rcpt_tos[0]
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "SMTPDataError" in logged and user_email not in logged, "the log names the error, never the address"
+
+
+def test_the_sender_job_sends_every_message_due_and_fails_naming_the_error_when_one_was_refused(
+    app, session, now, monkeypatch
+):
+    """One refusal does not hold back the messages after it; the job then fails (RQ retries it), naming the
+    error's class only, and the refused message waits for its next attempt."""
+    with app.test_request_context():
+        for i in range(3):
+            outbox.add(session, Mail(to=f"voter{i}@example.org", subject=f"Code {i}", body="1"), now)
+        session.commit()
+    with smtp_server(app, monkeypatch, ["250 OK", "554 5.7.1 refused"]) as received:
+        with app.app_context(), pytest.raises(outbox.MailNotSent) as failed:
+            outbox.send_waiting_job()
+        assert str(failed.value) == "SMTPDataError 554" and "@" not in str(failed.value)
+        assert sorted(_receipts(received)) == ["voter0@example.org", "voter2@example.org"]
+        [waiting] = _waiting(session)
+        assert waiting.attempts == 1 and _utc(waiting.next_attempt_at) == now + timedelta(seconds=30)
+        with app.app_context():
+            assert outbox.send_waiting_job() == 0, "not due before its backoff"
+        clock.freeze(now + timedelta(seconds=30))
+        with app.app_context():
+            assert outbox.send_waiting_job() == 1
+    assert _waiting(session) == [] and len(received) == 3
 
 
 def test_an_unreachable_relay_is_not_a_500_and_the_message_waits(app, client, session, monkeypatch):
@@ -259,7 +283,7 @@ def test_a_deferred_mail_is_built_by_the_sender_the_same_at_every_attempt(app, s
     params = {"to": "ana@example.org", "title": "Parc", "code": "AB12-CD34", "changed": False, "renewed": False}
     params["link"] = "https://example.org/appels/1/recu"
     with app.test_request_context():
-        row = outbox.add_deferred(session, receipt_mail, params, now)
+        row = session.get(OutboxMessage, outbox.add_deferred(session, receipt_mail, params, now))
         session.commit()
         assert row.message.startswith(outbox.DEFERRED)
         first, again = outbox.built(row.message), outbox.built(row.message)
