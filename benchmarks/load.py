@@ -310,8 +310,7 @@ def run_scenarios(
             # The niced worker lags behind the ballots: its share is counted until it has caught up, per
             # receipt it delivered meanwhile (one per ballot, those of the warm-up included).
             delivered = receipts_delivered(outbox, 0) - delivered_before
-            row["cpu"]["worker"] = cpu_seconds(worker_pid)["worker"] - cpu_before["worker"]
-            row["worker_receipts"] = delivered
+            row["worker_caught_up"] = (cpu_seconds(worker_pid)["worker"] - cpu_before["worker"], delivered)
         rows.append(row)
         print(f"  {label}: {row['requests']} requests, {row['rps']:.0f}/s", file=sys.stderr, flush=True)
         gevent.sleep(1)
@@ -352,8 +351,9 @@ def print_table(rows: list[dict], workers: int, users: int, duration: float) -> 
     print("-" * len(head))
     for row in rows:
         per_request = {role: 1000 * row["cpu"][role] / max(row["requests"], 1) for role in ROLES}
-        if "worker_receipts" in row:
-            per_request["worker"] = 1000 * row["cpu"]["worker"] / max(row["worker_receipts"], 1)
+        if "worker_caught_up" in row:
+            seconds, receipts = row["worker_caught_up"]
+            per_request["worker"] = 1000 * seconds / max(receipts, 1)
         busy = 100 * sum(row["cpu"].values()) / (row["elapsed"] * (os.cpu_count() or 1))
         total = sum(per_request.values())
         goal = ""
