@@ -149,21 +149,13 @@ def _wake_sender() -> bool:
 def send_waiting_job() -> int:
     """The job: send the messages due, oldest first; raise MailNotSent, naming the errors' classes, if one
     failed (its attempt is counted; RQ retries the job when that message's next attempt is due). Messages
-    promised after the flag is cleared wake the next sender; one still due after SENDER_SECONDS too."""
+    promised after the flag is cleared wake the next sender; those still due after SENDER_SECONDS too."""
     if jobs.queued_mode():
         with contextlib.suppress(RedisError):  # the flag expires on its own
             jobs.connection().delete(_sender_flag())
-    deadline = time.monotonic() + SENDER_SECONDS
-    sent, errors = 0, []
-    while True:
-        claimed = _claim(db.session, clock.now(), limit=SEND_BATCH)
-        tried, failed = _send_claimed(db.session, claimed, clock.now(), deadline)
-        sent, errors = sent + tried - len(failed), errors + failed
-        if tried == len(claimed) and len(claimed) < SEND_BATCH:
-            break  # nothing more is due
-        if time.monotonic() > deadline:
-            _wake_sender()
-            break
+    sent, errors, finished = _send_due(db.session, clock.now(), deadline=time.monotonic() + SENDER_SECONDS)
+    if not finished:
+        _wake_sender()
     if errors:
         raise MailNotSent(", ".join(sorted(set(errors))))
     return sent
@@ -176,9 +168,28 @@ def try_send(session: Session, message_id: int, now: datetime, due_only: bool = 
 
 
 def send_due(session: Session, now: datetime, limit: int = 1000) -> tuple[int, int]:
-    """Every message due now, oldest first: (sent, failed)."""
-    tried, failed = _send_claimed(session, _claim(session, now, limit=limit), now)
-    return tried - len(failed), len(failed)
+    """Every message due now, oldest first, a batch per transaction: (sent, failed)."""
+    sent, errors, _ = _send_due(session, now, limit)
+    return sent, len(errors)
+
+
+def _send_due(
+    session: Session, now: datetime, limit: int | None = None, deadline: float = math.inf
+) -> tuple[int, list[str], bool]:
+    """Send the messages due at `now`, a batch per transaction, until none is left, `limit` were tried or
+    the deadline (time.monotonic) passed: how many were sent, the failures, and whether none is left. A
+    tried message is sent and deleted, or no longer due: the loop ends."""
+    sent, errors = 0, []
+    while limit is None or sent + len(errors) < limit:
+        batch = SEND_BATCH if limit is None else min(SEND_BATCH, limit - sent - len(errors))
+        claimed = _claim(session, now, limit=batch)
+        tried, failed = _send_claimed(session, claimed, now, deadline)
+        sent, errors = sent + tried - len(failed), errors + failed
+        if tried == len(claimed) and len(claimed) < batch:
+            return sent, errors, True  # none is left due
+        if time.monotonic() > deadline:
+            break
+    return sent, errors, False
 
 
 def _claim(

@@ -155,6 +155,19 @@ def test_the_sender_job_sends_every_message_due_and_fails_naming_the_error_when_
     assert _waiting(session) == [] and len(received) == 3
 
 
+@pytest.mark.parametrize(("waiting", "limit", "sent"), [(5, 1000, 5), (5, 3, 3), (4, 4, 4), (0, 1000, 0), (2, 1, 1)])
+def test_send_due_goes_through_every_batch_up_to_its_limit(app, session, now, monkeypatch, waiting, limit, sent):
+    monkeypatch.setattr(outbox, "SEND_BATCH", 2)
+    with app.test_request_context():
+        for i in range(waiting):
+            outbox.add(session, Mail(to=f"voter{i}@example.org", subject=f"Code {i}", body="1"), now)
+        session.commit()
+    with smtp_server(app, monkeypatch) as received, app.app_context():
+        assert outbox.send_due(session, now, limit=limit) == (sent, 0)
+    assert sorted(_receipts(received)) == [f"voter{i}@example.org" for i in range(sent)]
+    assert len(_waiting(session)) == waiting - sent
+
+
 def test_an_unreachable_relay_is_not_a_500_and_the_message_waits(app, client, session, monkeypatch):
     monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{_free_port()}")  # nobody listens
     response = client.post("/compte/inscription", data=NEW)
