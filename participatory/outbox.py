@@ -179,7 +179,8 @@ def _send_due(
     """Send the messages due at `now`, a batch per transaction, until none is left, `limit` were tried or
     the deadline (time.monotonic) passed: how many were sent, the failures, and whether none is left. A
     tried message is sent and deleted, or no longer due: the loop ends."""
-    sent, errors = 0, []
+    sent = 0
+    errors: list[str] = []
     while limit is None or sent + len(errors) < limit:
         batch = SEND_BATCH if limit is None else min(SEND_BATCH, limit - sent - len(errors))
         claimed = _claim(session, now, limit=batch)
@@ -210,7 +211,9 @@ def _send_claimed(
     """Hand the claimed messages to the relay until the deadline (time.monotonic), delete the accepted ones,
     count the failed ones, and commit, which releases the locks of all, tried or not. How many were tried,
     and the failures as stored in `last_error` (the error's class and SMTP code)."""
-    accepted, errors, tried = [], [], 0
+    accepted: list[int] = []
+    errors: list[str] = []
+    tried = 0
     for row in rows:
         if tried and time.monotonic() > deadline:
             break  # at least one per call: a sender always gets somewhere
