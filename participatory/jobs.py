@@ -81,7 +81,7 @@ def enqueue(
     `key` makes the job unique: while a job with that key is queued, running or kept as failed, enqueuing
     it again does nothing (True). `retry` is RQ's retry policy; inline, a failure is the caller's to handle.
     """
-    if queued_mode() and try_enqueue(func, *args, key=key, retry=retry, timeout=timeout):
+    if try_enqueue(func, *args, key=key, retry=retry, timeout=timeout):
         return True
     func(*args)
     return False
