@@ -33,7 +33,8 @@ from rq import Queue, Retry, SimpleWorker
 from rq.exceptions import DuplicateJobError, StopRequested
 from rq.executions import Execution, ExecutionRegistry
 from rq.job import Job
-from rq.utils import current_timestamp, parse_composite_key
+from rq.utils import current_timestamp, now, parse_composite_key
+from rq.worker_registration import clean_worker_registry
 
 from participatory.extensions import db
 
@@ -175,19 +176,42 @@ class AppWorker(SimpleWorker):
                 thread.join()
 
     def run_maintenance_tasks(self) -> None:
+        # Outside RQ's clean-up lock too: a worker killed while holding it holds it for 15 minutes.
         for each in self.queues:
             requeue_abandoned(each)
         super().run_maintenance_tasks()
 
+    def clean_registries(self) -> None:
+        """RQ's clean-up of each queue's registries, where abandoned jobs go back on the queue first, judged at
+        the same instant as RQ's own clean-up: a lease that expired in between would reach RQ's, which fails
+        the job or delays it by a retry, and then trips on the dead execution's expired record."""
+        for queue in self.queues:
+            if not queue.acquire_maintenance_lock():
+                continue  # another worker is cleaning this queue
+            try:
+                instant = current_timestamp()
+                requeue_abandoned(queue, instant)
+                queue.started_job_registry.cleanup(instant, self._exc_handlers)
+                queue.finished_job_registry.cleanup()
+                queue.failed_job_registry.cleanup()
+                queue.deferred_job_registry.cleanup()
+                clean_worker_registry(queue)
+                queue.intermediate_queue.cleanup(self, queue)
+            finally:
+                queue.release_maintenance_lock()
+        self.last_cleaned_at = now()  # type: ignore[assignment]  # RQ initialises it to a bare None
 
-def requeue_abandoned(queue: Queue) -> list[str]:
-    """Put back at the front of `queue` each started job whose lease expired (its worker died); the ids.
+
+def requeue_abandoned(queue: Queue, instant: int | None = None) -> list[str]:
+    """Put back at the front of `queue` each started job whose lease expired by `instant` (default: now) because
+    its worker died; the ids.
 
     Any number of workers may run this at once: the entry's ZREM decides which one re-queues the job. A job
     abandoned ABANDONED_LIMIT times is left to RQ's clean-up, which fails it (or uses one of its retries)."""
     registry = queue.started_job_registry
     requeued = []
-    entries = cast(list[bytes], queue.connection.zrangebyscore(registry.key, 0, current_timestamp()))
+    until = current_timestamp() if instant is None else instant
+    entries = cast(list[bytes], queue.connection.zrangebyscore(registry.key, 0, until))
     for entry in entries:
         job_id, _ = parse_composite_key(entry.decode())
         job = queue.fetch_job(job_id)

@@ -366,6 +366,31 @@ def test_a_job_whose_lease_expired_goes_back_to_the_front_of_the_queue_three_tim
             assert registry.get_job_ids(cleanup=False) == [first.id]
 
 
+@requires_redis_server
+def test_rqs_own_clean_up_puts_an_abandoned_job_back_on_the_queue_rather_than_failing_or_delaying_it(app, rq_mode):
+    """RQ's clean-up of the registries judges leases at its own instant: one that expired just after the
+    maintenance's re-queue reaches it. There too the job goes back to the front of the queue, at once, rather
+    than being failed or put off by a retry (which then tripped on the dead execution's expired record)."""
+    from rq.registry import StartedJobRegistry
+
+    with app.app_context():
+        send(Mail(to=ADDRESS, subject="Bonjour", body="Corps"))
+    (job,) = rq_mode.queue.get_jobs()
+    registry = StartedJobRegistry(queue=rq_mode.queue)
+    rq_mode.queue.remove(job.id)
+    execution = jobs.worker(app).prepare_execution(job)
+    rq_mode.redis.zadd(registry.key, {execution.composite_key: 1})  # its worker died, its lease ran out
+
+    jobs.worker(app).clean_registries()
+
+    assert rq_mode.queue.job_ids == [job.id], "back on the queue, not scheduled for a retry"
+    job.refresh()
+    assert job.meta["abandoned"] == 1 and job.get_status() == "queued" and job.retries_left == 5
+    assert not rq_mode.redis.exists(execution.key) and registry.get_job_ids(cleanup=False) == []
+    assert rq_mode.queue.failed_job_registry.get_job_ids() == []
+    assert not rq_mode.redis.exists(rq_mode.queue.registry_cleaning_key), "the clean-up lock released"
+
+
 # --- command and settings -----------------------------------------------------------------------------------
 
 
