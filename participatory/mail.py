@@ -10,6 +10,7 @@ outbox folder (OUTBOX_DIR).
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -108,23 +109,64 @@ def _write_or_relay(mail: Mail) -> None:
 
 
 def relay(message: EmailMessage) -> None:
-    """Hand a built message to the SMTP relay (SMTP_URL), or write it to the outbox folder without one."""
-    url = current_app.config.get("SMTP_URL", "")
-    if not url:
-        folder = outbox_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(message))
-        return
-    parts = urlsplit(url)  # smtp://user:password@host:port or smtps://…
-    smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-    with smtp_class(
-        parts.hostname or "127.0.0.1", parts.port or (465 if parts.scheme == "smtps" else 25), timeout=30
-    ) as smtp:
-        if parts.scheme == "smtp+starttls":
-            smtp.starttls()
-        if parts.username:
-            smtp.login(unquote(parts.username), unquote(parts.password or ""))
-        smtp.send_message(message)
+    """Hand one built message to the SMTP relay (SMTP_URL), or write it to the outbox folder without one."""
+    with Relay() as connection:
+        connection.send(message)
+
+
+class Relay:
+    """Messages handed to the SMTP relay (SMTP_URL) over one connection, opened at the first and closed at
+    the end (a sender's batch: no TCP, TLS and login per message), or written to the outbox folder without
+    a relay. After a failure the connection is dropped: the next message opens a new one, whatever state
+    the server was left in."""
+
+    def __init__(self) -> None:
+        self.url = current_app.config.get("SMTP_URL", "")
+        self.folder = None if self.url else outbox_dir()
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Relay:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):  # accepted messages are the relay's now
+                self._smtp.quit()
+            self._drop()
+
+    def send(self, message: EmailMessage) -> None:
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(message))
+            return
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            self._smtp.send_message(message)
+        except BaseException:
+            self._drop()
+            raise
+
+    def _connect(self) -> smtplib.SMTP:
+        parts = urlsplit(self.url)  # smtp://user:password@host:port or smtps://…
+        smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+        smtp = smtp_class(
+            parts.hostname or "127.0.0.1", parts.port or (465 if parts.scheme == "smtps" else 25), timeout=30
+        )
+        try:
+            if parts.scheme == "smtp+starttls":
+                smtp.starttls()
+            if parts.username:
+                smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
 
 
 def read_outbox(folder: Path) -> list[EmailMessage]:

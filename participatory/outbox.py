@@ -12,10 +12,11 @@ send-outbox` (run it from cron every minute: it is what delivers the messages a 
 to a worker). Logs name the message id and the error's class, never the address.
 
 A sender claims a batch of messages under their row locks and holds them while it talks to the relay
-(PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two senders never send one message at the same time); it deletes
-the accepted ones and counts the failed ones in one commit per batch. With Redis, a sender also notes
-"sent" there as soon as the relay accepted the message: if the delete cannot commit (the database went
-down, the worker was killed), the next sender finds the note and deletes the row without sending it again.
+(PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two senders never send one message at the same time), over one
+SMTP connection for the batch (a new one after a failure); it deletes the accepted ones and counts the
+failed ones in one commit per batch. With Redis, a sender also notes "sent" there as soon as the relay
+accepted the message: if the delete cannot commit (the database went down, the worker was killed), the
+next sender finds the note and deletes the row without sending it again.
 Delivery is at least once only when both fail together (or a crash falls between the relay's answer and
 the note): the same message then goes again, with the same Message-ID.
 
@@ -53,7 +54,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from participatory import clock, jobs
 from participatory.extensions import Model, db
-from participatory.mail import DELIVERY_TIMEOUT, RETRY_DELAYS, Mail, MailNotSent, build_message, message_headers, relay
+from participatory.mail import DELIVERY_TIMEOUT, RETRY_DELAYS, Mail, MailNotSent, Relay, build_message, message_headers
 
 log = logging.getLogger(__name__)
 GIVE_UP_AFTER = 48  # attempts: the delays, then one an hour, about two days in all
@@ -214,18 +215,19 @@ def _send_claimed(
     accepted: list[int] = []
     errors: list[str] = []
     tried = 0
-    for row in rows:
-        if tried and time.monotonic() > deadline:
-            break  # at least one per call: a sender always gets somewhere
-        tried += 1
-        if not _noted_sent(row.message):  # noted: the relay has it, only its delete was lost
-            try:
-                relay(built(row.message))
-            except (OSError, smtplib.SMTPException) as exc:
-                errors.append(_count_failure(session, row, exc, now))
-                continue
-            _note_sent(row.message)
-        accepted.append(row.id)
+    with Relay() as relay:  # one SMTP connection for the batch
+        for row in rows:
+            if tried and time.monotonic() > deadline:
+                break  # at least one per call: a sender always gets somewhere
+            tried += 1
+            if not _noted_sent(row.message):  # noted: the relay has it, only its delete was lost
+                try:
+                    relay.send(built(row.message))
+                except (OSError, smtplib.SMTPException) as exc:
+                    errors.append(_count_failure(session, row, exc, now))
+                    continue
+                _note_sent(row.message)
+            accepted.append(row.id)
     if accepted:
         session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(accepted)))
     session.commit()

@@ -24,6 +24,20 @@ from tests.test_jobs import run_burst_worker
 from tests.test_mail import _free_port
 from tests.test_outages import _voter_clients
 
+HANG_UP = "hang up"  # a scripted answer: the server drops the connection instead of answering DATA
+
+
+class Received(list):
+    """The envelopes the server accepted, and the client's address and port at every DATA."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.peers: list = []
+
+    def connections(self) -> int:
+        """How many connections the DATA commands came over (each new one has a new client port)."""
+        return len(self.peers) and 1 + sum(a != b for a, b in zip(self.peers, self.peers[1:], strict=False))
+
 
 @contextmanager
 def smtp_server(app, monkeypatch, data_answers: list[str] | None = None):
@@ -31,12 +45,16 @@ def smtp_server(app, monkeypatch, data_answers: list[str] | None = None):
     controller_module = pytest.importorskip("aiosmtpd.controller")
     from aiosmtpd.handlers import Sink
 
-    received = []
+    received = Received()
     answers = list(data_answers or [])
 
     class Scripted(Sink):
         async def handle_DATA(self, server, session, envelope):
+            received.peers.append(session.peer)
             reply = answers.pop(0) if answers else "250 OK"
+            if reply == HANG_UP:
+                server.transport.close()
+                return "421 4.4.2 closing connection"
             if reply.startswith("250"):
                 received.append(envelope)
             return reply
@@ -166,6 +184,32 @@ def test_send_due_goes_through_every_batch_up_to_its_limit(app, session, now, mo
         assert outbox.send_due(session, now, limit=limit) == (sent, 0)
     assert sorted(_receipts(received)) == [f"voter{i}@example.org" for i in range(sent)]
     assert len(_waiting(session)) == waiting - sent
+
+
+@pytest.mark.parametrize(
+    ("batch", "answers", "sent", "connections"),
+    [
+        (50, [], 5, 1),  # one connection for the whole batch
+        (2, [], 5, 3),  # one per batch
+        (50, ["250 OK", "554 5.7.1 refused"], 4, 2),  # a new one after a refusal
+        (50, ["250 OK", "250 OK", HANG_UP], 4, 2),  # and after the relay hung up
+        (50, [HANG_UP, HANG_UP, HANG_UP, HANG_UP, "451 4.3.0 later"], 0, 5),
+        (1, ["451 4.3.0 later", "250 OK"], 4, 5),
+    ],
+)
+def test_a_sender_hands_a_batch_over_one_smtp_connection_and_opens_a_new_one_after_a_failure(
+    app, session, now, monkeypatch, batch, answers, sent, connections
+):
+    """No TCP, TLS and login per message: a national evening sends hundreds of thousands of receipts."""
+    monkeypatch.setattr(outbox, "SEND_BATCH", batch)
+    with app.test_request_context():
+        for i in range(5):
+            outbox.add(session, Mail(to=f"voter{i}@example.org", subject=f"Code {i}", body="1"), now)
+        session.commit()
+    with smtp_server(app, monkeypatch, answers) as received, app.app_context():
+        assert outbox.send_due(session, now) == (sent, 5 - sent)
+    assert len(received) == sent and received.connections() == connections
+    assert len(_waiting(session)) == 5 - sent, "each refused message waits for its next attempt"
 
 
 def test_an_unreachable_relay_is_not_a_500_and_the_message_waits(app, client, session, monkeypatch):
