@@ -39,7 +39,6 @@ import smtplib
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
@@ -54,7 +53,16 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from participatory import clock, jobs
 from participatory.extensions import Model, db
-from participatory.mail import DELIVERY_TIMEOUT, RETRY_DELAYS, Mail, MailNotSent, Relay, build_message, message_headers
+from participatory.mail import (
+    DELIVERY_TIMEOUT,
+    POLICY,
+    RETRY_DELAYS,
+    Mail,
+    MailNotSent,
+    Relay,
+    build_message,
+    message_headers,
+)
 
 log = logging.getLogger(__name__)
 GIVE_UP_AFTER = 48  # attempts: the delays, then one an hour, about two days in all
@@ -255,7 +263,7 @@ def _count_failure(session: Session, row: Row, exc: Exception, now: datetime) ->
 def built(stored: bytes) -> EmailMessage:
     """The message a row holds, built now if it was deferred (same Date and Message-ID at every attempt)."""
     if not stored.startswith(DEFERRED):
-        return BytesParser(policy=policy.default).parsebytes(stored)
+        return BytesParser(policy=POLICY).parsebytes(stored)
     payload = json.loads(stored[len(DEFERRED) :])
     module, name = payload["render"].split(":")
     if not module.startswith("participatory."):
